@@ -1,0 +1,63 @@
+package io.github.bnconsistency;
+
+import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.report.ConsistencyReport;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+/**
+ * The plain entry point, for use outside tests: checks a {@code MultiLayerNetwork} or {@code ComputationGraph}
+ * on probe data and returns the report. Nothing in the model changes.
+ *
+ * <pre>{@code
+ * ConsistencyReport report = BatchNormInspector.inspect(model, validationIterator);
+ * System.out.println(TextReport.render(report));
+ * }</pre>
+ */
+public final class BatchNormInspector {
+
+    private BatchNormInspector() {
+    }
+
+    /** Checks {@code model} on {@code data} with the given options. */
+    public static ConsistencyReport inspect(Model model, ProbeData data, InspectionOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
+        }
+        return ConsistencyEngine.inspect(model, data, options.layerTolerance());
+    }
+
+    /** Checks {@code model} on {@code data} with the default options. */
+    public static ConsistencyReport inspect(Model model, ProbeData data) {
+        return inspect(model, data, InspectionOptions.defaults());
+    }
+
+    /** Checks {@code model} on one batch of features. */
+    public static ConsistencyReport inspect(Model model, INDArray features) {
+        return inspect(model, ProbeData.of(features));
+    }
+
+    /** Checks {@code model} on one batch with labels. */
+    public static ConsistencyReport inspect(Model model, DataSet data) {
+        return inspect(model, ProbeData.of(data));
+    }
+
+    /** Checks {@code model} on every batch of the iterator (consumed once, reset afterwards if it can be). */
+    public static ConsistencyReport inspect(Model model, DataSetIterator data) {
+        return inspect(model, ProbeData.of(data));
+    }
+
+    /** Checks a graph on one multi-input batch. */
+    public static ConsistencyReport inspect(Model model, MultiDataSet data) {
+        return inspect(model, ProbeData.of(data));
+    }
+
+    /** Checks a graph on every batch of the iterator (consumed once, reset afterwards if it can be). */
+    public static ConsistencyReport inspect(Model model, MultiDataSetIterator data) {
+        return inspect(model, ProbeData.of(data));
+    }
+}

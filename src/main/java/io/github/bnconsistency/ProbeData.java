@@ -1,0 +1,194 @@
+package io.github.bnconsistency;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+import java.util.Iterator;
+import java.util.function.Consumer;
+
+/**
+ * The data a check runs on: features alone, a {@link DataSet}, a {@link DataSetIterator}, or for graphs with
+ * several inputs a {@link MultiDataSet} / {@link MultiDataSetIterator}. Each mini-batch is used once, as it
+ * comes, so the statistics see the same batches (and batch sizes) as your training would: use the batch size
+ * you train with.
+ *
+ * <p>An iterator is consumed once, so a non-resettable iterator works; one that supports reset is reset
+ * first when it is already exhausted (as DL4J's {@code fit} does) and reset again afterwards.
+ *
+ * <pre>{@code
+ * ProbeData probe = ProbeData.of(new ListDataSetIterator<>(validation.asList(), 12));
+ * ConsistencyReport report = BatchNormInspector.inspect(model, probe);
+ * }</pre>
+ */
+public final class ProbeData {
+
+    private final String description;
+    private final Source source;
+
+    private interface Source {
+        void forEach(Consumer<ProbeBatch> action);
+    }
+
+    private ProbeData(String description, Source source) {
+        this.description = description;
+        this.source = source;
+    }
+
+    /** Features of one mini-batch, for a model with one input. */
+    public static ProbeData of(INDArray features) {
+        requireNonNull(features, "features");
+        return new ProbeData("INDArray", action -> action.accept(batch(0, new INDArray[] {features}, null)));
+    }
+
+    /** One mini-batch with labels (labels enable the accuracy figures). */
+    public static ProbeData of(DataSet dataSet) {
+        requireNonNull(dataSet, "DataSet");
+        return new ProbeData("DataSet", action -> action.accept(fromDataSet(0, dataSet)));
+    }
+
+    /** Every mini-batch the iterator yields, consumed once. */
+    public static ProbeData of(DataSetIterator iterator) {
+        requireNonNull(iterator, "DataSetIterator");
+        return new ProbeData("DataSetIterator (" + iterator.getClass().getSimpleName() + ")",
+                action -> consume(iterator, iterator.resetSupported(), iterator::reset,
+                        (index, ds) -> action.accept(fromDataSet(index, ds))));
+    }
+
+    /** One mini-batch for a graph with one or more inputs. */
+    public static ProbeData of(MultiDataSet multiDataSet) {
+        requireNonNull(multiDataSet, "MultiDataSet");
+        return new ProbeData("MultiDataSet", action -> action.accept(fromMultiDataSet(0, multiDataSet)));
+    }
+
+    /** Every mini-batch the iterator yields, consumed once. */
+    public static ProbeData of(MultiDataSetIterator iterator) {
+        requireNonNull(iterator, "MultiDataSetIterator");
+        return new ProbeData("MultiDataSetIterator (" + iterator.getClass().getSimpleName() + ")",
+                action -> consume(iterator, iterator.resetSupported(), iterator::reset,
+                        (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
+    }
+
+    /**
+     * Probe data from any accepted type, chosen at run time (for frameworks that find the data reflectively).
+     *
+     * @throws IllegalArgumentException when {@code data} is null or of another type
+     */
+    public static ProbeData from(Object data) {
+        if (data instanceof ProbeData probe) {
+            return probe;
+        } else if (data instanceof INDArray features) {
+            return of(features);
+        } else if (data instanceof DataSet dataSet) {
+            return of(dataSet);
+        } else if (data instanceof DataSetIterator iterator) {
+            return of(iterator);
+        } else if (data instanceof MultiDataSet multiDataSet) {
+            return of(multiDataSet);
+        } else if (data instanceof MultiDataSetIterator iterator) {
+            return of(iterator);
+        }
+        throw new IllegalArgumentException("Probe data must be one of " + acceptedTypes() + ", but was "
+                + (data == null ? "null" : data.getClass().getName()) + ".");
+    }
+
+    /** The accepted types, for messages. */
+    public static String acceptedTypes() {
+        return "INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or ProbeData";
+    }
+
+    /**
+     * Hands each mini-batch to {@code action}, in order. Consumes an iterator source; calling it twice on
+     * one non-resettable iterator yields nothing the second time.
+     */
+    public void forEachBatch(Consumer<ProbeBatch> action) {
+        source.forEach(action);
+    }
+
+    /** What the data came from, e.g. {@code DataSetIterator (ListDataSetIterator)}. */
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public String toString() {
+        return "ProbeData[" + description + "]";
+    }
+
+    private interface IndexedConsumer<T> {
+        void accept(int index, T item);
+    }
+
+    private static <T> void consume(Iterator<T> iterator, boolean resettable, Runnable reset,
+                                    IndexedConsumer<T> action) {
+        if (resettable && !iterator.hasNext()) {
+            reset.run();
+        }
+        try {
+            int index = 0;
+            while (iterator.hasNext()) {
+                T next = iterator.next();
+                if (next == null) {
+                    throw new IllegalArgumentException("The probe iterator returned null for batch " + index + ".");
+                }
+                action.accept(index++, next);
+            }
+        } finally {
+            if (resettable) {
+                reset.run();
+            }
+        }
+    }
+
+    private static ProbeBatch fromDataSet(int index, DataSet ds) {
+        if (ds.getFeaturesMaskArray() != null || ds.getLabelsMaskArray() != null) {
+            throw maskNotSupported(index);
+        }
+        INDArray labels = ds.getLabels();
+        return batch(index, new INDArray[] {ds.getFeatures()}, labels == null ? null : new INDArray[] {labels});
+    }
+
+    private static ProbeBatch fromMultiDataSet(int index, MultiDataSet mds) {
+        if (mds.hasMaskArrays()) {
+            throw maskNotSupported(index);
+        }
+        INDArray[] labels = mds.getLabels();
+        boolean hasLabels = labels != null && labels.length > 0;
+        if (hasLabels) {
+            for (INDArray l : labels) {
+                hasLabels &= l != null;
+            }
+        }
+        return batch(index, mds.getFeatures(), hasLabels ? labels : null);
+    }
+
+    private static ProbeBatch batch(int index, INDArray[] features, INDArray[] labels) {
+        if (features == null || features.length == 0) {
+            throw new IllegalArgumentException("Probe batch " + index + " has no features.");
+        }
+        for (int i = 0; i < features.length; i++) {
+            if (features[i] == null) {
+                throw new IllegalArgumentException("Probe batch " + index + " has no features for input " + i + ".");
+            }
+            if (features[i].rank() == 0 || features[i].size(0) == 0) {
+                throw new IllegalArgumentException("Probe batch " + index + " has no examples (features shape "
+                        + java.util.Arrays.toString(features[i].shape()) + "): nothing to compare.");
+            }
+        }
+        return new ProbeBatch(index, features, labels);
+    }
+
+    private static IllegalArgumentException maskNotSupported(int index) {
+        return new IllegalArgumentException("Probe batch " + index + " carries mask arrays. BatchNormalization "
+                + "statistics are computed over every value, so masked (padded) data would distort them; "
+                + "probe with unmasked data of fixed length.");
+    }
+
+    private static void requireNonNull(Object data, String what) {
+        if (data == null) {
+            throw new IllegalArgumentException("The probe " + what + " is null: pass the data to check the model on.");
+        }
+    }
+}

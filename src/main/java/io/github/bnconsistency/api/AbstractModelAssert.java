@@ -1,0 +1,217 @@
+package io.github.bnconsistency.api;
+
+import io.github.bnconsistency.InspectionOptions;
+import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.report.ConsistencyReport;
+import org.assertj.core.api.AbstractAssert;
+import org.assertj.core.api.SoftAssertionsProvider;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+/**
+ * Assertions on a DL4J model's BatchNormalization consistency, shared by {@link MultiLayerNetworkAssert} and
+ * {@link ComputationGraphAssert}. The model is checked once per probe data (two forward passes per batch) and the
+ * report is reused by every assertion that follows in the chain, so an iterator is consumed only once:
+ *
+ * <pre>{@code
+ * assertThat(model)
+ *     .inferenceMatchesTraining(validationIterator, 1e-3)   // checks the model
+ *     .hasConvergedBatchNormStatistics()                    // reuses that check
+ *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1);
+ * }</pre>
+ *
+ * Nothing in the model changes: parameters, updater state, counters and configuration stay bit-identical.
+ *
+ * @param <SELF>   the assert's own type
+ * @param <ACTUAL> the model type
+ */
+public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF, ACTUAL>, ACTUAL extends Model>
+        extends AbstractAssert<SELF, ACTUAL> {
+
+    private ProbeData probe;
+    private ConsistencyReport report;
+    private SoftAssertionsProvider soft;
+
+    protected AbstractModelAssert(ACTUAL actual, Class<?> selfType) {
+        super(actual, selfType);
+    }
+
+    /** Makes navigation produce soft assertions collected by {@code provider}. */
+    @SuppressWarnings("unchecked")
+    SELF collectingInto(SoftAssertionsProvider provider) {
+        this.soft = provider;
+        return (SELF) this;
+    }
+
+    /** Sets the data the following assertions check the model on: one batch of features. */
+    public SELF probedWith(INDArray features) {
+        return useProbe(ProbeData.of(features));
+    }
+
+    /** Sets the data the following assertions check the model on: one batch with labels. */
+    public SELF probedWith(DataSet data) {
+        return useProbe(ProbeData.of(data));
+    }
+
+    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    public SELF probedWith(DataSetIterator data) {
+        return useProbe(ProbeData.of(data));
+    }
+
+    /** Sets the data the following assertions check the model on: one multi-input batch. */
+    public SELF probedWith(MultiDataSet data) {
+        return useProbe(ProbeData.of(data));
+    }
+
+    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    public SELF probedWith(MultiDataSetIterator data) {
+        return useProbe(ProbeData.of(data));
+    }
+
+    /** Sets the data the following assertions check the model on. */
+    public SELF probedWith(ProbeData data) {
+        if (data == null) {
+            throw new IllegalArgumentException("The probe data is null: pass the data to check the model on.");
+        }
+        return useProbe(data);
+    }
+
+    /**
+     * Verifies that on the probe data the model's inference outputs are within {@code tolerance} of its training
+     * outputs (max absolute difference over every output value). Dropout and weight noise are left out of the
+     * training path, so a difference comes from BatchNormalization (or numerical precision). On failure the
+     * message names the root-cause layer, how far each layer is off, how many iterations it still needs and what
+     * to do.
+     */
+    public SELF inferenceMatchesTraining(double tolerance) {
+        reportAssert().inferenceMatchesTraining(tolerance);
+        return myself;
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
+    public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
+        return useProbe(ProbeData.of(features)).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
+    public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
+        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
+        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
+    public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
+        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
+        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+    }
+
+    /**
+     * Verifies that every BatchNormalization layer's moving statistics match the probe data's batch statistics
+     * within the default per-layer tolerance ({@value InspectionOptions#DEFAULT_LAYER_TOLERANCE} normalized
+     * divergence). Fails for a model without BatchNormalization layers.
+     */
+    public SELF hasConvergedBatchNormStatistics() {
+        reportAssert().hasConvergedBatchNormStatistics();
+        return myself;
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
+    public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
+        reportAssert().hasConvergedBatchNormStatistics(layerTolerance);
+        return myself;
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
+    public SELF hasConvergedBatchNormStatistics(INDArray features) {
+        return useProbe(ProbeData.of(features)).hasConvergedBatchNormStatistics();
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
+    public SELF hasConvergedBatchNormStatistics(DataSet data) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
+    public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch of features. */
+    public SELF hasConvergedBatchNormStatistics(INDArray features, double layerTolerance) {
+        return useProbe(ProbeData.of(features)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch. */
+    public SELF hasConvergedBatchNormStatistics(DataSet data, double layerTolerance) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
+    public SELF hasConvergedBatchNormStatistics(DataSetIterator data, double layerTolerance) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on one multi-input batch. */
+    public SELF hasConvergedBatchNormStatistics(MultiDataSet data, double layerTolerance) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
+    public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data, double layerTolerance) {
+        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /**
+     * Navigates to the BatchNormalization layer named {@code name} (the vertex name in a ComputationGraph), on the
+     * data set with {@code probedWith} or by an earlier assertion.
+     */
+    public BatchNormLayerAssert batchNormLayer(String name) {
+        return reportAssert().batchNormLayer(name);
+    }
+
+    /** The report the assertions read (computed on first use for the current probe data). */
+    protected ConsistencyReport report() {
+        isNotNull();
+        if (probe == null) {
+            throw new IllegalStateException("No probe data: call probedWith(data) first, or pass the data to the "
+                    + "assertion, e.g. inferenceMatchesTraining(data, 1e-3).");
+        }
+        if (report == null) {
+            report = ConsistencyEngine.inspect(actual, probe, InspectionOptions.DEFAULT_LAYER_TOLERANCE);
+        }
+        return report;
+    }
+
+    private ConsistencyReportAssert reportAssert() {
+        return AssertionState.inherit(new ConsistencyReportAssert(report()), this).collectingInto(soft);
+    }
+
+    private SELF useProbe(ProbeData data) {
+        this.probe = data;
+        this.report = null;
+        return myself;
+    }
+}

@@ -1,0 +1,24 @@
+package io.github.bnconsistency.api;
+
+import org.assertj.core.api.AbstractSoftAssertions;
+import org.assertj.core.api.SoftAssertionsProvider;
+
+import java.util.function.Consumer;
+
+/**
+ * Soft assertions: every failure is collected and reported together by {@link #assertAll()}.
+ *
+ * <pre>{@code
+ * BatchNormSoftAssertions.assertSoftly(softly -> {
+ *     softly.assertThat(model).inferenceMatchesTraining(data, 1e-3);
+ *     softly.assertThat(model).probedWith(data).batchNormLayer("bn1").hasMeanShiftBelow(0.1);
+ * });
+ * }</pre>
+ */
+public class BatchNormSoftAssertions extends AbstractSoftAssertions implements BatchNormSoftAssertionsProvider {
+
+    /** Runs {@code softly} and then fails with every collected failure at once. */
+    public static void assertSoftly(Consumer<BatchNormSoftAssertions> softly) {
+        SoftAssertionsProvider.assertSoftly(BatchNormSoftAssertions.class, softly);
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.bnconsistency.api;
+
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
+import org.assertj.core.api.SoftAssertionsProvider;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Soft-assertion entry points: mix into your own soft assertions class, or use {@link BatchNormSoftAssertions}.
+ * Navigation ({@code batchNormLayer(...)}) stays soft.
+ *
+ * <pre>{@code
+ * class MySoftAssertions extends SoftAssertions implements BatchNormSoftAssertionsProvider {}
+ * }</pre>
+ */
+public interface BatchNormSoftAssertionsProvider extends SoftAssertionsProvider {
+
+    /** Soft assertions on a MultiLayerNetwork. */
+    default MultiLayerNetworkAssert assertThat(MultiLayerNetwork actual) {
+        return proxy(MultiLayerNetworkAssert.class, MultiLayerNetwork.class, actual).collectingInto(this);
+    }
+
+    /** Soft assertions on a ComputationGraph. */
+    default ComputationGraphAssert assertThat(ComputationGraph actual) {
+        return proxy(ComputationGraphAssert.class, ComputationGraph.class, actual).collectingInto(this);
+    }
+
+    /** Soft assertions on a report. */
+    default ConsistencyReportAssert assertThat(ConsistencyReport actual) {
+        return proxy(ConsistencyReportAssert.class, ConsistencyReport.class, actual).collectingInto(this);
+    }
+
+    /** Soft assertions on one layer of a report. */
+    default BatchNormLayerAssert assertThat(LayerFinding actual) {
+        return proxy(BatchNormLayerAssert.class, LayerFinding.class, actual);
+    }
+}

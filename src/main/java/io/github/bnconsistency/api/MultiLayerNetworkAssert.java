@@ -1,0 +1,17 @@
+package io.github.bnconsistency.api;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * BatchNormalization consistency assertions on a {@link MultiLayerNetwork}; see {@link AbstractModelAssert}.
+ *
+ * <pre>{@code
+ * assertThat(network).inferenceMatchesTraining(testData, 1e-3);
+ * }</pre>
+ */
+public class MultiLayerNetworkAssert extends AbstractModelAssert<MultiLayerNetworkAssert, MultiLayerNetwork> {
+
+    public MultiLayerNetworkAssert(MultiLayerNetwork actual) {
+        super(actual, MultiLayerNetworkAssert.class);
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.bnconsistency.api.error;
+
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.TextReport;
+import org.assertj.core.error.BasicErrorMessageFactory;
+import org.assertj.core.error.ErrorMessageFactory;
+
+/** Some BatchNormalization layer's moving statistics do not match the probe data, or there is none. */
+public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
+
+    private static final String EXPECTING = "Expecting the moving statistics of every BatchNormalization layer to match "
+            + "the probe data within normalized divergence %s,%n";
+
+    public static ErrorMessageFactory shouldHaveConvergedStatistics(ConsistencyReport report) {
+        if (!report.hasBatchNormLayers()) {
+            return new ShouldHaveConvergedStatistics(EXPECTING + "but the %s has no BatchNormalization layer.",
+                    unquotedString(TextReport.number(report.layerTolerance())), unquotedString(report.modelType()));
+        }
+        long off = report.layers().stream().filter(l -> l.status() != LayerStatus.CONVERGED).count();
+        return new ShouldHaveConvergedStatistics(EXPECTING + "but %s of %s layers have not converged.%n%s",
+                unquotedString(TextReport.number(report.layerTolerance())), unquotedString(String.valueOf(off)),
+                unquotedString(String.valueOf(report.layers().size())),
+                unquotedString(TextReport.diagnosis(report)));
+    }
+
+    private ShouldHaveConvergedStatistics(String format, Object... arguments) {
+        super(format, arguments);
+    }
+}

@@ -1,0 +1,50 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.report.ChannelLayout;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Per-channel statistics of one BatchNormalization input on one mini-batch, computed in double exactly as
+ * DL4J's training path defines them: mean and <em>biased</em> variance over every axis but the channel's.
+ *
+ * @param mean             per-channel batch mean
+ * @param variance         per-channel biased batch variance
+ * @param squaredDrift     per-channel sum of {@code (x_inference - x_training)^2}, NaN when unreadable
+ * @param valuesPerChannel values each channel's statistics average over
+ */
+record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, long valuesPerChannel) {
+
+    /** The layout DL4J applies to an input of this rank for a layer of this format. */
+    static ChannelLayout layoutOf(INDArray input, CNN2DFormat format) {
+        boolean nhwc = format == CNN2DFormat.NHWC;
+        return switch (input.rank()) {
+            case 2 -> ChannelLayout.DENSE;
+            case 3 -> nhwc ? ChannelLayout.SEQUENCE_CHANNELS_LAST : ChannelLayout.SEQUENCE_CHANNELS_FIRST;
+            case 4 -> nhwc ? ChannelLayout.NHWC : ChannelLayout.NCHW;
+            default -> ChannelLayout.UNKNOWN;
+        };
+    }
+
+    /**
+     * @param training  the layer's input on the training path
+     * @param inference the layer's input on the inference path, or null when it cannot be read
+     */
+    static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout) {
+        int[] axes = layout.reductionAxes();
+        INDArray x = training.castTo(DataType.DOUBLE);
+        int channels = (int) x.size(layout.channelAxis());
+        double[] mean = x.mean(axes).toDoubleVector();
+        double[] variance = x.var(false, axes).toDoubleVector();
+        double[] drift;
+        if (inference == null) {
+            drift = new double[channels];
+            java.util.Arrays.fill(drift, Double.NaN);
+        } else {
+            INDArray difference = inference.castTo(DataType.DOUBLE).sub(x);
+            drift = difference.muli(difference).sum(axes).toDoubleVector();
+        }
+        return new BatchMoments(mean, variance, drift, x.length() / channels);
+    }
+}

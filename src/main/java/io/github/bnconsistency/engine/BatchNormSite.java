@@ -1,0 +1,57 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.report.StatisticsStorage;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One BatchNormalization layer of a model, as the engine needs it.
+ *
+ * @param name     layer (or vertex) name
+ * @param position 1-based position among the model's BatchNormalization layers, topological order
+ * @param location where it sits, for messages
+ * @param config   the layer's configuration
+ * @param layer    the runtime layer that holds the moving statistics (unwrapped from a frozen wrapper)
+ * @param frozen   whether it is wrapped in FrozenLayer / FrozenLayerWithBackprop
+ */
+public record BatchNormSite(
+        String name,
+        int position,
+        String location,
+        BatchNormalization config,
+        org.deeplearning4j.nn.api.Layer layer,
+        boolean frozen) {
+
+    public StatisticsStorage storage() {
+        return config.isUseLogStd() ? StatisticsStorage.LOG10_STDEV : StatisticsStorage.VARIANCE;
+    }
+
+    public int channels() {
+        return (int) config.getNOut();
+    }
+
+    /** The moving mean, in double. */
+    public double[] movingMean() {
+        return toDoubles(layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+    }
+
+    /** The moving variance in double, decoded from {@code log10stdev} when stored so. */
+    public double[] movingVariance() {
+        if (storage() == StatisticsStorage.VARIANCE) {
+            return toDoubles(layer.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
+        }
+        double[] log10Std = toDoubles(layer.getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD));
+        double[] variance = new double[log10Std.length];
+        for (int i = 0; i < log10Std.length; i++) {
+            double std = Math.pow(10, log10Std[i]);
+            variance[i] = std * std;
+        }
+        return variance;
+    }
+
+    private static double[] toDoubles(INDArray array) {
+        return array.castTo(DataType.DOUBLE).reshape(array.length()).toDoubleVector();
+    }
+}

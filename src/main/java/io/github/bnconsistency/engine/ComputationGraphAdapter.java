@@ -1,0 +1,166 @@
+package io.github.bnconsistency.engine;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+final class ComputationGraphAdapter extends ModelAdapter {
+
+    private final ComputationGraph model;
+    private final List<BatchNormSite> sites = new ArrayList<>();
+    private final Map<BatchNormSite, String> inputVertex = new HashMap<>();
+    private final Set<String> overwrittenAtInference = new HashSet<>();
+    private ComputationGraph trainingModel;
+    private INDArray[] savedInputs;
+
+    ComputationGraphAdapter(ComputationGraph model) {
+        this.model = model;
+        GraphVertex[] vertices = model.getVertices();
+        if (vertices == null) {
+            throw new IllegalArgumentException("The ComputationGraph is not initialized: call graph.init() "
+                    + "(or load a trained model) before checking it.");
+        }
+        Map<String, List<String>> vertexInputs = model.getConfiguration().getVertexInputs();
+        for (int index : model.topologicalSortOrder()) {
+            GraphVertex vertex = vertices[index];
+            if (!vertex.hasLayer()) {
+                continue;
+            }
+            Layer layer = vertex.getLayer();
+            if (layer.conf() != null && layer.conf().getLayer() instanceof ActivationLayer) {
+                // applies its activation in place at inference, overwriting its input vertex's activations
+                overwrittenAtInference.addAll(vertexInputs.get(vertex.getVertexName()));
+            }
+            BatchNormalization bn = batchNormInside(layer);
+            if (bn != null) {
+                String name = vertex.getVertexName();
+                BatchNormSite site = new BatchNormSite(name, sites.size() + 1, "vertex '" + name + "'",
+                        (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer(), bn, isFrozen(layer));
+                sites.add(site);
+                inputVertex.put(site, vertexInputs.get(name).get(0));
+            }
+        }
+    }
+
+    @Override
+    String modelType() {
+        return "ComputationGraph";
+    }
+
+    @Override
+    DataType dataType() {
+        return model.getConfiguration().getDataType();
+    }
+
+    @Override
+    int inputCount() {
+        return model.getNumInputArrays();
+    }
+
+    @Override
+    List<BatchNormSite> sites() {
+        return sites;
+    }
+
+    @Override
+    boolean inferenceInputReadable(BatchNormSite site) {
+        return !overwrittenAtInference.contains(inputVertex.get(site));
+    }
+
+    @Override
+    void begin() {
+        savedInputs = model.getInputs();
+        trainingModel = noiseFreeTrainingModel();
+    }
+
+    @Override
+    void end() {
+        model.setInputs(savedInputs);
+        if (trainingModel != model) {
+            trainingModel.clearLayersStates();
+        }
+        trainingModel = null;
+    }
+
+    /** As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy sharing its parameters. */
+    private ComputationGraph noiseFreeTrainingModel() {
+        ComputationGraphConfiguration configuration = model.getConfiguration();
+        boolean noisy = layerConfigurations(configuration).stream().anyMatch(LayerConfigurations::hasTrainingOnlyNoise);
+        if (!noisy) {
+            return model;
+        }
+        ComputationGraphConfiguration copy = configuration.clone();
+        layerConfigurations(copy).forEach(LayerConfigurations::removeTrainingOnlyNoise);
+        ComputationGraph graph = new ComputationGraph(copy);
+        graph.init(model.params(), false);
+        for (GraphVertex vertex : model.getVertices()) {
+            if (vertex.hasLayer() && isFrozen(vertex.getLayer()) && !isFrozen(graph.getLayer(vertex.getVertexName()))) {
+                graph.getVertex(vertex.getVertexName()).setLayerAsFrozen();
+            }
+        }
+        return graph;
+    }
+
+    private static List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations(ComputationGraphConfiguration conf) {
+        List<org.deeplearning4j.nn.conf.layers.Layer> layers = new ArrayList<>();
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof org.deeplearning4j.nn.conf.graph.LayerVertex layerVertex) {
+                layers.add(layerVertex.getLayerConf().getLayer());
+            }
+        }
+        return layers;
+    }
+
+    @Override
+    ForwardPass forward(INDArray[] features, boolean training) {
+        ComputationGraph graph = training ? trainingModel : model;
+        Map<String, INDArray> activations = graph.feedForward(features, training);
+        int miniBatch = (int) features[0].size(0);
+        return new ForwardPass() {
+            @Override
+            public INDArray inputOf(BatchNormSite site) {
+                INDArray input = activations.get(inputVertex.get(site));
+                InputPreProcessor preProcessor = ((LayerVertex) graph.getVertex(site.name())).getLayerPreProcessor();
+                return preProcessor == null ? input
+                        : preProcessor.preProcess(input, miniBatch, LayerWorkspaceMgr.noWorkspaces());
+            }
+
+            @Override
+            public INDArray[] outputs() {
+                List<String> names = graph.getConfiguration().getNetworkOutputs();
+                INDArray[] outputs = new INDArray[names.size()];
+                for (int i = 0; i < outputs.length; i++) {
+                    outputs[i] = activations.get(names.get(i));
+                }
+                return outputs;
+            }
+
+            @Override
+            public String firstNonFiniteLayer() {
+                for (int index : graph.topologicalSortOrder()) {
+                    GraphVertex vertex = graph.getVertices()[index];
+                    INDArray activation = activations.get(vertex.getVertexName());
+                    if (!vertex.isInputVertex() && activation != null && !ForwardPass.isFinite(activation)) {
+                        return "vertex '" + vertex.getVertexName() + "'";
+                    }
+                }
+                return null;
+            }
+        };
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.bnconsistency.engine;
+
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Walks layer configurations through their wrappers (frozen, bidirectional, ...). */
+final class LayerConfigurations {
+
+    private LayerConfigurations() {
+    }
+
+    /** The configuration and every configuration it wraps. */
+    static List<Layer> selfAndWrapped(Layer layer) {
+        List<Layer> all = new ArrayList<>();
+        collect(layer, all);
+        return all;
+    }
+
+    private static void collect(Layer layer, List<Layer> all) {
+        if (layer == null) {
+            return;
+        }
+        all.add(layer);
+        if (layer instanceof FrozenLayer frozen) {
+            collect(frozen.getLayer(), all);
+        } else if (layer instanceof BaseWrapperLayer wrapper) {
+            collect(wrapper.getUnderlying(), all);
+        } else if (layer instanceof Bidirectional bidirectional) {
+            collect(bidirectional.getFwd(), all);
+            collect(bidirectional.getBwd(), all);
+        }
+    }
+
+    /**
+     * Whether the layer applies anything random only when training: dropout of any kind (also a Keras import's
+     * {@code Dropout(1.0)}, which drops nothing but still draws random numbers), weight noise, DropConnect.
+     */
+    static boolean hasTrainingOnlyNoise(Layer layer) {
+        for (Layer l : selfAndWrapped(layer)) {
+            if (l.getIDropout() != null || (l instanceof BaseLayer base && base.getWeightNoise() != null)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes every training-only noise from the layer configuration (meant for a copy). */
+    static void removeTrainingOnlyNoise(Layer layer) {
+        for (Layer l : selfAndWrapped(layer)) {
+            l.setIDropout(null);
+            if (l instanceof BaseLayer base) {
+                base.setWeightNoise(null);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.ProbeBatch;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What the engine needs from a MultiLayerNetwork or a ComputationGraph: its BatchNormalization layers in
+ * topological order, and forward passes that expose every layer's input. The training path runs on a copy
+ * without dropout or weight noise (sharing the original's parameters) so that it differs from the inference
+ * path only in how BatchNormalization normalizes; the user's model keeps bit-identical parameters, updater
+ * state, counters, configuration and random-number stream.
+ */
+abstract class ModelAdapter {
+
+    static ModelAdapter of(Model model) {
+        if (model == null) {
+            throw new IllegalArgumentException("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
+        }
+        if (model instanceof MultiLayerNetwork network) {
+            return new MultiLayerNetworkAdapter(network);
+        }
+        if (model instanceof ComputationGraph graph) {
+            return new ComputationGraphAdapter(graph);
+        }
+        throw new IllegalArgumentException("Only MultiLayerNetwork and ComputationGraph models can be checked, not "
+                + model.getClass().getName() + ".");
+    }
+
+    /** {@code MultiLayerNetwork} or {@code ComputationGraph}. */
+    abstract String modelType();
+
+    abstract DataType dataType();
+
+    abstract int inputCount();
+
+    /** BatchNormalization layers in topological order. */
+    abstract List<BatchNormSite> sites();
+
+    /** Remembers the model's transient state and prepares the training-path model. */
+    abstract void begin();
+
+    /** Restores the transient state the forward passes overwrote (the network's current input). */
+    abstract void end();
+
+    /** One forward pass: the training path on the noise-free copy, or the inference path on the model. */
+    abstract ForwardPass forward(INDArray[] features, boolean training);
+
+    /**
+     * Whether the site's inference-path input can be read back after the pass. An ActivationLayer at inference
+     * overwrites its input in place, so a graph vertex that feeds one loses its inference activations.
+     */
+    boolean inferenceInputReadable(BatchNormSite site) {
+        return true;
+    }
+
+    /** The batch's features, checked against the model's inputs and cast to its data type. */
+    INDArray[] features(ProbeBatch batch) {
+        INDArray[] features = batch.features();
+        if (features.length != inputCount()) {
+            throw new IllegalArgumentException("The " + modelType() + " has " + inputCount() + " input(s) but probe batch "
+                    + batch.index() + " has " + features.length + " feature array(s) " + batch.shapeDescription()
+                    + ": pass one features array per network input.");
+        }
+        long examples = features[0].size(0);
+        INDArray[] cast = new INDArray[features.length];
+        for (int i = 0; i < features.length; i++) {
+            if (features[i].size(0) != examples) {
+                throw new IllegalArgumentException("Probe batch " + batch.index() + " has feature arrays with different "
+                        + "numbers of examples: " + batch.shapeDescription() + ".");
+            }
+            cast[i] = features[i].dataType() == dataType() ? features[i] : features[i].castTo(dataType());
+        }
+        return cast;
+    }
+
+    /** The BatchNormalization layer inside {@code layer} (unwrapping frozen wrappers), or null if it is not one. */
+    static BatchNormalization batchNormInside(Layer layer) {
+        Layer inner = layer;
+        while (inner instanceof FrozenLayer || inner instanceof FrozenLayerWithBackprop) {
+            inner = ((BaseWrapperLayer) inner).getUnderlying();
+        }
+        return inner instanceof BatchNormalization bn ? bn : null;
+    }
+
+    static boolean isFrozen(Layer layer) {
+        return layer instanceof FrozenLayer || layer instanceof FrozenLayerWithBackprop;
+    }
+
+    static String shapes(INDArray[] arrays) {
+        StringBuilder sb = new StringBuilder();
+        for (INDArray a : arrays) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Arrays.toString(a.shape()));
+        }
+        return sb.toString();
+    }
+}

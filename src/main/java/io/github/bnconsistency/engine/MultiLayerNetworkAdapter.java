@@ -1,0 +1,148 @@
+package io.github.bnconsistency.engine;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+final class MultiLayerNetworkAdapter extends ModelAdapter {
+
+    private final MultiLayerNetwork model;
+    private final List<BatchNormSite> sites = new ArrayList<>();
+    private final Map<BatchNormSite, Integer> layerIndex = new HashMap<>();
+    private MultiLayerNetwork trainingModel;
+    private INDArray savedInput;
+
+    MultiLayerNetworkAdapter(MultiLayerNetwork model) {
+        this.model = model;
+        Layer[] layers = model.getLayers();
+        if (layers == null) {
+            throw new IllegalArgumentException("The MultiLayerNetwork is not initialized: call model.init() "
+                    + "(or load a trained model) before checking it.");
+        }
+        for (int i = 0; i < layers.length; i++) {
+            BatchNormalization bn = batchNormInside(layers[i]);
+            if (bn != null) {
+                String name = bn.conf().getLayer().getLayerName();
+                BatchNormSite site = new BatchNormSite(name == null ? "layer" + i : name, sites.size() + 1,
+                        "layer index " + i, (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer(),
+                        bn, isFrozen(layers[i]));
+                sites.add(site);
+                layerIndex.put(site, i);
+            }
+        }
+    }
+
+    @Override
+    String modelType() {
+        return "MultiLayerNetwork";
+    }
+
+    @Override
+    DataType dataType() {
+        return model.getLayerWiseConfigurations().getDataType();
+    }
+
+    @Override
+    int inputCount() {
+        return 1;
+    }
+
+    @Override
+    List<BatchNormSite> sites() {
+        return sites;
+    }
+
+    @Override
+    void begin() {
+        savedInput = model.getInput();
+        trainingModel = noiseFreeTrainingModel();
+    }
+
+    @Override
+    void end() {
+        model.setInput(savedInput);
+        if (trainingModel != model) {
+            trainingModel.clearLayersStates();
+        }
+        trainingModel = null;
+    }
+
+    /**
+     * The model itself when nothing in it is random at training time, else a network built from a noise-free
+     * copy of the configuration that shares the original's parameter array (no copy of the weights).
+     */
+    private MultiLayerNetwork noiseFreeTrainingModel() {
+        MultiLayerConfiguration configuration = model.getLayerWiseConfigurations();
+        boolean noisy = configuration.getConfs().stream()
+                .anyMatch(c -> LayerConfigurations.hasTrainingOnlyNoise(c.getLayer()));
+        if (!noisy) {
+            return model;
+        }
+        MultiLayerConfiguration copy = configuration.clone();
+        for (NeuralNetConfiguration conf : copy.getConfs()) {
+            LayerConfigurations.removeTrainingOnlyNoise(conf.getLayer());
+        }
+        MultiLayerNetwork network = new MultiLayerNetwork(copy);
+        network.init(model.params(), false);
+        // Layers frozen after construction (not through the configuration) must stay frozen in the copy,
+        // as MultiLayerNetwork.clone() does: a frozen BatchNormalization normalizes with its moving statistics.
+        Layer[] original = model.getLayers();
+        Layer[] copied = network.getLayers();
+        boolean rewrapped = false;
+        for (int i = 0; i < original.length; i++) {
+            if (isFrozen(original[i]) && !isFrozen(copied[i])) {
+                copied[i] = new FrozenLayer(copied[i]);
+                rewrapped = true;
+            }
+        }
+        if (rewrapped) {
+            network.setLayers(copied);
+        }
+        return network;
+    }
+
+    @Override
+    ForwardPass forward(INDArray[] features, boolean training) {
+        MultiLayerNetwork network = training ? trainingModel : model;
+        List<INDArray> activations = network.feedForward(features[0], training);
+        int miniBatch = (int) features[0].size(0);
+        return new ForwardPass() {
+            @Override
+            public INDArray inputOf(BatchNormSite site) {
+                int i = layerIndex.get(site);
+                INDArray input = activations.get(i);
+                InputPreProcessor preProcessor = network.getLayerWiseConfigurations().getInputPreProcess(i);
+                return preProcessor == null ? input
+                        : preProcessor.preProcess(input, miniBatch, LayerWorkspaceMgr.noWorkspaces());
+            }
+
+            @Override
+            public INDArray[] outputs() {
+                return new INDArray[] {activations.get(activations.size() - 1)};
+            }
+
+            @Override
+            public String firstNonFiniteLayer() {
+                for (int i = 1; i < activations.size(); i++) {
+                    if (!ForwardPass.isFinite(activations.get(i))) {
+                        String name = network.getLayer(i - 1).conf().getLayer().getLayerName();
+                        return (name == null ? "layer" + (i - 1) : name) + " (layer index " + (i - 1) + ")";
+                    }
+                }
+                return null;
+            }
+        };
+    }
+}

@@ -1,0 +1,37 @@
+package io.github.bnconsistency.report;
+
+/**
+ * One channel of one BatchNormalization layer: the statistics the moving average converges to on the probe
+ * data, the moving statistics the layer holds, and how far apart they are.
+ *
+ * <p>With {@code s = sqrt(v + eps)}: {@code meanShift = |mu* - mu_M| / s*},
+ * {@code varianceRatio = (v_M + eps) / (v* + eps)} and
+ * {@code divergence = sqrt((s* / s_M - 1)^2 + ((mu* - mu_M)/s_M)^2)}, the RMS difference between the
+ * inference-normalized and the training-normalized activation in units of the latter.
+ *
+ * @param channel             channel index
+ * @param batchMean           {@code mu*}: average over probe mini-batches of the training-path batch mean
+ * @param batchVariance       {@code v*}: average over probe mini-batches of the biased batch variance
+ * @param movingMean          {@code mu_M}: the layer's moving mean
+ * @param movingVariance      {@code v_M}: the layer's moving variance (decoded from {@code log10stdev} if stored so)
+ * @param batchMeanSpread     standard deviation of the batch mean across probe mini-batches (0 with one batch)
+ * @param batchVarianceSpread standard deviation of the batch variance across probe mini-batches (0 with one batch)
+ * @param meanShift           {@code |mu* - mu_M| / s*}, in batch standard deviations
+ * @param varianceRatio       {@code (v_M + eps) / (v* + eps)}
+ * @param divergence          the normalized divergence {@code delta_c}
+ * @param inferenceInputDrift RMS difference between the layer's input at inference and in training, in batch
+ *                            standard deviations: how much drift the layer inherits from earlier layers
+ */
+public record ChannelFinding(
+        int channel,
+        double batchMean,
+        double batchVariance,
+        double movingMean,
+        double movingVariance,
+        double batchMeanSpread,
+        double batchVarianceSpread,
+        double meanShift,
+        double varianceRatio,
+        double divergence,
+        double inferenceInputDrift) {
+}

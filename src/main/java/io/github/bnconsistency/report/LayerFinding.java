@@ -1,0 +1,101 @@
+package io.github.bnconsistency.report;
+
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What the check found for one BatchNormalization layer. Per-channel numbers are in {@link #channels()};
+ * the accessors below summarize them (layer divergence {@code D_l = max_c delta_c}, and so on).
+ *
+ * @param name           the layer's name (the vertex name in a ComputationGraph)
+ * @param position       1-based position among the model's BatchNormalization layers, in topological order
+ * @param location       where the layer sits, e.g. {@code layer index 3} or {@code vertex 'bn2a_branch2a'}
+ * @param decay          the layer's decay (Keras momentum): {@code moving = decay*moving + (1-decay)*batch}
+ * @param eps            the layer's epsilon
+ * @param storage        how the moving variance is stored
+ * @param layout         the channel layout of the layer's input, as seen on the probe data
+ * @param frozen         wrapped in FrozenLayer or FrozenLayerWithBackprop: never updates its statistics,
+ *                       and normalizes with them in training as well
+ * @param updateBlocker  why training can never move the statistics toward the data ({@code frozen},
+ *                       {@code gradient normalization ...}), or empty when it can
+ * @param channels       per-channel findings (empty when the layout is unsupported)
+ * @param status         the verdict at {@link #tolerance()}
+ * @param tolerance      the per-layer divergence tolerance the verdict used
+ * @param updatesNeeded  further iterations needed to get within tolerance at this decay
+ * @param noiseFloor     how far the moving average typically strays from its target through mini-batch
+ *                       sampling alone, in the divergence's units (0 with a single probe batch)
+ */
+public record LayerFinding(
+        String name,
+        int position,
+        String location,
+        double decay,
+        double eps,
+        StatisticsStorage storage,
+        ChannelLayout layout,
+        boolean frozen,
+        String updateBlocker,
+        List<ChannelFinding> channels,
+        LayerStatus status,
+        double tolerance,
+        UpdatesNeeded updatesNeeded,
+        double noiseFloor) {
+
+    public LayerFinding {
+        channels = List.copyOf(channels);
+    }
+
+    /** Number of channels. */
+    public int channelCount() {
+        return channels.size();
+    }
+
+    /** {@code D_l}: the largest normalized divergence over channels (NaN when nothing was measured). */
+    public double maxDivergence() {
+        return channels.stream().mapToDouble(ChannelFinding::divergence).max().orElse(Double.NaN);
+    }
+
+    /** The mean normalized divergence over channels. */
+    public double meanDivergence() {
+        return channels.stream().mapToDouble(ChannelFinding::divergence).average().orElse(Double.NaN);
+    }
+
+    /** How many channels exceed {@link #tolerance()}. */
+    public int channelsOff() {
+        return (int) channels.stream().filter(c -> !(c.divergence() <= tolerance)).count();
+    }
+
+    /** The channel with the largest divergence, or null when nothing was measured. */
+    public ChannelFinding worstChannel() {
+        return channels.stream().max(Comparator.comparingDouble(ChannelFinding::divergence)).orElse(null);
+    }
+
+    /** The largest mean shift over channels, in batch standard deviations. */
+    public double maxMeanShift() {
+        return channels.stream().mapToDouble(ChannelFinding::meanShift).max().orElse(Double.NaN);
+    }
+
+    /** The smallest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
+    public double minVarianceRatio() {
+        return channels.stream().mapToDouble(ChannelFinding::varianceRatio).min().orElse(Double.NaN);
+    }
+
+    /** The largest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
+    public double maxVarianceRatio() {
+        return channels.stream().mapToDouble(ChannelFinding::varianceRatio).max().orElse(Double.NaN);
+    }
+
+    /**
+     * The largest inference input drift over channels: how differently this layer's input arrives at inference
+     * than in training, because earlier layers normalize differently. 0 for a layer with no diverging layer
+     * upstream.
+     */
+    public double maxInferenceInputDrift() {
+        return channels.stream().mapToDouble(ChannelFinding::inferenceInputDrift).max().orElse(Double.NaN);
+    }
+
+    /** Whether this layer's own moving statistics are off (its status is {@link LayerStatus#NOT_CONVERGED}). */
+    public boolean isDiverging() {
+        return status == LayerStatus.NOT_CONVERGED;
+    }
+}

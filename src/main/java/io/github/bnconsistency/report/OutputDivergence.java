@@ -1,0 +1,63 @@
+package io.github.bnconsistency.report;
+
+/**
+ * End-to-end comparison of the network outputs from the training path and the inference path, over all
+ * probe data.
+ *
+ * @param examples                 examples compared
+ * @param comparedValues           output values compared
+ * @param maxAbsDifference         max {@code |y_train - y_inference|}; +Infinity when either path has a
+ *                                 non-finite output
+ * @param meanAbsDifference        mean {@code |y_train - y_inference|} over the pairs where both are finite
+ * @param nonFiniteTrainingValues  NaN or infinite values among the training-path outputs
+ * @param nonFiniteInferenceValues NaN or infinite values among the inference-path outputs
+ * @param firstNonFiniteLayer      the first layer whose inference-path activations are not finite, or empty
+ * @param classifiedExamples       examples whose outputs are class scores (rank 2, more than one column)
+ * @param argmaxAgreements         of those, how many have the same argmax on both paths
+ * @param labelledExamples         classified examples that came with labels
+ * @param trainingCorrect          of those, how many the training path classifies correctly
+ * @param inferenceCorrect         of those, how many the inference path classifies correctly
+ */
+public record OutputDivergence(
+        long examples,
+        long comparedValues,
+        double maxAbsDifference,
+        double meanAbsDifference,
+        long nonFiniteTrainingValues,
+        long nonFiniteInferenceValues,
+        String firstNonFiniteLayer,
+        long classifiedExamples,
+        long argmaxAgreements,
+        long labelledExamples,
+        long trainingCorrect,
+        long inferenceCorrect) {
+
+    /** Whether both paths produced only finite outputs. */
+    public boolean allFinite() {
+        return nonFiniteTrainingValues == 0 && nonFiniteInferenceValues == 0;
+    }
+
+    /** Whether the outputs look like class scores, so that argmax agreement means something. */
+    public boolean isClassifier() {
+        return classifiedExamples > 0;
+    }
+
+    /** Fraction of classified examples whose argmax agrees between the two paths, NaN when none. */
+    public double argmaxAgreement() {
+        return ratio(argmaxAgreements, classifiedExamples);
+    }
+
+    /** Training-path accuracy on the labelled examples, NaN when there are no labels. */
+    public double trainingAccuracy() {
+        return ratio(trainingCorrect, labelledExamples);
+    }
+
+    /** Inference-path accuracy on the labelled examples, NaN when there are no labels. */
+    public double inferenceAccuracy() {
+        return ratio(inferenceCorrect, labelledExamples);
+    }
+
+    private static double ratio(long part, long whole) {
+        return whole == 0 ? Double.NaN : (double) part / whole;
+    }
+}

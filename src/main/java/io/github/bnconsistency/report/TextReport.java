@@ -1,0 +1,247 @@
+package io.github.bnconsistency.report;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders a {@link ConsistencyReport} as text, one fact a line, most important first: the root cause, a
+ * per-layer table, what to do, what was checked. Assertion messages and the JUnit extension use the same
+ * pieces, so they read the same.
+ *
+ * <pre>{@code
+ * System.out.println(TextReport.render(BatchNormInspector.inspect(model, data)));
+ * }</pre>
+ */
+public final class TextReport {
+
+    /** Table rows shown before the rest is summarized in one line. */
+    static final int MAX_TABLE_ROWS = 30;
+
+    /** A decay that converges quickly, suggested when a layer's decay is higher. */
+    static final double SUGGESTED_DECAY = 0.9;
+
+    private TextReport() {
+    }
+
+    /** The whole report: the output comparison, then the layer diagnosis. */
+    public static String render(ConsistencyReport report) {
+        return "Inference vs training outputs: " + outputSummary(report.output()) + ".\n" + diagnosis(report);
+    }
+
+    /**
+     * The end-to-end comparison in one phrase, e.g. {@code max |train - inference| was 0.91 (mean 0.3;
+     * argmax agreement 4/12; training acc 100%, inference acc 33%)}.
+     */
+    public static String outputSummary(OutputDivergence output) {
+        StringBuilder sb = new StringBuilder();
+        if (!output.allFinite()) {
+            sb.append(output.nonFiniteInferenceValues()).append(" inference and ")
+                    .append(output.nonFiniteTrainingValues()).append(" training output values were NaN or infinite");
+            if (!output.firstNonFiniteLayer().isEmpty()) {
+                sb.append(" (at inference the first non-finite activation is at ").append(output.firstNonFiniteLayer())
+                        .append(')');
+            }
+            if (Double.isNaN(output.meanAbsDifference())) {
+                return sb.toString();
+            }
+            sb.append("; over the finite values mean |train - inference| was ")
+                    .append(number(output.meanAbsDifference()));
+        } else {
+            sb.append("max |train - inference| was ").append(number(output.maxAbsDifference()))
+                    .append(" (mean ").append(number(output.meanAbsDifference()));
+        }
+        if (output.isClassifier()) {
+            sb.append("; argmax agreement ").append(output.argmaxAgreements()).append('/').append(output.classifiedExamples());
+        }
+        if (output.labelledExamples() > 0) {
+            sb.append("; training acc ").append(percent(output.trainingAccuracy()))
+                    .append(", inference acc ").append(percent(output.inferenceAccuracy()));
+        }
+        if (output.allFinite()) {
+            sb.append(')');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The layer diagnosis: root cause, how many layers diverge, the per-layer table, the fix, and what was
+     * checked. Each line ends with a newline except the last.
+     */
+    public static String diagnosis(ConsistencyReport report) {
+        List<String> lines = new ArrayList<>();
+        if (!report.hasBatchNormLayers()) {
+            lines.add("The " + report.modelType() + " has no BatchNormalization layer, so moving statistics cannot be "
+                    + "the cause of any difference between training and inference.");
+            lines.add(probeLine(report));
+            return String.join("\n", lines);
+        }
+        List<LayerFinding> diverging = report.divergingLayers();
+        report.rootCause().ifPresentOrElse(
+                root -> lines.add("Root cause: " + root.name() + " (BN layer " + root.position() + " of "
+                        + report.layers().size() + ", " + root.location() + ") moving statistics have not converged: "
+                        + worstChannelPhrase(root) + "."),
+                () -> lines.add(noRootCauseLine(report, diverging)));
+        long unsupported = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED).count();
+        lines.add(diverging.size() + " of " + report.layers().size() + " BatchNormalization layers diverge (layer tolerance "
+                + number(report.layerTolerance()) + ")" + (unsupported > 0 ? "; " + unsupported
+                + " could not be measured (input layout DL4J cannot normalize)" : "") + ":");
+        lines.addAll(table(report));
+        report.rootCause().ifPresent(root -> {
+            double drift = report.layers().stream().filter(l -> l.position() > root.position())
+                    .mapToDouble(LayerFinding::maxInferenceInputDrift).filter(d -> !Double.isNaN(d)).max().orElse(0);
+            if (drift > report.layerTolerance()) {
+                lines.add("Layers after " + root.name() + " also receive drifted inputs at inference (input drift up to "
+                        + number(drift) + " sd), inherited from it.");
+            }
+        });
+        String fix = fixLine(report, diverging);
+        if (!fix.isEmpty()) {
+            lines.add(fix);
+        }
+        lines.add(probeLine(report));
+        return String.join("\n", lines);
+    }
+
+    /** E.g. {@code D 4.7 at channel 3 (mean off by 2.2 sd, variance ratio 0.006)}. */
+    public static String worstChannelPhrase(LayerFinding layer) {
+        ChannelFinding worst = layer.worstChannel();
+        if (worst == null) {
+            return "no channel measured";
+        }
+        return "D " + number(worst.divergence()) + " at channel " + worst.channel() + " (mean off by "
+                + number(worst.meanShift()) + " sd, variance ratio " + number(worst.varianceRatio()) + "; "
+                + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance()) + ")";
+    }
+
+    private static String noRootCauseLine(ConsistencyReport report, List<LayerFinding> diverging) {
+        if (!diverging.isEmpty()) {
+            return "Only frozen layers diverge; they normalize with their moving statistics in training too, so they "
+                    + "do not make inference differ from training, but their statistics do not match this data.";
+        }
+        return "No BatchNormalization layer's moving statistics diverge beyond " + number(report.layerTolerance())
+                + "; a remaining output difference comes from elsewhere: float rounding through a deep network "
+                + "(compare in DOUBLE) or layers that behave differently in training.";
+    }
+
+    private static List<String> table(ConsistencyReport report) {
+        List<LayerFinding> rows = report.layers().stream()
+                .filter(l -> l.status() != LayerStatus.CONVERGED
+                        || l.maxInferenceInputDrift() > report.layerTolerance())
+                .toList();
+        List<String[]> cells = new ArrayList<>();
+        cells.add(new String[] {"layer", "channels off", "D (max)", "mean shift", "var ratio", "input drift",
+                "updates needed"});
+        for (LayerFinding l : rows.subList(0, Math.min(rows.size(), MAX_TABLE_ROWS))) {
+            cells.add(row(l));
+        }
+        List<String> lines = format(cells);
+        if (rows.size() > MAX_TABLE_ROWS) {
+            lines.add("  ... and " + (rows.size() - MAX_TABLE_ROWS) + " more layers (see the report's layers())");
+        }
+        long hidden = report.layers().size() - rows.size();
+        if (hidden > 0) {
+            lines.add("  (" + hidden + " converged layer" + (hidden == 1 ? "" : "s") + " not shown)");
+        }
+        return lines;
+    }
+
+    private static String[] row(LayerFinding l) {
+        if (l.status() == LayerStatus.UNSUPPORTED) {
+            return new String[] {l.name(), "-", "-", "-", "-", "-", "unsupported " + l.layout()};
+        }
+        String updates = switch (l.updatesNeeded().kind()) {
+            case NONE -> "0";
+            case ESTIMATE -> "~" + l.updatesNeeded().iterations() + " @" + number(l.decay());
+            case NEVER -> "never (" + l.updatesNeeded().reason() + ")";
+        };
+        return new String[] {
+            l.name() + (l.frozen() ? " (frozen)" : ""),
+            l.channelsOff() + "/" + l.channelCount(),
+            number(l.maxDivergence()),
+            number(l.maxMeanShift()) + " sd",
+            number(l.minVarianceRatio()) + ".." + number(l.maxVarianceRatio()),
+            Double.isNaN(l.maxInferenceInputDrift()) ? "n/a" : number(l.maxInferenceInputDrift()),
+            updates};
+    }
+
+    private static List<String> format(List<String[]> cells) {
+        int[] widths = new int[cells.get(0).length];
+        for (String[] row : cells) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (String[] row : cells) {
+            StringBuilder sb = new StringBuilder("  ");
+            for (int i = 0; i < row.length; i++) {
+                sb.append(row[i]);
+                if (i < row.length - 1) {
+                    sb.append(" ".repeat(widths[i] - row[i].length() + 2));
+                }
+            }
+            lines.add(sb.toString());
+        }
+        return lines;
+    }
+
+    private static String fixLine(ConsistencyReport report, List<LayerFinding> diverging) {
+        List<String> fixes = new ArrayList<>();
+        List<LayerFinding> trainable = diverging.stream().filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE).toList();
+        trainable.stream().max((a, b) -> Long.compare(a.updatesNeeded().iterations(), b.updatesNeeded().iterations()))
+                .ifPresent(slowest -> {
+                    fixes.add("train ~" + slowest.updatesNeeded().iterations() + " more iterations (at decay "
+                            + number(slowest.decay()) + ", with the weights settled)");
+                    if (slowest.decay() > SUGGESTED_DECAY) {
+                        long faster = (long) Math.ceil(slowest.updatesNeeded().iterations() * Math.log(slowest.decay())
+                                / Math.log(SUGGESTED_DECAY));
+                        fixes.add("lower decay to " + number(SUGGESTED_DECAY) + " (~" + faster + " iterations)");
+                    }
+                });
+        if (diverging.stream().anyMatch(LayerFinding::frozen)) {
+            fixes.add("unfreeze the frozen BatchNormalization layers that diverge");
+        }
+        if (diverging.stream().anyMatch(l -> l.updateBlocker().startsWith("gradient normalization"))) {
+            fixes.add("remove gradient normalization from BatchNormalization layers (it rescales their "
+                    + "moving-statistic updates too)");
+        }
+        if (diverging.isEmpty()) {
+            return "";
+        }
+        fixes.add("recalibrate the moving statistics on representative data");
+        return "Fix: " + String.join(", or ", fixes) + ".";
+    }
+
+    private static String probeLine(ConsistencyReport report) {
+        ProbeSummary probe = report.probe();
+        return "Checked on " + probe.batches() + (probe.batches() == 1 ? " batch, " : " batches, ") + probe.examples()
+                + (probe.examples() == 1 ? " example" : " examples") + " (" + probe.source() + ", first batch "
+                + probe.firstBatchShape() + "); " + report.modelType() + ", " + report.dataType() + ".";
+    }
+
+    /** Three significant digits, plain notation between 0.001 and 10000, e.g. {@code 0.859}, {@code 50.6}. */
+    public static String number(double value) {
+        if (Double.isNaN(value)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(value)) {
+            return value > 0 ? "Infinity" : "-Infinity";
+        }
+        if (value == 0) {
+            return "0";
+        }
+        double magnitude = Math.abs(value);
+        if (magnitude >= 1e4 || magnitude < 1e-3) {
+            return String.format(Locale.ROOT, "%.2e", value);
+        }
+        return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    /** E.g. {@code 33%}, {@code 66.7%}. */
+    public static String percent(double fraction) {
+        return number(fraction * 100) + "%";
+    }
+}

@@ -1,0 +1,47 @@
+package io.github.bnconsistency.report;
+
+/**
+ * How many more training iterations a layer's moving statistics need before every channel is within the
+ * layer tolerance, if the batch statistics stayed as they are on the probe data (the gaps shrink by
+ * {@code decay^k} after k iterations).
+ *
+ * @param kind       none needed, an estimate, or never
+ * @param iterations the estimate when {@code kind == ESTIMATE}, otherwise 0
+ * @param reason     why the statistics can never converge when {@code kind == NEVER}, otherwise empty
+ */
+public record UpdatesNeeded(Kind kind, long iterations, String reason) {
+
+    /** Whether more iterations help, and if so how many. */
+    public enum Kind { NONE, ESTIMATE, NEVER }
+
+    public UpdatesNeeded {
+        if (kind == null || reason == null) {
+            throw new IllegalArgumentException("kind and reason must not be null");
+        }
+    }
+
+    /** Already within tolerance. */
+    public static UpdatesNeeded none() {
+        return new UpdatesNeeded(Kind.NONE, 0, "");
+    }
+
+    /** About {@code iterations} more {@code fit()} iterations. */
+    public static UpdatesNeeded estimate(long iterations) {
+        return new UpdatesNeeded(Kind.ESTIMATE, iterations, "");
+    }
+
+    /** More training does not help, e.g. a frozen layer. */
+    public static UpdatesNeeded never(String reason) {
+        return new UpdatesNeeded(Kind.NEVER, 0, reason);
+    }
+
+    /** Short form for tables: {@code 0}, {@code ~430} or {@code never (frozen)}. */
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case NONE -> "0";
+            case ESTIMATE -> "~" + iterations;
+            case NEVER -> "never (" + reason + ")";
+        };
+    }
+}
