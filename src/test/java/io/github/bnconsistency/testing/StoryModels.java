@@ -6,7 +6,12 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
+import org.deeplearning4j.nn.conf.weightnoise.WeightNoise;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -36,6 +41,15 @@ public final class StoryModels {
 
     /** Small CNN: conv-BN-relu x3, pool, dense-BN-relu, softmax output. BN layers named bn1..bn4. */
     public static MultiLayerNetwork storyCnn(double decay, long seed) {
+        return cnn(decay, seed, false);
+    }
+
+    /**
+     * The same CNN with heavy training-only noise: dropout (retain 0.5) on conv2's input, weight noise on conv3,
+     * DropConnect on the dense layer, and a DropoutLayer before the output. Without the noise
+     * ({@code noise = false}) it is {@link #storyCnn}: same parameter layout, so parameters can be copied across.
+     */
+    public static MultiLayerNetwork cnn(double decay, long seed, boolean noise) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(new Adam(1e-2))
@@ -44,16 +58,20 @@ public final class StoryModels {
                 .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
                 .layer(new BatchNormalization.Builder().name("bn1").decay(decay).build())
                 .layer(new ActivationLayer.Builder().name("relu1").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(8).stride(2, 2).activation(Activation.IDENTITY)
+                        .dropOut(noise ? new Dropout(0.5) : null).build())
                 .layer(new BatchNormalization.Builder().name("bn2").decay(decay).build())
                 .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv3").nOut(8).activation(Activation.IDENTITY).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv3").nOut(8).activation(Activation.IDENTITY)
+                        .weightNoise(noise ? new WeightNoise(new NormalDistribution(0, 0.3)) : null).build())
                 .layer(new BatchNormalization.Builder().name("bn3").decay(decay).build())
                 .layer(new ActivationLayer.Builder().name("relu3").activation(Activation.RELU).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build())
-                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.IDENTITY).build())
+                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.IDENTITY)
+                        .weightNoise(noise ? new DropConnect(0.5) : null).build())
                 .layer(new BatchNormalization.Builder().name("bn4").decay(decay).build())
                 .layer(new ActivationLayer.Builder().name("relu4").activation(Activation.RELU).build())
+                .layer(new DropoutLayer.Builder(noise ? new Dropout(0.5) : null).name("dropout").build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(CLASSES)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutional(SIZE, SIZE, 3))
