@@ -1,12 +1,14 @@
 package io.github.bnconsistency.testing;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Batch statistics of BatchNormalization inputs computed by plain loops over DL4J's own training-mode
@@ -51,5 +53,24 @@ public final class HandStatistics {
                 TinyNetworks.setMovingStatistics(layers[i], stats[0], stats[1]);
             }
         }
+    }
+
+    /**
+     * Per-channel mean and biased variance of the input of the graph's layer {@code bnName} (fed by vertex
+     * {@code inputVertex}, no preprocessor) on the graph's training path.
+     */
+    public static double[][] graphInputStatistics(ComputationGraph graph, org.nd4j.linalg.api.ndarray.INDArray[] features,
+                                                  String inputVertex) {
+        Map<String, INDArray> activations = graph.feedForward(features, true);
+        return TinyNetworks.meanAndBiasedVariance(values(activations.get(inputVertex)));
+    }
+
+    /** Sets every listed BatchNormalization vertex of {@code graph} to its input's batch statistics on {@code features}. */
+    public static void setGraphMovingStatistics(ComputationGraph graph, INDArray[] features, Map<String, String> bnToInput) {
+        Map<String, INDArray> activations = graph.feedForward(features, true);
+        bnToInput.forEach((bn, input) -> {
+            double[][] stats = TinyNetworks.meanAndBiasedVariance(values(activations.get(input)));
+            TinyNetworks.setMovingStatistics(graph.getLayer(bn), stats[0], stats[1]);
+        });
     }
 }

@@ -1,0 +1,151 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.report.ChannelFinding;
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.testing.GraphModels;
+import io.github.bnconsistency.testing.HandStatistics;
+import io.github.bnconsistency.testing.OneShotIterators.OneShotMultiDataSetIterator;
+import io.github.bnconsistency.testing.StoryModels;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** ComputationGraphs: residual branches, several inputs and outputs, multi-batch probe iterators. */
+class ComputationGraphTest {
+
+    private static final DataSet IMAGES = StoryModels.storyData(101);
+    private static final Map<String, String> RESIDUAL_BN_INPUTS =
+            Map.of("bn1", "conv1", "bn2a", "conv2a", "bn2b", "conv2b", "bn3", "dense");
+    private static ComputationGraph residual;
+
+    @BeforeAll
+    static void trainResidualGraph() {
+        residual = GraphModels.residualCnn(0.99, 5, false);
+        for (int i = 0; i < 5; i++) {
+            residual.fit(IMAGES);
+        }
+    }
+
+    @Test
+    void residual_graph_statistics_over_three_batches_match_a_hand_computation() {
+        List<DataSet> batches = IMAGES.batchBy(4);
+
+        ConsistencyReport report = BatchNormInspector.inspect(residual, new ListDataSetIterator<>(IMAGES.asList(), 4));
+
+        assertThat(report.modelType()).isEqualTo("ComputationGraph");
+        assertThat(report.layerNames()).containsExactly("bn1", "bn2a", "bn2b", "bn3");
+        assertThat(report.probe().batches()).isEqualTo(3);
+        for (LayerFinding layer : report.layers()) {
+            int channels = layer.channelCount();
+            double[] muStar = new double[channels];
+            double[] vStar = new double[channels];
+            for (DataSet batch : batches) {
+                double[][] stats = HandStatistics.graphInputStatistics(residual, new INDArray[] {batch.getFeatures()},
+                        RESIDUAL_BN_INPUTS.get(layer.name()));
+                for (int c = 0; c < channels; c++) {
+                    muStar[c] += stats[0][c] / batches.size();
+                    vStar[c] += stats[1][c] / batches.size();
+                }
+            }
+            for (ChannelFinding channel : layer.channels()) {
+                assertThat(channel.batchMean()).as(layer.name() + " mu*").isCloseTo(muStar[channel.channel()], within(1e-9));
+                assertThat(channel.batchVariance()).as(layer.name() + " v*").isCloseTo(vStar[channel.channel()], within(1e-9));
+            }
+        }
+        assertThat(report.rootCause()).map(LayerFinding::name).hasValue("bn1");
+        assertThat(report.layer("bn2b").orElseThrow().maxInferenceInputDrift()).isGreaterThan(0);
+        assertThat(report.output().examples()).isEqualTo(12);
+    }
+
+    @Test
+    void residual_graph_with_dropout_and_moving_statistics_set_to_the_data_passes() {
+        ComputationGraph noisy = GraphModels.residualCnn(0.99, 5, true);
+        noisy.setParams(residual.params().dup());
+        ComputationGraph reference = GraphModels.residualCnn(0.99, 5, false);
+        reference.setParams(residual.params().dup());
+        HandStatistics.setGraphMovingStatistics(reference, new INDArray[] {IMAGES.getFeatures()}, RESIDUAL_BN_INPUTS);
+        noisy.setParams(reference.params().dup());
+
+        assertThat(noisy).inferenceMatchesTraining(IMAGES, 1e-4).hasConvergedBatchNormStatistics();
+    }
+
+    @Test
+    void graph_with_two_inputs_and_two_outputs_checks_every_output_and_layer() {
+        ComputationGraph graph = GraphModels.twoInputsTwoOutputs(0.99, 7);
+        List<MultiDataSet> batches = List.of(GraphModels.twoInputBatch(8, 1), GraphModels.twoInputBatch(6, 2));
+        for (MultiDataSet batch : batches) {
+            graph.fit(batch);
+        }
+        ConsistencyReport report = BatchNormInspector.inspect(graph, new OneShotMultiDataSetIterator(batches));
+
+        assertThat(report.layerNames()).containsExactlyInAnyOrder("bnLeft", "bnRight", "bnMerged");
+        assertThat(report.layerNames().indexOf("bnMerged")).isEqualTo(2);
+        assertThat(report.output().comparedValues()).isEqualTo(14 * (3 + 1));
+        assertThat(report.output().classifiedExamples()).isEqualTo(14);
+        assertThat(report.output().labelledExamples()).isEqualTo(14);
+        for (String bn : List.of("bnLeft", "bnRight", "bnMerged")) {
+            String input = Map.of("bnLeft", "denseLeft", "bnRight", "denseRight", "bnMerged", "merge").get(bn);
+            LayerFinding layer = report.layer(bn).orElseThrow();
+            double[] muStar = new double[layer.channelCount()];
+            for (MultiDataSet batch : batches) {
+                double[][] stats = HandStatistics.graphInputStatistics(graph, batch.getFeatures(), input);
+                for (int c = 0; c < muStar.length; c++) {
+                    muStar[c] += stats[0][c] / batches.size();
+                }
+            }
+            for (ChannelFinding channel : layer.channels()) {
+                assertThat(channel.batchMean()).as(bn).isCloseTo(muStar[channel.channel()], within(1e-9));
+            }
+        }
+    }
+
+    @Test
+    void input_overwritten_in_place_at_inference_reports_no_drift_instead_of_a_wrong_one() {
+        // "dense" feeds both a BatchNormalization and an ActivationLayer, which at inference applies its
+        // activation in place on dense's activations.
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.feedForward(4))
+                .addLayer("dense", new DenseLayer.Builder().nOut(6).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().build(), "dense")
+                .addLayer("act", new ActivationLayer.Builder().activation(Activation.RELU).build(), "dense")
+                .addVertex("merge", new MergeVertex(), "bn", "act")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2)
+                        .activation(Activation.IDENTITY).build(), "merge")
+                .setOutputs("out").build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        INDArray features = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 10, 4).subi(0.5);
+
+        ConsistencyReport report = BatchNormInspector.inspect(graph, features);
+
+        LayerFinding bn = report.layer("bn").orElseThrow();
+        assertThat(bn.maxInferenceInputDrift()).isNaN();
+        double[][] stats = HandStatistics.graphInputStatistics(graph, new INDArray[] {features}, "dense");
+        assertThat(bn.channels().get(0).batchMean()).isCloseTo(stats[0][0], within(1e-9));
+        assertThat(io.github.bnconsistency.report.TextReport.render(report)).contains("n/a");
+    }
+}
