@@ -1,0 +1,82 @@
+package io.github.bnconsistency;
+
+import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
+import io.github.bnconsistency.testing.TinyNetworks;
+import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class ProbeDataTest {
+
+    private static final DataSet BATCH = new DataSet(
+            TinyNetworks.features(Layout.DENSE, TinyNetworks.randomValues(Layout.DENSE, 4, new Random(1))), Nd4j.zeros(4, 2));
+
+    @Test
+    void resettable_iterator_is_read_once_and_reset_afterwards() {
+        List<DataSet> examples = BATCH.asList();
+        ListDataSetIterator<DataSet> iterator = new ListDataSetIterator<>(examples, 2);
+        List<Long> sizes = new ArrayList<>();
+
+        ProbeData.of(iterator).forEachBatch(b -> sizes.add(b.examples()));
+
+        assertThat(sizes).containsExactly(2L, 2L);
+        assertThat(iterator.hasNext()).isTrue(); // reset, ready for the user's own use
+    }
+
+    @Test
+    void exhausted_resettable_iterator_is_reset_first_as_fit_does() {
+        ListDataSetIterator<DataSet> iterator = new ListDataSetIterator<>(BATCH.asList(), 4);
+        iterator.next();
+        List<Long> sizes = new ArrayList<>();
+
+        ProbeData.of(iterator).forEachBatch(b -> sizes.add(b.examples()));
+
+        assertThat(sizes).containsExactly(4L);
+    }
+
+    @Test
+    void one_shot_iterator_is_consumed_once_without_reset() {
+        OneShotDataSetIterator iterator = new OneShotDataSetIterator(List.of(BATCH, BATCH, BATCH));
+        MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.DENSE, true, 0.9, 1e-5);
+
+        assertThat(BatchNormInspector.inspect(net, iterator).probe().batches()).isEqualTo(3);
+        assertThat(iterator.taken()).isEqualTo(3);
+    }
+
+    @Test
+    void empty_data_is_a_clear_error() {
+        MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.DENSE, true, 0.9, 1e-5);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(net, new OneShotDataSetIterator(List.of())))
+                .withMessageStartingWith("The probe data (DataSetIterator (OneShotDataSetIterator)) yielded no batch: nothing to compare.");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(net, Nd4j.create(0, 3)))
+                .withMessageContaining("has no examples");
+    }
+
+    @Test
+    void null_data_and_unsupported_types_are_named() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProbeData.of((DataSet) null))
+                .withMessage("The probe DataSet is null: pass the data to check the model on.");
+        assertThatIllegalArgumentException().isThrownBy(() -> ProbeData.from("images.csv"))
+                .withMessage("Probe data must be one of INDArray, DataSet, DataSetIterator, MultiDataSet, "
+                        + "MultiDataSetIterator or ProbeData, but was java.lang.String.");
+    }
+
+    @Test
+    void masks_are_rejected_with_the_reason() {
+        DataSet masked = new DataSet(BATCH.getFeatures(), null, Nd4j.ones(4, 1), null);
+        assertThatIllegalArgumentException().isThrownBy(() -> ProbeData.of(masked).forEachBatch(b -> { }))
+                .withMessageContaining("carries mask arrays");
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.bnconsistency.api;
+
+import io.github.bnconsistency.testing.TinyNetworks;
+import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.Random;
+
+/** Small, fast models with known statistics for the assertion tests. */
+final class ApiFixtures {
+
+    static final double[][][] VALUES = TinyNetworks.randomValues(Layout.DENSE, 16, new Random(3));
+    static final INDArray FEATURES = TinyNetworks.features(Layout.DENSE, VALUES);
+
+    private ApiFixtures() {
+    }
+
+    /** One BN layer "bn" whose moving statistics equal the batch statistics of {@link #FEATURES}. */
+    static MultiLayerNetwork converged() {
+        MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.DENSE, true, 0.9, 1e-5);
+        double[][] stats = TinyNetworks.meanAndBiasedVariance(VALUES);
+        TinyNetworks.setMovingStatistics(net.getLayer(0), stats[0], stats[1]);
+        return net;
+    }
+
+    /**
+     * One BN layer "bn" whose moving statistics are DL4J's initial ones (mean 0, variance 1), far from
+     * {@link #FEATURES}'s (channel means -2, 0, 2; standard deviations 0.5, 1.5, 2.5).
+     */
+    static MultiLayerNetwork diverging() {
+        return TinyNetworks.batchNormOnly(Layout.DENSE, true, 0.9, 1e-5);
+    }
+
+    /** A dense classifier without any BatchNormalization layer, with dropout. */
+    static MultiLayerNetwork withoutBatchNorm() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.DOUBLE).list()
+                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.RELU).dropOut(0.5).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(TinyNetworks.CHANNELS))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.bnconsistency.api;
+
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.OutputDivergence;
+import io.github.bnconsistency.report.ProbeSummary;
+import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class InferenceMatchesTrainingTest {
+
+    @Test
+    void should_pass_when_moving_statistics_equal_the_data_statistics() {
+        assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-9);
+    }
+
+    @Test
+    void should_fail_with_the_report_when_moving_statistics_diverge() {
+        MultiLayerNetwork model = ApiFixtures.diverging();
+
+        assertThatThrownBy(() -> assertThat(model).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Expecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
+                .hasMessageContaining("Root cause: bn (BN layer 1 of 1, layer index 0) moving statistics have not converged")
+                .hasMessageContaining("1 of 1 BatchNormalization layers diverge (layer tolerance 0.05):")
+                .hasMessageContaining("  layer  channels off  D (max)  mean shift  var ratio")
+                .hasMessageContaining("Fix: ")
+                .hasMessageContaining("Checked on 1 batch, 16 examples (INDArray, first batch [16, 3]); MultiLayerNetwork, DOUBLE.");
+    }
+
+    @Test
+    void should_show_the_description_first() {
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).as("classifier v2")
+                .inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
+                .hasMessageStartingWith("[classifier v2] Expecting inference outputs");
+    }
+
+    @Test
+    void should_pass_on_a_model_without_batch_normalization_despite_its_dropout() {
+        assertThat(ApiFixtures.withoutBatchNorm()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-12);
+    }
+
+    @Test
+    void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
+        ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]"), 0.05, List.of(),
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0));
+
+        assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
+                .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
+                .hasMessageContaining("The MultiLayerNetwork has no BatchNormalization layer, so moving statistics cannot be the cause");
+    }
+
+    @Test
+    void should_report_non_finite_inference_outputs() {
+        ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]"), 0.05, List.of(),
+                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0));
+
+        assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
+                .hasMessageContaining("but 8 inference and 0 training output values were NaN or infinite "
+                        + "(at inference the first non-finite activation is at vertex 'conv1').");
+    }
+
+    @Test
+    void should_consume_a_one_shot_iterator_once_for_the_whole_chain() {
+        OneShotDataSetIterator iterator = new OneShotDataSetIterator(
+                List.of(new DataSet(ApiFixtures.FEATURES, null), new DataSet(ApiFixtures.FEATURES, null)));
+
+        assertThat(ApiFixtures.converged())
+                .inferenceMatchesTraining(iterator, 1e-9)
+                .hasConvergedBatchNormStatistics()
+                .batchNormLayer("bn").hasConvergedStatistics();
+        assertThat(iterator.taken()).isEqualTo(2);
+    }
+
+    @Test
+    void should_reject_a_tolerance_that_is_not_positive_and_finite() {
+        for (double tolerance : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, tolerance))
+                    .withMessage("The output tolerance must be a positive finite number, but was " + tolerance + ".");
+        }
+    }
+
+    @Test
+    void should_fail_for_a_null_model() {
+        assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Expecting actual not to be null");
+    }
+
+    @Test
+    void should_ask_for_probe_data_when_none_was_given() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> assertThat(ApiFixtures.converged()).inferenceMatchesTraining(1e-3))
+                .withMessageContaining("No probe data: call probedWith(data) first");
+    }
+}
