@@ -1,6 +1,7 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +29,9 @@ public final class BatchNormInspector {
         if (options == null) {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
-        return ConsistencyEngine.inspect(model, data, options.layerTolerance());
+        ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance());
+        return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), report.layerTolerance(),
+                report.layers(), report.output(), BatchNormLint.check(model, report));
     }
 
     /** Checks {@code model} on {@code data} with the default options. */

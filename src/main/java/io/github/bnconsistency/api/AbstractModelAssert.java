@@ -1,8 +1,8 @@
 package io.github.bnconsistency.api;
 
+import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.ProbeData;
-import io.github.bnconsistency.engine.ConsistencyEngine;
 import io.github.bnconsistency.report.ConsistencyReport;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
@@ -200,7 +200,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
                     + "assertion, e.g. inferenceMatchesTraining(data, 1e-3).");
         }
         if (report == null) {
-            report = ConsistencyEngine.inspect(actual, probe, InspectionOptions.DEFAULT_LAYER_TOLERANCE);
+            report = BatchNormInspector.inspect(actual, probe, InspectionOptions.defaults());
         }
         return report;
     }

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One BatchNormalization layer of a model, as the engine needs it.
@@ -49,6 +50,32 @@ public record BatchNormSite(
             variance[i] = std * std;
         }
         return variance;
+    }
+
+    /**
+     * Overwrites the moving statistics, in the layer's own storage and data type (assigned into the parameter
+     * views, so the network's flattened parameters see them).
+     */
+    public void writeMovingStatistics(double[] mean, double[] variance) {
+        assign(BatchNormalizationParamInitializer.GLOBAL_MEAN, mean);
+        if (storage() == StatisticsStorage.VARIANCE) {
+            assign(BatchNormalizationParamInitializer.GLOBAL_VAR, variance);
+        } else {
+            double[] log10Std = new double[variance.length];
+            for (int i = 0; i < variance.length; i++) {
+                // a dead channel has variance 0; log10 of 0 would store -Infinity
+                log10Std[i] = Math.log10(Math.sqrt(Math.max(variance[i], SMALLEST_STORED_VARIANCE)));
+            }
+            assign(BatchNormalizationParamInitializer.GLOBAL_LOG_STD, log10Std);
+        }
+    }
+
+    /** Far below any eps, so it changes nothing at inference, and finite in log10 even in HALF. */
+    private static final double SMALLEST_STORED_VARIANCE = 1e-30;
+
+    private void assign(String key, double[] values) {
+        INDArray target = layer.getParam(key);
+        target.assign(Nd4j.create(values).reshape(target.shape()).castTo(target.dataType()));
     }
 
     private static double[] toDoubles(INDArray array) {

@@ -4,7 +4,7 @@ import io.github.bnconsistency.ProbeBatch;
 import io.github.bnconsistency.ProbeData;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
-import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Runs the check: for each probe batch one training-path and one inference-path forward pass, per-layer
@@ -25,29 +26,46 @@ public final class ConsistencyEngine {
 
     /**
      * Checks {@code model} on {@code data}. The model's parameters, updater state, counters, configuration and
-     * random-number stream are left exactly as they were.
+     * random-number stream are left exactly as they were. The report carries no lint findings (see
+     * {@code BatchNormInspector}, which adds them).
      *
      * @throws IllegalArgumentException for a null or uninitialized model, missing or empty data, or data the
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance) {
         Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        return withModel(model, data, adapter -> measure(adapter, data, true).report(layerTolerance));
+    }
+
+    /** The BatchNormalization layers of {@code model}, in topological order. */
+    public static List<BatchNormSite> batchNormSites(Model model) {
+        return ModelAdapter.of(model).sites();
+    }
+
+    /**
+     * Runs {@code work} with the model's transient state saved and the training-path model prepared, one check of
+     * a model at a time (DL4J networks are not safe for concurrent forward passes).
+     */
+    static <T> T withModel(Model model, ProbeData data, Function<ModelAdapter, T> work) {
         ModelAdapter adapter = ModelAdapter.of(model);
         if (data == null) {
             throw new IllegalArgumentException("The probe data is null: pass the data to check the model on.");
         }
-        // DL4J networks are not safe for concurrent forward passes; checks of one model take turns.
         synchronized (model) {
             adapter.begin();
             try {
-                return run(adapter, data, layerTolerance);
+                return work.apply(adapter);
             } finally {
                 adapter.end();
             }
         }
     }
 
-    private static ConsistencyReport run(ModelAdapter adapter, ProbeData data, double layerTolerance) {
+    /**
+     * One pass over the data: the training path always, the inference path only when {@code compareOutputs}
+     * (the per-layer statistics need only the training path).
+     */
+    static Measurement measure(ModelAdapter adapter, ProbeData data, boolean compareOutputs) {
         List<BatchNormSite> sites = adapter.sites();
         ChannelStatisticsAccumulator[] statistics = new ChannelStatisticsAccumulator[sites.size()];
         ChannelLayout[] layouts = new ChannelLayout[sites.size()];
@@ -57,13 +75,13 @@ public final class ConsistencyEngine {
         }
         OutputComparison outputs = new OutputComparison();
         int[] batches = {0};
-        long[] examples = {0};
+        long[] examples = {0, Long.MAX_VALUE};
         String[] firstShape = {""};
 
         data.forEachBatch(batch -> {
             INDArray[] features = adapter.features(batch);
             ForwardPass training = pass(adapter, features, true, batch);
-            ForwardPass inference = pass(adapter, features, false, batch);
+            ForwardPass inference = compareOutputs ? pass(adapter, features, false, batch) : null;
             for (int s = 0; s < statistics.length; s++) {
                 BatchNormSite site = sites.get(s);
                 INDArray trainingInput = training.inputOf(site);
@@ -71,31 +89,31 @@ public final class ConsistencyEngine {
                     layouts[s] = BatchMoments.layoutOf(trainingInput, site.config().getCnn2DFormat());
                 }
                 if (layouts[s].isSupported()) {
-                    INDArray inferenceInput = adapter.inferenceInputReadable(site) ? inference.inputOf(site) : null;
+                    INDArray inferenceInput = inference != null && adapter.inferenceInputReadable(site)
+                            ? inference.inputOf(site) : null;
                     BatchMoments moments = BatchMoments.of(trainingInput, inferenceInput, layouts[s]);
                     statistics[s].addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
                             moments.valuesPerChannel());
                 }
             }
-            outputs.add(training.outputs(), inference.outputs(), batch.labels(), inference);
+            if (inference != null) {
+                outputs.add(training.outputs(), inference.outputs(), batch.labels(), inference);
+            }
             if (batches[0] == 0) {
                 firstShape[0] = batch.shapeDescription();
             }
             batches[0]++;
             examples[0] += batch.examples();
+            examples[1] = Math.min(examples[1], batch.examples());
         });
         if (batches[0] == 0) {
             throw new IllegalArgumentException("The probe data (" + data.description() + ") yielded no batch: "
                     + "nothing to compare. Pass a non-empty iterator (or reset it before the check).");
         }
-
-        List<LayerFinding> findings = new ArrayList<>();
-        for (int s = 0; s < statistics.length; s++) {
-            findings.add(Diagnosis.finding(sites.get(s), layouts[s], statistics[s], layerTolerance));
-        }
-        return new ConsistencyReport(adapter.modelType(), adapter.dataType().name(),
-                new ProbeSummary(data.description(), batches[0], examples[0], firstShape[0]),
-                layerTolerance, findings, outputs.result());
+        return new Measurement(adapter.modelType(), adapter.dataType().name(), sites, List.of(layouts),
+                new ArrayList<>(List.of(statistics)),
+                new ProbeSummary(data.description(), batches[0], examples[0], firstShape[0], examples[1]),
+                compareOutputs ? outputs.result() : OutputDivergence.notMeasured());
     }
 
     private static ForwardPass pass(ModelAdapter adapter, INDArray[] features, boolean training, ProbeBatch batch) {
@@ -105,7 +123,21 @@ public final class ConsistencyEngine {
             throw new IllegalArgumentException("The " + adapter.modelType() + " could not run probe batch "
                     + batch.index() + " (features " + ModelAdapter.shapes(features) + ") on the "
                     + (training ? "training" : "inference") + " path: " + e.getMessage()
+                    + unsupportedRankHint(e)
                     + " Check that the probe data has the shape, channel order and data the model was trained on.", e);
         }
+    }
+
+    /** DL4J's BatchNormalization rejects some input ranks with terse messages; say which ones and why. */
+    private static String unsupportedRankHint(RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        boolean batchNorm = message.contains("BatchNormalization") || Arrays.stream(e.getStackTrace())
+                .anyMatch(f -> f.getClassName().endsWith("normalization.BatchNormalization"));
+        if (!batchNorm) {
+            return "";
+        }
+        return " (DL4J 1.0.0-M2.1 BatchNormalization normalizes rank-2 [minibatch, channels], rank-4 NCHW/NHWC and "
+                + "rank-3 channels-last [minibatch, time, channels] inputs only; recurrent [minibatch, channels, time] "
+                + "input in NCHW format and rank-5 input are unsupported.)";
     }
 }

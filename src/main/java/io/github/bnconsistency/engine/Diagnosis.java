@@ -20,6 +20,8 @@ public final class Diagnosis {
     static LayerFinding finding(BatchNormSite site, ChannelLayout layout, ChannelStatisticsAccumulator statistics,
                                 double tolerance) {
         double eps = site.config().getEps();
+        double decay = site.config().getDecay();
+        String blocker = updateBlocker(site);
         List<ChannelFinding> channels = new ArrayList<>();
         if (layout.isSupported() && statistics.batches() > 0) {
             double[] movingMean = site.movingMean();
@@ -27,39 +29,83 @@ public final class Diagnosis {
             for (int c = 0; c < statistics.channels(); c++) {
                 double mu = statistics.batchMean(c);
                 double v = statistics.batchVariance(c);
-                channels.add(new ChannelFinding(c, mu, v, movingMean[c], movingVariance[c],
-                        statistics.batchMeanSpread(c), statistics.batchVarianceSpread(c),
-                        DivergenceMath.meanShift(mu, v, movingMean[c], eps),
-                        DivergenceMath.varianceRatio(v, movingVariance[c], eps),
-                        DivergenceMath.divergence(mu, v, movingMean[c], movingVariance[c], eps),
-                        statistics.rmsDrift(c) / Math.sqrt(v + eps)));
+                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], statistics.batchMeanSpread(c),
+                        statistics.batchVarianceSpread(c), statistics.rmsDrift(c) / Math.sqrt(v + eps),
+                        DivergenceMath.noiseFloor(v, statistics.batchMeanSpread(c), statistics.batchVarianceSpread(c),
+                                decay, eps, statistics.batches(), blocker.isEmpty()), eps));
             }
         }
-        LayerFinding measured = new LayerFinding(site.name(), site.position(), site.location(), site.config().getDecay(),
-                eps, site.storage(), layout, site.frozen(), updateBlocker(site), channels, LayerStatus.UNSUPPORTED,
-                tolerance, UpdatesNeeded.none(), noiseFloor(channels, site.config().getDecay(), eps));
-        return withTolerance(measured, tolerance);
+        return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),
+                layout, site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED, tolerance, UpdatesNeeded.none(),
+                channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
+    }
+
+    /**
+     * The same finding with other moving statistics (e.g. just written by a recalibration): every number is
+     * recomputed against the same batch statistics.
+     */
+    static LayerFinding withMovingStatistics(LayerFinding f, double[] movingMean, double[] movingVariance) {
+        List<ChannelFinding> channels = new ArrayList<>();
+        for (ChannelFinding c : f.channels()) {
+            channels.add(channel(c.channel(), c.batchMean(), c.batchVariance(), movingMean[c.channel()],
+                    movingVariance[c.channel()], c.batchMeanSpread(), c.batchVarianceSpread(),
+                    c.inferenceInputDrift(), c.noiseFloor(), f.eps()));
+        }
+        return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
+                f.layout(), f.frozen(), f.updateBlocker(), channels, f.status(), f.tolerance(), f.updatesNeeded(),
+                f.noiseFloor()));
+    }
+
+    private static ChannelFinding channel(int c, double mu, double v, double movingMean, double movingVariance,
+                                          double meanSpread, double varianceSpread, double drift, double noise,
+                                          double eps) {
+        return new ChannelFinding(c, mu, v, movingMean, movingVariance, meanSpread, varianceSpread,
+                DivergenceMath.meanShift(mu, v, movingMean, eps),
+                DivergenceMath.varianceRatio(v, movingVariance, eps),
+                DivergenceMath.divergence(mu, v, movingMean, movingVariance, eps),
+                drift, noise);
     }
 
     /** The same finding judged at another tolerance. */
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
+        requireValidTolerance(tolerance, "layer tolerance");
+        return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
+                f.layout(), f.frozen(), f.updateBlocker(), f.channels(), f.status(), tolerance, f.updatesNeeded(),
+                f.noiseFloor()));
+    }
+
+    /** Sets status and updates needed from the channels, tolerance and noise floors. */
+    private static LayerFinding judged(LayerFinding f) {
+        double tolerance = f.tolerance();
         LayerStatus status;
-        UpdatesNeeded updates;
+        UpdatesNeeded updates = UpdatesNeeded.none();
         if (!f.layout().isSupported()) {
             status = LayerStatus.UNSUPPORTED;
-            updates = UpdatesNeeded.none();
+        } else if (f.maxDivergence() <= tolerance) {
+            status = LayerStatus.CONVERGED;
+        } else if (withinNoise(f)) {
+            status = LayerStatus.WITHIN_NOISE;
         } else {
-            status = f.maxDivergence() <= tolerance ? LayerStatus.CONVERGED : LayerStatus.NOT_CONVERGED;
-            if (status == LayerStatus.CONVERGED) {
-                updates = UpdatesNeeded.none();
-            } else if (!f.updateBlocker().isEmpty()) {
-                updates = UpdatesNeeded.never(f.updateBlocker());
-            } else {
-                updates = DivergenceMath.updatesNeeded(f.channels(), f.decay(), f.eps(), tolerance);
-            }
+            status = LayerStatus.NOT_CONVERGED;
+            updates = f.updateBlocker().isEmpty()
+                    ? DivergenceMath.updatesNeeded(f.channels(), f.decay(), f.eps(), tolerance)
+                    : UpdatesNeeded.never(f.updateBlocker());
         }
         return new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(), f.layout(),
                 f.frozen(), f.updateBlocker(), f.channels(), status, tolerance, updates, f.noiseFloor());
+    }
+
+    /** Every channel within tolerance or within its sampling noise (which needs a noise estimate). */
+    private static boolean withinNoise(LayerFinding f) {
+        double threshold = DivergenceMath.noiseThreshold(f.channelCount());
+        for (ChannelFinding c : f.channels()) {
+            boolean withinTolerance = c.divergence() <= f.tolerance();
+            boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
+            if (!withinTolerance && !withinNoise) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The same report with every layer judged at another tolerance (no forward pass). */
@@ -70,7 +116,7 @@ public final class Diagnosis {
         }
         List<LayerFinding> layers = report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
         return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), tolerance, layers,
-                report.output());
+                report.output(), report.lint());
     }
 
     /** Rejects a tolerance that is not a positive finite number, naming it. */
@@ -81,7 +127,7 @@ public final class Diagnosis {
         }
     }
 
-    private static String updateBlocker(BatchNormSite site) {
+    static String updateBlocker(BatchNormSite site) {
         if (site.frozen()) {
             return "frozen";
         }
@@ -90,14 +136,5 @@ public final class Diagnosis {
             return "gradient normalization " + normalization;
         }
         return "";
-    }
-
-    private static double noiseFloor(List<ChannelFinding> channels, double decay, double eps) {
-        double floor = 0;
-        for (ChannelFinding c : channels) {
-            floor = Math.max(floor, DivergenceMath.noiseFloor(c.batchVariance(), c.batchMeanSpread(),
-                    c.batchVarianceSpread(), decay, eps));
-        }
-        return floor;
     }
 }

@@ -21,6 +21,10 @@ package io.github.bnconsistency.report;
  * @param divergence          the normalized divergence {@code delta_c}
  * @param inferenceInputDrift RMS difference between the layer's input at inference and in training, in batch
  *                            standard deviations: how much drift the layer inherits from earlier layers
+ *                            (NaN when it cannot be read back)
+ * @param noiseFloor          the standard deviation of the divergence that sampling alone produces: the moving
+ *                            average's fluctuation around its target plus the uncertainty of {@code mu*} and
+ *                            {@code v*} from the probe batches (0 when unknown, i.e. with a single probe batch)
  */
 public record ChannelFinding(
         int channel,
@@ -33,5 +37,6 @@ public record ChannelFinding(
         double meanShift,
         double varianceRatio,
         double divergence,
-        double inferenceInputDrift) {
+        double inferenceInputDrift,
+        double noiseFloor) {
 }

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param layerTolerance the per-layer divergence tolerance the layer verdicts used
  * @param layers         one finding per BatchNormalization layer, in topological order
  * @param output         the end-to-end comparison of the network outputs
+ * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
  */
 public record ConsistencyReport(
         String modelType,
@@ -26,10 +27,12 @@ public record ConsistencyReport(
         ProbeSummary probe,
         double layerTolerance,
         List<LayerFinding> layers,
-        OutputDivergence output) {
+        OutputDivergence output,
+        List<LintFinding> lint) {
 
     public ConsistencyReport {
         layers = List.copyOf(layers);
+        lint = List.copyOf(lint);
     }
 
     /** Whether the model has any BatchNormalization layer. */

@@ -22,8 +22,8 @@ import java.util.List;
  * @param status         the verdict at {@link #tolerance()}
  * @param tolerance      the per-layer divergence tolerance the verdict used
  * @param updatesNeeded  further iterations needed to get within tolerance at this decay
- * @param noiseFloor     how far the moving average typically strays from its target through mini-batch
- *                       sampling alone, in the divergence's units (0 with a single probe batch)
+ * @param noiseFloor     the largest channel noise floor: how far the divergence typically strays through
+ *                       mini-batch sampling alone (0 with a single probe batch)
  */
 public record LayerFinding(
         String name,
@@ -94,7 +94,10 @@ public record LayerFinding(
         return channels.stream().mapToDouble(ChannelFinding::inferenceInputDrift).max().orElse(Double.NaN);
     }
 
-    /** Whether this layer's own moving statistics are off (its status is {@link LayerStatus#NOT_CONVERGED}). */
+    /**
+     * Whether this layer's own moving statistics are off (status {@link LayerStatus#NOT_CONVERGED}); a layer
+     * within its sampling noise is not.
+     */
     public boolean isDiverging() {
         return status == LayerStatus.NOT_CONVERGED;
     }

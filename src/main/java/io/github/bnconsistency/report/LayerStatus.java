@@ -4,7 +4,13 @@ package io.github.bnconsistency.report;
 public enum LayerStatus {
     /** Every channel's normalized divergence is within the layer tolerance. */
     CONVERGED,
-    /** At least one channel's normalized divergence exceeds the layer tolerance. */
+    /**
+     * Some channel exceeds the layer tolerance, but every channel's divergence is within what mini-batch sampling
+     * produces (see {@link ChannelFinding#noiseFloor()}): the moving statistics have converged as far as this
+     * probe data can tell.
+     */
+    WITHIN_NOISE,
+    /** At least one channel's normalized divergence exceeds both the layer tolerance and its sampling noise. */
     NOT_CONVERGED,
     /** DL4J cannot normalize this layer's input layout (see {@link ChannelLayout}); no statistics were computed. */
     UNSUPPORTED

@@ -32,6 +32,16 @@ public record OutputDivergence(
         long trainingCorrect,
         long inferenceCorrect) {
 
+    /** No output comparison (a report made from the training path alone, e.g. by a recalibration). */
+    public static OutputDivergence notMeasured() {
+        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, "", 0, 0, 0, 0, 0);
+    }
+
+    /** Whether the outputs of the two paths were compared. */
+    public boolean isMeasured() {
+        return examples > 0;
+    }
+
     /** Whether both paths produced only finite outputs. */
     public boolean allFinite() {
         return nonFiniteTrainingValues == 0 && nonFiniteInferenceValues == 0;

@@ -3,7 +3,9 @@ package io.github.bnconsistency.report;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -28,7 +30,10 @@ public final class TextReport {
 
     /** The whole report: the output comparison, then the layer diagnosis. */
     public static String render(ConsistencyReport report) {
-        return "Inference vs training outputs: " + outputSummary(report.output()) + ".\n" + diagnosis(report);
+        String outputs = report.output().isMeasured()
+                ? "Inference vs training outputs: " + outputSummary(report.output()) + "."
+                : "Inference vs training outputs: not compared (training path only).";
+        return outputs + "\n" + diagnosis(report);
     }
 
     /**
@@ -84,10 +89,12 @@ public final class TextReport {
                         + report.layers().size() + ", " + root.location() + ") moving statistics have not converged: "
                         + worstChannelPhrase(root) + "."),
                 () -> lines.add(noRootCauseLine(report, diverging)));
-        long unsupported = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED).count();
+        long unsupported = count(report, LayerStatus.UNSUPPORTED);
+        long noise = count(report, LayerStatus.WITHIN_NOISE);
         lines.add(diverging.size() + " of " + report.layers().size() + " BatchNormalization layers diverge (layer tolerance "
-                + number(report.layerTolerance()) + ")" + (unsupported > 0 ? "; " + unsupported
-                + " could not be measured (input layout DL4J cannot normalize)" : "") + ":");
+                + number(report.layerTolerance()) + ")" + (noise > 0 ? "; " + noise + " within sampling noise" : "")
+                + (unsupported > 0 ? "; " + unsupported + " could not be measured (input layout DL4J cannot normalize)" : "")
+                + ":");
         lines.addAll(table(report));
         report.rootCause().ifPresent(root -> {
             double drift = report.layers().stream().filter(l -> l.position() > root.position())
@@ -97,7 +104,8 @@ public final class TextReport {
                         + number(drift) + " sd), inherited from it.");
             }
         });
-        String fix = fixLine(report, diverging);
+        lines.addAll(lintLines(report.lint()));
+        String fix = fixLine(diverging);
         if (!fix.isEmpty()) {
             lines.add(fix);
         }
@@ -116,6 +124,22 @@ public final class TextReport {
                 + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance()) + ")";
     }
 
+    /** One "Why:" line per distinct finding, naming every layer it concerns. */
+    private static List<String> lintLines(List<LintFinding> lint) {
+        Map<String, List<String>> layersByFinding = new LinkedHashMap<>();
+        for (LintFinding finding : lint) {
+            layersByFinding.computeIfAbsent(finding.message() + " Fix: " + finding.fix(), k -> new ArrayList<>())
+                    .add(finding.layer());
+        }
+        List<String> lines = new ArrayList<>();
+        layersByFinding.forEach((text, layers) -> lines.add("Why: " + String.join(", ", layers) + ": " + text));
+        return lines;
+    }
+
+    private static long count(ConsistencyReport report, LayerStatus status) {
+        return report.layers().stream().filter(l -> l.status() == status).count();
+    }
+
     private static String noRootCauseLine(ConsistencyReport report, List<LayerFinding> diverging) {
         if (!diverging.isEmpty()) {
             return "Only frozen layers diverge; they normalize with their moving statistics in training too, so they "
@@ -132,8 +156,8 @@ public final class TextReport {
                         || l.maxInferenceInputDrift() > report.layerTolerance())
                 .toList();
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"layer", "channels off", "D (max)", "mean shift", "var ratio", "input drift",
-                "updates needed"});
+        cells.add(new String[] {"layer", "off", "channels off", "D (max)", "mean shift", "var ratio", "input drift",
+                "noise", "updates needed"});
         for (LayerFinding l : rows.subList(0, Math.min(rows.size(), MAX_TABLE_ROWS))) {
             cells.add(row(l));
         }
@@ -150,20 +174,27 @@ public final class TextReport {
 
     private static String[] row(LayerFinding l) {
         if (l.status() == LayerStatus.UNSUPPORTED) {
-            return new String[] {l.name(), "-", "-", "-", "-", "-", "unsupported " + l.layout()};
+            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "unsupported " + l.layout()};
         }
         String updates = switch (l.updatesNeeded().kind()) {
             case NONE -> "0";
             case ESTIMATE -> "~" + l.updatesNeeded().iterations() + " @" + number(l.decay());
             case NEVER -> "never (" + l.updatesNeeded().reason() + ")";
         };
+        String off = switch (l.status()) {
+            case NOT_CONVERGED -> "yes";
+            case WITHIN_NOISE -> "noise";
+            default -> "no";
+        };
         return new String[] {
             l.name() + (l.frozen() ? " (frozen)" : ""),
+            off,
             l.channelsOff() + "/" + l.channelCount(),
             number(l.maxDivergence()),
             number(l.maxMeanShift()) + " sd",
             number(l.minVarianceRatio()) + ".." + number(l.maxVarianceRatio()),
             Double.isNaN(l.maxInferenceInputDrift()) ? "n/a" : number(l.maxInferenceInputDrift()),
+            l.noiseFloor() > 0 ? number(l.noiseFloor()) : "-",
             updates};
     }
 
@@ -188,30 +219,25 @@ public final class TextReport {
         return lines;
     }
 
-    private static String fixLine(ConsistencyReport report, List<LayerFinding> diverging) {
+    private static String fixLine(List<LayerFinding> diverging) {
+        if (diverging.isEmpty()) {
+            return "";
+        }
         List<String> fixes = new ArrayList<>();
-        List<LayerFinding> trainable = diverging.stream().filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE).toList();
-        trainable.stream().max((a, b) -> Long.compare(a.updatesNeeded().iterations(), b.updatesNeeded().iterations()))
+        diverging.stream()
+                .filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE)
+                .max((a, b) -> Long.compare(a.updatesNeeded().iterations(), b.updatesNeeded().iterations()))
                 .ifPresent(slowest -> {
                     fixes.add("train ~" + slowest.updatesNeeded().iterations() + " more iterations (at decay "
                             + number(slowest.decay()) + ", with the weights settled)");
                     if (slowest.decay() > SUGGESTED_DECAY) {
+                        // the divergence depends on decay^k only, so k scales with 1/log(decay)
                         long faster = (long) Math.ceil(slowest.updatesNeeded().iterations() * Math.log(slowest.decay())
                                 / Math.log(SUGGESTED_DECAY));
                         fixes.add("lower decay to " + number(SUGGESTED_DECAY) + " (~" + faster + " iterations)");
                     }
                 });
-        if (diverging.stream().anyMatch(LayerFinding::frozen)) {
-            fixes.add("unfreeze the frozen BatchNormalization layers that diverge");
-        }
-        if (diverging.stream().anyMatch(l -> l.updateBlocker().startsWith("gradient normalization"))) {
-            fixes.add("remove gradient normalization from BatchNormalization layers (it rescales their "
-                    + "moving-statistic updates too)");
-        }
-        if (diverging.isEmpty()) {
-            return "";
-        }
-        fixes.add("recalibrate the moving statistics on representative data");
+        fixes.add("recalibrate the moving statistics on representative data (BatchNormRecalibration.recalibrate)");
         return "Fix: " + String.join(", or ", fixes) + ".";
     }
 

@@ -19,7 +19,7 @@ class HasConvergedBatchNormStatisticsTest {
                 .hasMessageStartingWith("Expecting the moving statistics of every BatchNormalization layer to match the "
                         + "probe data within normalized divergence 0.05,\nbut 1 of 1 layers have not converged.\n"
                         + "Root cause: bn ")
-                .hasMessageContaining("\n  bn     3/3  ");
+                .hasMessageContaining("\n  bn     yes  3/3  ");
     }
 
     @Test

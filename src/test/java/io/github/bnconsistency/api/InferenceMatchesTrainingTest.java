@@ -32,7 +32,7 @@ class InferenceMatchesTrainingTest {
                 .hasMessageStartingWith("Expecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1, layer index 0) moving statistics have not converged")
                 .hasMessageContaining("1 of 1 BatchNormalization layers diverge (layer tolerance 0.05):")
-                .hasMessageContaining("  layer  channels off  D (max)  mean shift  var ratio")
+                .hasMessageContaining("  layer  off  channels off  D (max)  mean shift  var ratio    input drift  noise  updates needed")
                 .hasMessageContaining("Fix: ")
                 .hasMessageContaining("Checked on 1 batch, 16 examples (INDArray, first batch [16, 3]); MultiLayerNetwork, DOUBLE.");
     }
@@ -52,8 +52,8 @@ class InferenceMatchesTrainingTest {
     @Test
     void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
         ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
-                new ProbeSummary("INDArray", 1, 4, "[4, 3]"), 0.05, List.of(),
-                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0));
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
@@ -63,8 +63,9 @@ class InferenceMatchesTrainingTest {
     @Test
     void should_report_non_finite_inference_outputs() {
         ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
-                new ProbeSummary("INDArray", 1, 4, "[4, 3]"), 0.05, List.of(),
-                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0));
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
+                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0),
+                List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but 8 inference and 0 training output values were NaN or infinite "

@@ -61,15 +61,28 @@ class DivergenceMathTest {
     }
 
     @Test
-    void noise_floor_of_the_moving_average() {
-        // sigma_m = 0.2, sigma_v = 0.4, v* = 1, eps = 0, decay 0.9: f = sqrt(0.1/1.9)
-        double f = Math.sqrt(0.1 / 1.9);
+    void noise_floor_of_the_moving_average_and_of_the_probe_estimate() {
+        // sigma_m = 0.2, sigma_v = 0.4, v* = 1, eps = 0, decay 0.9, 4 batches: f^2 = 0.1/1.9 + 1/4
+        double f = Math.sqrt(0.1 / 1.9 + 0.25);
         double expected = Math.sqrt(Math.pow(0.2 * f, 2) + Math.pow(0.4 * f / 2, 2));
-        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0)).isCloseTo(expected, within(1e-15));
+        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 4, true)).isCloseTo(expected, within(1e-15));
+        // a frozen layer's statistics do not fluctuate: only the estimate's uncertainty remains
+        double frozen = Math.sqrt(Math.pow(0.2 * 0.5, 2) + Math.pow(0.4 * 0.5 / 2, 2));
+        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 4, false)).isCloseTo(frozen, within(1e-15));
+        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 1, true)).isZero();
+    }
+
+    @Test
+    void noise_threshold_is_the_bonferroni_normal_quantile() {
+        // reference quantiles from Python's statistics.NormalDist().inv_cdf(1 - 0.01 / (2 * channels))
+        assertThat(DivergenceMath.noiseThreshold(1)).isCloseTo(2.5758293035489, within(1e-7));
+        assertThat(DivergenceMath.noiseThreshold(64)).isCloseTo(3.7809198112947677, within(1e-7));
+        assertThat(DivergenceMath.inverseStandardNormal(0.975)).isCloseTo(1.959964, within(1e-6));
+        assertThat(DivergenceMath.inverseStandardNormal(0.001)).isCloseTo(-3.090232, within(1e-6));
     }
 
     private static ChannelFinding channel(int c, double mu, double v, double muM, double vM, double eps) {
-        return new ChannelFinding(c, mu, v, muM, vM, 0, 0, 0, 0, DivergenceMath.divergence(mu, v, muM, vM, eps), 0);
+        return new ChannelFinding(c, mu, v, muM, vM, 0, 0, 0, 0, DivergenceMath.divergence(mu, v, muM, vM, eps), 0, 0);
     }
 
     private static long steppedUpdates(List<ChannelFinding> channels, double decay, double eps, double tolerance) {

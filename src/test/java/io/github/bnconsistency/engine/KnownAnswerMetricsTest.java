@@ -38,6 +38,8 @@ class KnownAnswerMetricsTest {
     private static final double DECAY = 0.9;
     private static final double[] MOVING_MEAN = {-1.5, 0.3, 2.5};
     private static final double[] MOVING_VARIANCE = {0.2, 1.0, 9.0};
+    /** Python: statistics.NormalDist().inv_cdf(1 - 0.01 / (2 * 3)). */
+    private static final double Z_THREE_CHANNELS = 2.9351994688666982;
 
     static Stream<Arguments> layoutsAndStorages() {
         List<Arguments> cases = new ArrayList<>();
@@ -111,16 +113,25 @@ class KnownAnswerMetricsTest {
             assertThat(f.inferenceInputDrift()).isEqualTo(0.0); // nothing upstream of the only layer
         }
         assertThat(layer.maxDivergence()).isCloseTo(maxDelta, within(1e-12));
-        assertThat(layer.status()).isEqualTo(LayerStatus.NOT_CONVERGED);
-        assertThat(layer.updatesNeeded().iterations()).isEqualTo(bruteForceUpdatesNeeded(muStar, vStar, 0.05));
-        double factor = Math.sqrt((1 - DECAY) / (1 + DECAY));
+        double factor = Math.sqrt((1 - DECAY) / (1 + DECAY) + 1.0 / batches.size());
         double expectedNoise = 0;
+        boolean allWithinNoise = true;
         for (int c = 0; c < channels; c++) {
             double meanTerm = sampleStd(column(perBatchMean, c)) * factor / Math.sqrt(vStar[c] + EPS);
             double varianceTerm = sampleStd(column(perBatchVariance, c)) * factor / (2 * (vStar[c] + EPS));
-            expectedNoise = Math.max(expectedNoise, Math.hypot(meanTerm, varianceTerm));
+            double noise = Math.hypot(meanTerm, varianceTerm);
+            assertThat(layer.channels().get(c).noiseFloor()).isCloseTo(noise, within(1e-12));
+            expectedNoise = Math.max(expectedNoise, noise);
+            allWithinNoise &= layer.channels().get(c).divergence() <= Math.max(0.05, Z_THREE_CHANNELS * noise);
         }
         assertThat(layer.noiseFloor()).isCloseTo(expectedNoise, within(1e-12));
+        // tiny dense batches vary so much that these moving statistics are within noise; the larger
+        // convolutional batches are not
+        assertThat(layer.status()).isEqualTo(allWithinNoise ? LayerStatus.WITHIN_NOISE : LayerStatus.NOT_CONVERGED);
+        assertThat(layer.status()).isEqualTo(layout == Layout.DENSE ? LayerStatus.WITHIN_NOISE : LayerStatus.NOT_CONVERGED);
+        if (!allWithinNoise) {
+            assertThat(layer.updatesNeeded().iterations()).isEqualTo(bruteForceUpdatesNeeded(muStar, vStar, 0.05));
+        }
     }
 
     @ParameterizedTest(name = "{0}, useLogStd={1}")

@@ -63,7 +63,10 @@ class StoryTest {
                 .hasMessageContaining("training acc 100%, inference acc 33.3%")
                 .hasMessageContaining("Root cause: bn1 (BN layer 1 of 4, layer index 1) moving statistics have not converged")
                 .hasMessageContaining("4 of 4 BatchNormalization layers diverge (layer tolerance 0.05):")
-                .hasMessageMatching("(?s).*\\n  bn1 +8/8 .* ~\\d{3} @0\\.99\\n.*")
+                .hasMessageMatching("(?s).*\\n  bn1 +yes +8/8 .* ~\\d{3} @0\\.99\\n.*")
+                .hasMessageContaining("Why: bn1, bn2, bn3, bn4: decay 0.99 after 10 training iterations: the initial "
+                        + "moving statistics still weigh 0.99^10 = 0.904 of the moving average (more than 0.05), and "
+                        + "will until iteration 299.")
                 .hasMessageMatching("(?s).*\\nFix: train ~\\d{3} more iterations .*, or lower decay to 0\\.9 .*"
                         + "recalibrate the moving statistics.*");
     }

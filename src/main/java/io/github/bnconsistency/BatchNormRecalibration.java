@@ -1,0 +1,101 @@
+package io.github.bnconsistency;
+
+import io.github.bnconsistency.engine.Recalibrator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * The fix: sets every BatchNormalization layer's moving mean and variance to the statistics the moving average
+ * would converge to on the given data (the unweighted average over mini-batches of the training-path batch mean
+ * and biased batch variance), in the layer's own storage and data type. One training-path pass over the data
+ * serves every layer, because training-path inputs do not depend on moving statistics. Nothing else in the model
+ * changes: weights, gamma/beta, updater state and counters stay as they are.
+ *
+ * <pre>{@code
+ * Recalibration<MultiLayerNetwork> fixed = BatchNormRecalibration.recalibratedCopy(model, trainingIterator);
+ * assertThat(fixed.model()).inferenceMatchesTraining(trainingIterator, 1e-4);
+ * }</pre>
+ *
+ * Use representative data in the batch size you train with. Frozen layers are left alone unless
+ * {@link RecalibrationOptions#includingFrozenLayers()}.
+ */
+public final class BatchNormRecalibration {
+
+    private BatchNormRecalibration() {
+    }
+
+    /** Recalibrates {@code model} in place. */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, ProbeData data, RecalibrationOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("The recalibration options are null: use RecalibrationOptions.defaults().");
+        }
+        Recalibrator.Result result = Recalibrator.recalibrate(model, data, options.includeFrozenLayers(),
+                options.layerTolerance());
+        return new Recalibration<>(model, result.before(), result.after(), result.recalibrated(), result.skipped());
+    }
+
+    /** Recalibrates {@code model} in place, unfrozen layers only. */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, ProbeData data) {
+        return recalibrate(model, data, RecalibrationOptions.defaults());
+    }
+
+    /** Recalibrates {@code model} in place on every batch of the iterator (consumed once). */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, DataSetIterator data) {
+        return recalibrate(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates {@code model} in place on one batch. */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, DataSet data) {
+        return recalibrate(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates {@code model} in place on one batch of features. */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, INDArray features) {
+        return recalibrate(model, ProbeData.of(features));
+    }
+
+    /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data,
+                                                                       RecalibrationOptions options) {
+        return recalibrate(copyOf(model), data, options);
+    }
+
+    /** Recalibrates a copy of {@code model}, unfrozen layers only. */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data) {
+        return recalibratedCopy(model, data, RecalibrationOptions.defaults());
+    }
+
+    /** Recalibrates a copy of {@code model} on every batch of the iterator (consumed once). */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, DataSetIterator data) {
+        return recalibratedCopy(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates a copy of {@code model} on one batch. */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, DataSet data) {
+        return recalibratedCopy(model, ProbeData.of(data));
+    }
+
+    /** A full copy; DL4J's {@code clone()} does not carry a graph's iteration and epoch counts, so they are set. */
+    @SuppressWarnings("unchecked")
+    private static <M extends Model> M copyOf(M model) {
+        if (model instanceof MultiLayerNetwork network) {
+            MultiLayerNetwork copy = network.clone();
+            copy.setIterationCount(network.getIterationCount());
+            copy.setEpochCount(network.getEpochCount());
+            return (M) copy;
+        }
+        if (model instanceof ComputationGraph graph) {
+            ComputationGraph copy = graph.clone();
+            copy.getConfiguration().setIterationCount(graph.getIterationCount());
+            copy.getConfiguration().setEpochCount(graph.getEpochCount());
+            return (M) copy;
+        }
+        throw new IllegalArgumentException(model == null
+                ? "The model is null: pass the MultiLayerNetwork or ComputationGraph to recalibrate."
+                : "Only MultiLayerNetwork and ComputationGraph models can be recalibrated, not " + model.getClass().getName() + ".");
+    }
+}

@@ -1,0 +1,77 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
+import org.deeplearning4j.nn.api.Model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sets BatchNormalization moving statistics to what the moving average would converge to on the probe data:
+ * {@code mu*} and {@code v*}, the unweighted averages over mini-batches of the training-path batch mean and biased
+ * batch variance. Training-path inputs do not depend on moving statistics, so one training-path pass serves every
+ * layer.
+ */
+public final class Recalibrator {
+
+    /**
+     * What a recalibration did.
+     *
+     * @param before       the layers against their old moving statistics (outputs not compared)
+     * @param after        the layers against the new moving statistics, read back from the model
+     * @param recalibrated names of the layers whose statistics were written
+     * @param skipped      layers left alone, with the reason
+     */
+    public record Result(ConsistencyReport before, ConsistencyReport after, List<String> recalibrated,
+                         Map<String, String> skipped) {
+        public Result {
+            recalibrated = List.copyOf(recalibrated);
+            skipped = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(skipped));
+        }
+    }
+
+    private Recalibrator() {
+    }
+
+    public static Result recalibrate(Model model, ProbeData data, boolean includeFrozen, double layerTolerance) {
+        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        return ConsistencyEngine.withModel(model, data, adapter -> {
+            Measurement measurement = ConsistencyEngine.measure(adapter, data, false);
+            List<LayerFinding> before = measurement.findings(layerTolerance);
+            List<LayerFinding> after = new ArrayList<>();
+            List<String> recalibrated = new ArrayList<>();
+            Map<String, String> skipped = new LinkedHashMap<>();
+            for (int s = 0; s < before.size(); s++) {
+                BatchNormSite site = measurement.sites().get(s);
+                LayerFinding finding = before.get(s);
+                String reason = skipReason(finding, includeFrozen);
+                if (reason != null) {
+                    skipped.put(site.name(), reason);
+                    after.add(finding);
+                    continue;
+                }
+                double[] mean = finding.channels().stream().mapToDouble(c -> c.batchMean()).toArray();
+                double[] variance = finding.channels().stream().mapToDouble(c -> c.batchVariance()).toArray();
+                site.writeMovingStatistics(mean, variance);
+                recalibrated.add(site.name());
+                after.add(Diagnosis.withMovingStatistics(finding, site.movingMean(), site.movingVariance()));
+            }
+            return new Result(measurement.report(before, layerTolerance), measurement.report(after, layerTolerance),
+                    recalibrated, skipped);
+        });
+    }
+
+    private static String skipReason(LayerFinding finding, boolean includeFrozen) {
+        if (!finding.layout().isSupported() || finding.channels().isEmpty()) {
+            return "input layout " + finding.layout() + " cannot be normalized by DL4J";
+        }
+        if (finding.frozen() && !includeFrozen) {
+            return "frozen: left as is (recalibrate frozen layers only on purpose, with includeFrozenLayers)";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,137 @@
+package io.github.bnconsistency.lint;
+
+import io.github.bnconsistency.InspectionOptions;
+import io.github.bnconsistency.engine.BatchNormSite;
+import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.report.ChannelLayout;
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.LintFinding;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static io.github.bnconsistency.report.TextReport.number;
+
+/**
+ * Rules that explain why BatchNormalization moving statistics cannot or will not converge. Some need only the
+ * configuration; others read what a check saw on the probe data.
+ *
+ * <pre>{@code
+ * for (LintFinding finding : BatchNormLint.check(model)) {
+ *     System.out.println(finding);
+ * }
+ * }</pre>
+ */
+public final class BatchNormLint {
+
+    /** A decay that converges quickly, suggested when a layer's is higher. */
+    private static final double SUGGESTED_DECAY = 0.9;
+
+    private BatchNormLint() {
+    }
+
+    /** The configuration rules, at the default layer tolerance. */
+    public static List<LintFinding> check(Model model) {
+        List<LintFinding> findings = new ArrayList<>();
+        int iterations = iterations(model);
+        for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
+            gradientNormalization(site).ifPresent(findings::add);
+            if (!site.frozen()) {
+                decayTooHigh(site.name(), site.config().getDecay(), iterations,
+                        InspectionOptions.DEFAULT_LAYER_TOLERANCE).ifPresent(findings::add);
+            }
+        }
+        return findings;
+    }
+
+    /**
+     * The configuration rules and the rules about what the check saw, for the layers it found diverging or could
+     * not measure.
+     */
+    public static List<LintFinding> check(Model model, ConsistencyReport report) {
+        List<LintFinding> findings = new ArrayList<>();
+        int iterations = iterations(model);
+        for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
+            gradientNormalization(site).ifPresent(findings::add);
+            LayerFinding layer = report.layer(site.name()).orElse(null);
+            if (layer == null) {
+                continue;
+            }
+            if (layer.isDiverging() && !layer.frozen()) {
+                decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance()).ifPresent(findings::add);
+            }
+            if (layer.isDiverging() && layer.frozen()) {
+                findings.add(new LintFinding(LintFinding.FROZEN_MISMATCH, layer.name(),
+                        "frozen (FrozenLayer or FrozenLayerWithBackprop): it never updates its moving statistics, and "
+                                + "they do not match this data (D " + number(layer.maxDivergence()) + ").",
+                        "recalibrate it on representative data (BatchNormRecalibration with includeFrozenLayers()) "
+                                + "or unfreeze it."));
+            }
+            if (layer.layout() == ChannelLayout.DENSE && report.probe().smallestBatch() == 1) {
+                findings.add(new LintFinding(LintFinding.SINGLE_EXAMPLE_BATCHES, layer.name(),
+                        "dense input in probe batches of 1 example: the batch variance is 0, so its statistics say "
+                                + "nothing (and training on such batches drives the moving variance to 0).",
+                        "probe, and train, with mini-batches of several examples."));
+            }
+            if (layer.status() == LayerStatus.UNSUPPORTED) {
+                findings.add(new LintFinding(LintFinding.UNSUPPORTED_INPUT, layer.name(),
+                        "its input has layout " + layer.layout() + ", which DL4J 1.0.0-M2.1 cannot normalize (for rank-3 "
+                                + "input in NCHW format it takes the minibatch axis for the channel axis).",
+                        "feed it [minibatch, time, channels] input with the layer in NHWC format "
+                                + "(.dataFormat(CNN2DFormat.NHWC)), or normalize differently."));
+            }
+        }
+        return findings;
+    }
+
+    private static Optional<LintFinding> gradientNormalization(BatchNormSite site) {
+        GradientNormalization normalization = site.config().getGradientNormalization();
+        if (normalization == null || normalization == GradientNormalization.None) {
+            return Optional.empty();
+        }
+        return Optional.of(new LintFinding(LintFinding.GRADIENT_NORMALIZATION, site.name(),
+                "gradient normalization " + normalization + " is applied to its moving-statistic updates too, so "
+                        + "they never follow the moving average: the statistics cannot converge.",
+                "configure BatchNormalization layers with .gradientNormalization(GradientNormalization.None) "
+                        + "(set it per layer instead of on the whole network)."));
+    }
+
+    private static Optional<LintFinding> decayTooHigh(String layer, double decay, int iterations, double tolerance) {
+        double initialWeight = Math.pow(decay, iterations);
+        if (iterations <= 0 || !(initialWeight > tolerance) || !(decay < 1)) {
+            return Optional.empty();
+        }
+        long needed = iterationsToForget(decay, tolerance);
+        String faster = decay > SUGGESTED_DECAY
+                ? ", lower decay (at " + number(SUGGESTED_DECAY) + ": " + iterationsToForget(SUGGESTED_DECAY, tolerance)
+                + " iterations)" : "";
+        return Optional.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, layer,
+                "decay " + number(decay) + " after " + iterations + " training iterations: the initial moving statistics "
+                        + "still weigh " + number(decay) + "^" + iterations + " = " + number(initialWeight)
+                        + " of the moving average (more than " + number(tolerance) + "), and will until iteration "
+                        + needed + ".",
+                "train longer" + faster + ", or recalibrate the moving statistics (BatchNormRecalibration)."));
+    }
+
+    /** The fewest iterations k with decay^k <= tolerance. */
+    static long iterationsToForget(double decay, double tolerance) {
+        return (long) Math.ceil(Math.log(tolerance) / Math.log(decay));
+    }
+
+    private static int iterations(Model model) {
+        if (model instanceof MultiLayerNetwork network) {
+            return network.getIterationCount();
+        }
+        if (model instanceof ComputationGraph graph) {
+            return graph.getIterationCount();
+        }
+        return 0;
+    }
+}
