@@ -129,8 +129,12 @@ final class ComputationGraphAdapter extends ModelAdapter {
     @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         ComputationGraph graph = training ? trainingModel : model;
-        Map<String, INDArray> activations = graph.feedForward(features, training);
-        int miniBatch = (int) features[0].size(0);
+        return passOf(graph, graph.feedForward(features, training));
+    }
+
+    /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
+    ForwardPass passOf(ComputationGraph graph, Map<String, INDArray> activations) {
+        int miniBatch = (int) activations.get(graph.getConfiguration().getNetworkInputs().get(0)).size(0);
         return new ForwardPass() {
             @Override
             public INDArray inputOf(BatchNormSite site) {

@@ -116,8 +116,12 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         MultiLayerNetwork network = training ? trainingModel : model;
-        List<INDArray> activations = network.feedForward(features[0], training);
-        int miniBatch = (int) features[0].size(0);
+        return passOf(network, network.feedForward(features[0], training));
+    }
+
+    /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
+    ForwardPass passOf(MultiLayerNetwork network, List<INDArray> activations) {
+        int miniBatch = (int) activations.get(0).size(0);
         return new ForwardPass() {
             @Override
             public INDArray inputOf(BatchNormSite site) {

@@ -1,0 +1,160 @@
+package io.github.bnconsistency;
+
+import io.github.bnconsistency.engine.ConvergenceProbe;
+import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.TextReport;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A DL4J training listener that watches the moving statistics catch up: every {@code frequency} iterations it
+ * compares each BatchNormalization layer's moving statistics with the statistics of the batch being trained on,
+ * using the activations the training forward pass already produced (no extra forward pass). Snapshots are
+ * collected, and optionally reported as they come.
+ *
+ * <pre>{@code
+ * BatchNormConvergenceListener watch = BatchNormConvergenceListener.every(10).reportingTo(System.out::println);
+ * model.setListeners(watch);
+ * model.fit(trainIterator, 5);
+ * watch.snapshots().forEach(s -> System.out.println(s.iteration() + " " + s.maxDivergence()));
+ * }</pre>
+ *
+ * The divergence is measured against one training batch at a time (with dropout applied, as DL4J's update sees
+ * it), so it is noisier than a check over several probe batches; watch its trend.
+ */
+public final class BatchNormConvergenceListener extends BaseTrainingListener {
+
+    /**
+     * One layer at one iteration, summarized (a snapshot keeps no per-channel arrays, so long runs stay small).
+     *
+     * @param name         the layer's name
+     * @param divergence   its normalized divergence {@code D} (max over channels) against this batch
+     * @param maxMeanShift the largest mean shift over channels, in batch standard deviations
+     * @param status       the verdict at the listener's tolerance
+     */
+    public record LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
+    }
+
+    /**
+     * The layers' state at one iteration.
+     *
+     * @param iteration the model's iteration count when the forward pass ran
+     * @param epoch     the model's epoch count
+     * @param layers    one state per BatchNormalization layer, in topological order
+     */
+    public record Snapshot(int iteration, int epoch, List<LayerState> layers) {
+        public Snapshot {
+            layers = List.copyOf(layers);
+        }
+
+        /** The largest layer divergence, 0 for a model without BatchNormalization layers. */
+        public double maxDivergence() {
+            return layers.stream().mapToDouble(LayerState::divergence).filter(d -> !Double.isNaN(d)).max().orElse(0);
+        }
+
+        /** Layers whose statistics are off at this iteration. */
+        public List<String> divergingLayers() {
+            return layers.stream().filter(l -> l.status() == LayerStatus.NOT_CONVERGED).map(LayerState::name).toList();
+        }
+
+        /** E.g. {@code iteration 40: 3 of 4 BatchNormalization layers off, max D 0.83 (bn4)}. */
+        @Override
+        public String toString() {
+            String worst = layers.stream().filter(l -> !Double.isNaN(l.divergence()))
+                    .max(Comparator.comparingDouble(LayerState::divergence))
+                    .map(l -> " (" + l.name() + ")").orElse("");
+            return "iteration " + iteration + ": " + divergingLayers().size() + " of " + layers.size()
+                    + " BatchNormalization layers off, max D " + TextReport.number(maxDivergence()) + worst;
+        }
+    }
+
+    private final int frequency;
+    private final double layerTolerance;
+    private final Consumer<Snapshot> reporter;
+    private final List<Snapshot> snapshots = new ArrayList<>();
+    private ConvergenceProbe probe;
+
+    private BatchNormConvergenceListener(int frequency, double layerTolerance, Consumer<Snapshot> reporter) {
+        if (frequency < 1) {
+            throw new IllegalArgumentException("The frequency must be at least 1 iteration, but was " + frequency + ".");
+        }
+        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        this.frequency = frequency;
+        this.layerTolerance = layerTolerance;
+        this.reporter = reporter;
+    }
+
+    /** A listener that takes a snapshot every {@code frequency} iterations. */
+    public static BatchNormConvergenceListener every(int frequency) {
+        return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> { });
+    }
+
+    /** This listener, also handing each snapshot to {@code reporter} as it is taken (e.g. a logger). */
+    public BatchNormConvergenceListener reportingTo(Consumer<Snapshot> reporter) {
+        return new BatchNormConvergenceListener(frequency, layerTolerance, reporter);
+    }
+
+    /** This listener, judging layers at another tolerance. */
+    public BatchNormConvergenceListener withLayerTolerance(double tolerance) {
+        return new BatchNormConvergenceListener(frequency, tolerance, reporter);
+    }
+
+    /** The snapshots taken so far, oldest first. */
+    public synchronized List<Snapshot> snapshots() {
+        return List.copyOf(snapshots);
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+        if (due(model)) {
+            record(model, probeFor(model).findings(activations));
+        }
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        if (due(model)) {
+            record(model, probeFor(model).findings(activations));
+        }
+    }
+
+    private boolean due(Model model) {
+        return iteration(model) % frequency == 0;
+    }
+
+    private ConvergenceProbe probeFor(Model model) {
+        if (probe == null || !probe.isFor(model)) {
+            probe = new ConvergenceProbe(model, layerTolerance);
+        }
+        return probe;
+    }
+
+    private void record(Model model, List<LayerFinding> findings) {
+        List<LayerState> layers = findings.stream()
+                .map(f -> new LayerState(f.name(), f.maxDivergence(), f.maxMeanShift(), f.status())).toList();
+        Snapshot snapshot = new Snapshot(iteration(model), epoch(model), layers);
+        synchronized (this) {
+            snapshots.add(snapshot);
+        }
+        reporter.accept(snapshot);
+    }
+
+    private static int iteration(Model model) {
+        return model instanceof MultiLayerNetwork n ? n.getIterationCount() : ((ComputationGraph) model).getIterationCount();
+    }
+
+    private static int epoch(Model model) {
+        return model instanceof MultiLayerNetwork n ? n.getEpochCount() : ((ComputationGraph) model).getEpochCount();
+    }
+}

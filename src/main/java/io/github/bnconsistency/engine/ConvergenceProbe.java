@@ -1,0 +1,66 @@
+package io.github.bnconsistency.engine;
+
+import io.github.bnconsistency.report.LayerFinding;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-layer divergence from activations a training forward pass already produced (what a DL4J training listener
+ * receives in {@code onForwardPass}): the batch statistics of each BatchNormalization input against the moving
+ * statistics the layer holds at that moment. No forward pass of its own.
+ */
+public final class ConvergenceProbe {
+
+    private final Model model;
+    private final ModelAdapter adapter;
+    private final double layerTolerance;
+
+    public ConvergenceProbe(Model model, double layerTolerance) {
+        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        this.model = model;
+        this.adapter = ModelAdapter.of(model);
+        this.layerTolerance = layerTolerance;
+    }
+
+    /** Whether this probe was made for {@code other}. */
+    public boolean isFor(Model other) {
+        return other == model;
+    }
+
+    /** Findings from a MultiLayerNetwork's training activations (index 0 the input, i+1 layer i's output). */
+    public List<LayerFinding> findings(List<INDArray> activations) {
+        return findings(((MultiLayerNetworkAdapter) adapter).passOf((MultiLayerNetwork) model, activations));
+    }
+
+    /** Findings from a ComputationGraph's training activations, by vertex name. */
+    public List<LayerFinding> findings(Map<String, INDArray> activations) {
+        return findings(((ComputationGraphAdapter) adapter).passOf((ComputationGraph) model, activations));
+    }
+
+    private List<LayerFinding> findings(ForwardPass pass) {
+        List<LayerFinding> findings = new ArrayList<>();
+        // the activations may live in the training workspace; the statistics are copied out of it
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            for (BatchNormSite site : adapter.sites()) {
+                INDArray input = pass.inputOf(site);
+                var layout = BatchMoments.layoutOf(input, site.config().getCnn2DFormat());
+                ChannelStatisticsAccumulator statistics = new ChannelStatisticsAccumulator(site.channels());
+                if (layout.isSupported()) {
+                    BatchMoments moments = BatchMoments.of(input, null, layout);
+                    statistics.addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
+                            moments.valuesPerChannel());
+                }
+                findings.add(Diagnosis.finding(site, layout, statistics, layerTolerance));
+            }
+        }
+        return findings;
+    }
+}
