@@ -5,6 +5,7 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.report.TextReport;
 import org.deeplearning4j.datasets.iterator.IteratorDataSetIterator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
@@ -120,6 +121,25 @@ class BatchNormConsistencyExtensionTest {
     }
 
     @Test
+    void should_check_a_computation_graph_held_in_a_static_field() {
+        EngineExecutionResults results = Fixtures.run(GraphFixture.class);
+
+        assertThat(Fixtures.failure(results, "learns")).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Root cause: bn (BN layer 1 of 1, vertex 'bn')")
+                .hasMessageContaining("ComputationGraph");
+    }
+
+    @Test
+    void should_apply_to_subclasses_of_an_annotated_class_and_find_inherited_fields() {
+        EngineExecutionResults results = Fixtures.run(SubclassFixture.class);
+
+        assertThat(Fixtures.failure(results, "learns")).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Root cause: bn1");
+        assertThat(Fixtures.reportEntries(results)).singleElement()
+                .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
+    }
+
+    @Test
     void should_pin_the_report_entry_keys() {
         assertThat(ReportEntries.VERDICT).isEqualTo("bnconsistency.verdict");
         assertThat(ReportEntries.ROOT_LAYER).isEqualTo("bnconsistency.rootLayer");
@@ -196,6 +216,38 @@ class BatchNormConsistencyExtensionTest {
         void learns() {
             assertThat(model.output(Fixtures.Story.data().getFeatures(), true).argMax(1).toIntVector())
                     .as("training-mode predictions").containsExactly(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
+        }
+    }
+
+    @Tag("fixture")
+    @BatchNormConsistency(tolerance = TOLERANCE)
+    static class GraphFixture {
+        private static final ComputationGraph GRAPH = Fixtures.Tiny.divergingGraph();
+
+        @ConsistencyData
+        private static INDArray probe() {
+            return Fixtures.Tiny.features();
+        }
+
+        @Test
+        void learns() {
+        }
+    }
+
+    @BatchNormConsistency(tolerance = TOLERANCE)
+    abstract static class AnnotatedBase {
+        protected MultiLayerNetwork model = Fixtures.Story.DIVERGING;
+
+        @ConsistencyData
+        protected DataSet probe() {
+            return Fixtures.Story.data();
+        }
+    }
+
+    @Tag("fixture")
+    static class SubclassFixture extends AnnotatedBase {
+        @Test
+        void learns() {
         }
     }
 

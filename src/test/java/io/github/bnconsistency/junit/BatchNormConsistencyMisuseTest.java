@@ -3,6 +3,7 @@ package io.github.bnconsistency.junit;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,13 @@ class BatchNormConsistencyMisuseTest {
     void should_name_the_field_when_the_model_is_not_initialized() {
         assertThat(misuse(UninitializedModel.class)).hasMessage("The MultiLayerNetwork in "
                 + "BatchNormConsistencyMisuseTest.UninitializedModel.model is not initialized: call init() on it (or "
+                + "load a trained model) before the test ends.");
+    }
+
+    @Test
+    void should_name_the_field_when_the_graph_is_not_initialized() {
+        assertThat(misuse(UninitializedGraph.class)).hasMessage("The ComputationGraph in "
+                + "BatchNormConsistencyMisuseTest.UninitializedGraph.graph is not initialized: call init() on it (or "
                 + "load a trained model) before the test ends.");
     }
 
@@ -251,6 +259,18 @@ class BatchNormConsistencyMisuseTest {
                 .layer(new BatchNormalization.Builder().nIn(3).nOut(3).build())
                 .layer(new OutputLayer.Builder().nIn(3).nOut(2).build())
                 .build());
+        @ConsistencyData
+        INDArray probe = Fixtures.Tiny.features();
+
+        @Test
+        void test() {
+        }
+    }
+
+    @Tag("fixture")
+    @BatchNormConsistency
+    static class UninitializedGraph {
+        static ComputationGraph graph = Fixtures.Tiny.uninitializedGraph();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 

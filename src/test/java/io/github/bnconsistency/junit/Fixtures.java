@@ -8,11 +8,16 @@ import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.engine.reporting.ReportEntry;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -82,6 +87,25 @@ final class Fixtures {
 
         static INDArray features() {
             return FEATURES.dup();
+        }
+
+        /** The same layer as a ComputationGraph vertex "bn", moving statistics at 0 and 1: diverges. */
+        static ComputationGraph divergingGraph() {
+            ComputationGraph graph = uninitializedGraph();
+            graph.init();
+            return graph;
+        }
+
+        /** As {@link #divergingGraph()} before {@code init()}. */
+        static ComputationGraph uninitializedGraph() {
+            return new ComputationGraph(new NeuralNetConfiguration.Builder()
+                    .dataType(DataType.DOUBLE)
+                    .graphBuilder()
+                    .addInputs("in")
+                    .addLayer("bn", new BatchNormalization.Builder().useLogStd(false).build(), "in")
+                    .setOutputs("bn")
+                    .setInputTypes(InputType.feedForward(TinyNetworks.CHANNELS))
+                    .build());
         }
     }
 
