@@ -36,9 +36,4 @@ public enum Mode {
         }
         return null;
     }
-
-    /** How the mode is written in configuration, e.g. {@code report_only}. */
-    String configurationValue() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 }
