@@ -11,9 +11,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * "Training accuracy 100%, inference accuracy 33%" on the very same 12 images: a small CNN with four
@@ -69,6 +73,13 @@ class StoryTest {
                         + "will until iteration 299.")
                 .hasMessageMatching("(?s).*\\nFix: train ~\\d{3} more iterations .*, or lower decay to 0\\.9 .*"
                         + "recalibrate the moving statistics.*");
+    }
+
+    @Test
+    void readme_shows_this_failure_message_as_it_is() throws Exception {
+        Throwable failure = catchThrowable(() -> assertThat(model).inferenceMatchesTraining(IMAGES, 1e-3));
+
+        assertThat(Files.readString(Path.of("README.md"))).contains("```\n" + failure.getMessage() + "\n```\n");
     }
 
     @Test

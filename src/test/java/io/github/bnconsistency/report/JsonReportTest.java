@@ -1,0 +1,152 @@
+package io.github.bnconsistency.report;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.testing.TinyNetworks;
+import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/** The JSON form of a report: field names and order pinned, exact round trip, non-finite numbers. */
+class JsonReportTest {
+
+    private static ConsistencyReport report;
+
+    @BeforeAll
+    static void inspectATinyDivergingNetwork() {
+        MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.NCHW, true, 0.9, 1e-5);
+        Random random = new Random(3);
+        List<DataSet> batches = new ArrayList<>();
+        for (int b = 0; b < 2; b++) {
+            batches.add(new DataSet(TinyNetworks.features(Layout.NCHW, TinyNetworks.randomValues(Layout.NCHW, 4, random)),
+                    null));
+        }
+        report = BatchNormInspector.inspect(net, ProbeData.of(new ExistingDataSetIterator(batches)));
+    }
+
+    @Test
+    void should_read_back_exactly_the_report_it_wrote() {
+        String json = JsonReport.render(report);
+
+        assertThat(JsonReport.parse(json)).isEqualTo(report);
+        assertThat(report.divergingLayers()).as("the fixture diverges, so the numbers are not trivial").hasSize(1);
+    }
+
+    @Test
+    void should_render_deterministically_with_unix_line_ends() {
+        String json = JsonReport.render(report);
+
+        assertThat(JsonReport.render(JsonReport.parse(json))).isEqualTo(json);
+        assertThat(json).doesNotContain("\r").startsWith("{\n  \"format\" : \"bnconsistency-report\"").endsWith("}\n");
+    }
+
+    @Test
+    void should_write_the_documented_fields_in_the_documented_order() throws Exception {
+        JsonNode root = new ObjectMapper().readTree(JsonReport.render(report));
+
+        assertThat(names(root)).containsExactly("format", "formatVersion", "modelType", "dataType", "layerTolerance",
+                "probe", "output", "summary", "layers", "lint");
+        assertThat(root.get("format").asText()).isEqualTo(JsonReport.FORMAT).isEqualTo("bnconsistency-report");
+        assertThat(root.get("formatVersion").asInt()).isEqualTo(JsonReport.FORMAT_VERSION).isEqualTo(1);
+        assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
+        assertThat(root.get("dataType").asText()).isEqualTo("DOUBLE");
+        assertThat(names(root.get("probe"))).containsExactly("source", "batches", "examples", "firstBatchShape",
+                "smallestBatch");
+        assertThat(root.get("probe").get("batches").asInt()).isEqualTo(2);
+        assertThat(names(root.get("output"))).containsExactly("examples", "comparedValues", "maxAbsDifference",
+                "meanAbsDifference", "nonFiniteTrainingValues", "nonFiniteInferenceValues", "firstNonFiniteLayer",
+                "classifiedExamples", "argmaxAgreements", "labelledExamples", "trainingCorrect", "inferenceCorrect");
+        assertThat(names(root.get("summary"))).containsExactly("rootCause", "divergingLayers", "batchNormLayers");
+        assertThat(root.get("summary").get("rootCause").asText()).isEqualTo("bn");
+        assertThat(root.get("summary").get("divergingLayers").asInt()).isEqualTo(1);
+
+        JsonNode layer = root.get("layers").get(0);
+        assertThat(names(layer)).containsExactly("name", "position", "location", "decay", "eps", "storage", "layout",
+                "frozen", "updateBlocker", "status", "tolerance", "updatesNeeded", "noiseFloor", "maxDivergence",
+                "meanDivergence", "channelsOff", "channels");
+        assertThat(layer.get("storage").asText()).isEqualTo("LOG10_STDEV");
+        assertThat(layer.get("layout").asText()).isEqualTo("NCHW");
+        assertThat(layer.get("status").asText()).isEqualTo("NOT_CONVERGED");
+        assertThat(layer.get("maxDivergence").asDouble()).isEqualTo(report.layers().get(0).maxDivergence());
+        assertThat(names(layer.get("updatesNeeded"))).containsExactly("kind", "iterations", "reason");
+        assertThat(layer.get("channels")).hasSize(TinyNetworks.CHANNELS);
+        assertThat(names(layer.get("channels").get(0))).containsExactly("channel", "batchMean", "batchVariance",
+                "movingMean", "movingVariance", "batchMeanSpread", "batchVarianceSpread", "meanShift", "varianceRatio",
+                "divergence", "inferenceInputDrift", "noiseFloor");
+    }
+
+    @Test
+    void should_write_nan_and_infinities_as_strings_and_read_them_back() throws Exception {
+        LayerFinding layer = report.layers().get(0);
+        List<ChannelFinding> channels = new ArrayList<>(layer.channels());
+        ChannelFinding c = channels.get(0);
+        channels.set(0, new ChannelFinding(c.channel(), Double.NaN, c.batchVariance(), c.movingMean(),
+                Double.POSITIVE_INFINITY, c.batchMeanSpread(), c.batchVarianceSpread(), Double.NEGATIVE_INFINITY,
+                c.varianceRatio(), c.divergence(), Double.NaN, c.noiseFloor()));
+        OutputDivergence o = report.output();
+        ConsistencyReport nonFinite = new ConsistencyReport(report.modelType(), report.dataType(), report.probe(),
+                report.layerTolerance(),
+                List.of(new LayerFinding(layer.name(), layer.position(), layer.location(), layer.decay(), layer.eps(),
+                        layer.storage(), layer.layout(), layer.frozen(), layer.updateBlocker(), channels, layer.status(),
+                        layer.tolerance(), layer.updatesNeeded(), layer.noiseFloor())),
+                new OutputDivergence(o.examples(), o.comparedValues(), Double.POSITIVE_INFINITY, Double.NaN, 3, 5,
+                        "layer index 0", 0, 0, 0, 0, 0),
+                List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")));
+
+        String json = JsonReport.render(nonFinite);
+
+        JsonNode root = new ObjectMapper().readTree(json);
+        assertThat(root.get("output").get("maxAbsDifference").isTextual()).isTrue();
+        assertThat(root.get("output").get("maxAbsDifference").asText()).isEqualTo("Infinity");
+        assertThat(root.get("output").get("meanAbsDifference").asText()).isEqualTo("NaN");
+        JsonNode channel = root.get("layers").get(0).get("channels").get(0);
+        assertThat(channel.get("batchMean").asText()).isEqualTo("NaN");
+        assertThat(channel.get("meanShift").asText()).isEqualTo("-Infinity");
+        assertThat(names(root.get("lint").get(0))).containsExactly("rule", "layer", "message", "fix");
+        assertThat(JsonReport.parse(json)).isEqualTo(nonFinite);
+    }
+
+    @Test
+    void should_read_the_report_inside_a_wrapping_document() throws Exception {
+        String wrapped = "{\"test\": {\"uniqueId\": \"x\"}, \"report\": " + JsonReport.render(report) + "}";
+
+        assertThat(JsonReport.parse(wrapped)).isEqualTo(report);
+    }
+
+    @Test
+    void should_name_what_is_wrong_with_a_document_it_cannot_read() {
+        String json = JsonReport.render(report);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse("{\"format\": \"something-else\"}"))
+                .withMessageContaining("bnconsistency-report").withMessageContaining("something-else");
+        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"formatVersion\" : 1",
+                "\"formatVersion\" : 2"))).withMessageContaining("version 2");
+        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"eps\"", "\"epsilon\"")))
+                .withMessageContaining("\"eps\"");
+        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"frozen\" : false",
+                "\"frozen\" : \"no\""))).withMessageContaining("\"frozen\"");
+        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse("not json"))
+                .withMessageContaining("Not a JSON document");
+    }
+
+    private static List<String> names(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            names.add(it.next());
+        }
+        return names;
+    }
+}

@@ -1,0 +1,75 @@
+package readme;
+
+import io.github.bnconsistency.junit.BatchNormConsistency;
+import io.github.bnconsistency.junit.ConsistencyData;
+import io.github.bnconsistency.junit.ModelUnderTest;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@BatchNormConsistency(tolerance = 1e-3)
+class ClassifierTest {
+
+    static final DataSet TRAIN = data(60, 1);
+
+    @ModelUnderTest
+    MultiLayerNetwork model = classifier();
+
+    @ConsistencyData
+    DataSet probe() {
+        return TRAIN; // the batch size you train with: BatchNormalization statistics are per batch
+    }
+
+    @Test
+    void learnsTheTrainingSet() {
+        for (int i = 0; i < 10; i++) {
+            model.fit(TRAIN);
+        }
+        assertTrue(model.score() < 1.0);
+        // After this test passes, the extension checks the model on probe() and fails the test
+        // when inference outputs differ from training outputs by more than 1e-3.
+    }
+
+    static MultiLayerNetwork classifier() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(42)
+                .updater(new Adam(1e-2))
+                .list()
+                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().name("bn").decay(0.99).build()) // Keras's default momentum
+                .layer(new DenseLayer.Builder().name("hidden").nOut(16).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).name("out").nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(4))
+                .build());
+        net.init();
+        return net;
+    }
+
+    /** {@code n} examples of 4 features around 3; class k has feature k raised by 4. */
+    static DataSet data(int n, long seed) {
+        Random random = new Random(seed);
+        double[][] features = new double[n][4];
+        double[][] labels = new double[n][3];
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < 4; f++) {
+                features[i][f] = 3 + 2 * random.nextGaussian() + (f == i % 3 ? 4 : 0);
+            }
+            labels[i][i % 3] = 1;
+        }
+        return new DataSet(Nd4j.create(features), Nd4j.create(labels));
+    }
+}
