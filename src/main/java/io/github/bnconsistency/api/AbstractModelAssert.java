@@ -3,7 +3,10 @@ package io.github.bnconsistency.api;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
+import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LintFinding;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
 import org.deeplearning4j.nn.api.Model;
@@ -12,6 +15,8 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+
+import java.util.List;
 
 /**
  * Assertions on a DL4J model's BatchNormalization consistency, shared by {@link MultiLayerNetworkAssert} and
@@ -182,6 +187,21 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data, double layerTolerance) {
         return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
+    /**
+     * Verifies that no lint rule explains why the model's BatchNormalization statistics cannot or will not
+     * converge. Without probe data only the configuration rules run (gradient normalization, decay too high for the
+     * iterations trained); after {@code probedWith(data)} (or an assertion that took data) the rules about what the
+     * check saw run too (frozen layers that do not match the data, single-example dense batches, unsupported input).
+     */
+    public SELF passesBatchNormLint() {
+        isNotNull();
+        List<LintFinding> findings = probe == null ? BatchNormLint.check(actual) : report().lint();
+        if (!findings.isEmpty()) {
+            throw assertionError(ShouldPassBatchNormLint.shouldPassBatchNormLint(findings));
+        }
+        return myself;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.api;
 
+import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
 import io.github.bnconsistency.engine.Diagnosis;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
@@ -73,6 +74,19 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
         if (!report.hasBatchNormLayers() || report.layers().stream().anyMatch(l -> !isConverged(l.status()))) {
             throw assertionError(shouldHaveConvergedStatistics(report));
         }
+    }
+
+    /**
+     * Verifies that no lint rule found a reason why the statistics cannot or will not converge (gradient
+     * normalization on BatchNormalization, a frozen layer that does not match the data, a decay too high for the
+     * iterations trained, single-example dense batches, an input layout DL4J cannot normalize).
+     */
+    public ConsistencyReportAssert passesBatchNormLint() {
+        isNotNull();
+        if (!actual.lint().isEmpty()) {
+            throw assertionError(ShouldPassBatchNormLint.shouldPassBatchNormLint(actual.lint()));
+        }
+        return myself;
     }
 
     /** Converged, or within the sampling noise of the probe data. */

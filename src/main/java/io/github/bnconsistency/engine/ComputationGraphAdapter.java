@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,8 @@ final class ComputationGraphAdapter extends ModelAdapter {
 
     private final ComputationGraph model;
     private final List<BatchNormSite> sites = new ArrayList<>();
-    private final Map<BatchNormSite, String> inputVertex = new HashMap<>();
+    // by identity: a site record hashes its mutable DL4J configuration, which training may change
+    private final Map<BatchNormSite, String> inputVertex = new IdentityHashMap<>();
     private final Set<String> overwrittenAtInference = new HashSet<>();
     private ComputationGraph trainingModel;
     private INDArray[] savedInputs;

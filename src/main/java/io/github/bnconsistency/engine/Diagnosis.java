@@ -127,12 +127,23 @@ public final class Diagnosis {
         }
     }
 
+    /**
+     * Whether DL4J's gradient normalization rescales a BatchNormalization layer's moving-statistic updates so that
+     * they stop following the moving average: the renormalizing modes scale them with the layer's other gradients
+     * (seen here: a layer that converges in 100 iterations without it still diverges after 300 with
+     * RenormalizeL2PerLayer). The clipping modes only slow large steps down.
+     */
+    public static boolean rescalesMovingStatisticUpdates(GradientNormalization normalization) {
+        return normalization == GradientNormalization.RenormalizeL2PerLayer
+                || normalization == GradientNormalization.RenormalizeL2PerParamType;
+    }
+
     static String updateBlocker(BatchNormSite site) {
         if (site.frozen()) {
             return "frozen";
         }
         GradientNormalization normalization = site.config().getGradientNormalization();
-        if (normalization != null && normalization != GradientNormalization.None) {
+        if (rescalesMovingStatisticUpdates(normalization)) {
             return "gradient normalization " + normalization;
         }
         return "";

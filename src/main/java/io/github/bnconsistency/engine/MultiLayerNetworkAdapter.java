@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +20,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
 
     private final MultiLayerNetwork model;
     private final List<BatchNormSite> sites = new ArrayList<>();
-    private final Map<BatchNormSite, Integer> layerIndex = new HashMap<>();
+    // by identity: a site record hashes its mutable DL4J configuration, which training may change
+    private final Map<BatchNormSite, Integer> layerIndex = new IdentityHashMap<>();
     private MultiLayerNetwork trainingModel;
     private INDArray savedInput;
 

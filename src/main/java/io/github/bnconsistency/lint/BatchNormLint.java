@@ -3,6 +3,7 @@ package io.github.bnconsistency.lint;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.engine.BatchNormSite;
 import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.engine.Diagnosis;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -96,9 +97,13 @@ public final class BatchNormLint {
         if (normalization == null || normalization == GradientNormalization.None) {
             return Optional.empty();
         }
+        String effect = Diagnosis.rescalesMovingStatisticUpdates(normalization)
+                ? "rescales its moving-statistic updates together with its other gradients, so they do not follow "
+                        + "the moving average and may never converge."
+                : "clips its moving-statistic updates too, so large gaps close more slowly than the moving average "
+                        + "would.";
         return Optional.of(new LintFinding(LintFinding.GRADIENT_NORMALIZATION, site.name(),
-                "gradient normalization " + normalization + " is applied to its moving-statistic updates too, so "
-                        + "they never follow the moving average: the statistics cannot converge.",
+                "gradient normalization " + normalization + " " + effect,
                 "configure BatchNormalization layers with .gradientNormalization(GradientNormalization.None) "
                         + "(set it per layer instead of on the whole network)."));
     }

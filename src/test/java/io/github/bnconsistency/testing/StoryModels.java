@@ -23,8 +23,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -50,9 +56,21 @@ public final class StoryModels {
      * ({@code noise = false}) it is {@link #storyCnn}: same parameter layout, so parameters can be copied across.
      */
     public static MultiLayerNetwork cnn(double decay, long seed, boolean noise) {
+        return cnn(decay, seed, noise, new Adam(1e-2));
+    }
+
+    /**
+     * The story CNN with a learning rate that decays to about 2e-5 over 300 iterations, so the weights settle and
+     * the moving statistics can catch up with them (a model that can converge).
+     */
+    public static MultiLayerNetwork settlingCnn(double decay, long seed) {
+        return cnn(decay, seed, false, new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 1e-2, 0.98)));
+    }
+
+    private static MultiLayerNetwork cnn(double decay, long seed, boolean noise, IUpdater updater) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
-                .updater(new Adam(1e-2))
+                .updater(updater)
                 .weightInit(WeightInit.RELU)
                 .list()
                 .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
@@ -111,6 +129,26 @@ public final class StoryModels {
             }
         }
         return new DataSet(features, labels);
+    }
+
+    /** {@code epochs} epochs over {@code examples} in freshly shuffled mini-batches of {@code batchSize}. */
+    public static void trainShuffled(MultiLayerNetwork net, List<DataSet> examples, int batchSize, int epochs, Random random) {
+        for (int e = 0; e < epochs; e++) {
+            for (DataSet batch : shuffledBatches(examples, batchSize, random)) {
+                net.fit(batch);
+            }
+        }
+    }
+
+    /** The examples in a random order, merged into mini-batches of {@code batchSize}. */
+    public static List<DataSet> shuffledBatches(List<DataSet> examples, int batchSize, Random random) {
+        List<DataSet> shuffled = new ArrayList<>(examples);
+        Collections.shuffle(shuffled, random);
+        List<DataSet> batches = new ArrayList<>();
+        for (int start = 0; start + batchSize <= shuffled.size(); start += batchSize) {
+            batches.add(DataSet.merge(shuffled.subList(start, start + batchSize)));
+        }
+        return batches;
     }
 
     /** Trains one batch per iteration, {@code iterations} times. */

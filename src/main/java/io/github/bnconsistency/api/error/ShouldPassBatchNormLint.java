@@ -1,0 +1,22 @@
+package io.github.bnconsistency.api.error;
+
+import io.github.bnconsistency.report.LintFinding;
+import org.assertj.core.error.BasicErrorMessageFactory;
+import org.assertj.core.error.ErrorMessageFactory;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The configuration (or what the probe data showed) explains why statistics cannot or will not converge. */
+public class ShouldPassBatchNormLint extends BasicErrorMessageFactory {
+
+    public static ErrorMessageFactory shouldPassBatchNormLint(List<LintFinding> findings) {
+        return new ShouldPassBatchNormLint(findings);
+    }
+
+    private ShouldPassBatchNormLint(List<LintFinding> findings) {
+        super("Expecting no reason why BatchNormalization moving statistics cannot or will not converge,%nbut found %s:%n%s",
+                unquotedString(findings.size() == 1 ? "1" : String.valueOf(findings.size())),
+                unquotedString(findings.stream().map(f -> "  [" + f.rule() + "] " + f).collect(Collectors.joining("\n"))));
+    }
+}

@@ -1,0 +1,173 @@
+package io.github.bnconsistency.lint;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.LintFinding;
+import io.github.bnconsistency.report.UpdatesNeeded;
+import io.github.bnconsistency.testing.StoryModels;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.List;
+
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Each rule on a real model that has the problem, and the evidence that the problem is real. */
+class BatchNormLintTest {
+
+    private static MultiLayerNetwork dense(GradientNormalization normalization) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-2))
+                .gradientNormalization(normalization).list()
+                .layer(new DenseLayer.Builder().nOut(8).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().name("bn").decay(0.9).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.feedForward(4))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    private static DataSet denseData() {
+        Nd4j.getRandom().setSeed(3);
+        return new DataSet(Nd4j.randn(DataType.FLOAT, 30, 4).muli(3).addi(5), Nd4j.eye(3).repeat(0, 10));
+    }
+
+    @Test
+    void gradient_normalization_keeps_statistics_from_converging_and_is_named() {
+        DataSet data = denseData();
+        MultiLayerNetwork plain = dense(GradientNormalization.None);
+        MultiLayerNetwork renormalized = dense(GradientNormalization.RenormalizeL2PerLayer);
+        for (int i = 0; i < 300; i++) {
+            plain.fit(data);
+            renormalized.fit(data);
+        }
+
+        ConsistencyReport plainReport = BatchNormInspector.inspect(plain, data);
+        ConsistencyReport report = BatchNormInspector.inspect(renormalized, data);
+
+        // the evidence: same model, same data, same 300 iterations
+        assertThat(plainReport.layer("bn").orElseThrow().status()).isEqualTo(LayerStatus.CONVERGED);
+        assertThat(report.layer("bn").orElseThrow().isDiverging()).isTrue();
+        assertThat(report.layer("bn").orElseThrow().updatesNeeded())
+                .isEqualTo(UpdatesNeeded.never("gradient normalization RenormalizeL2PerLayer"));
+        assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.GRADIENT_NORMALIZATION);
+        assertThat(BatchNormLint.check(renormalized)).extracting(LintFinding::rule).containsExactly(LintFinding.GRADIENT_NORMALIZATION);
+        assertThat(BatchNormLint.check(plain)).isEmpty();
+        assertThatThrownBy(() -> assertThat(renormalized).passesBatchNormLint())
+                .hasMessageContaining("[gradient-normalization] bn: gradient normalization RenormalizeL2PerLayer rescales");
+        assertThatThrownBy(() -> assertThat(renormalized).inferenceMatchesTraining(data, 1e-3))
+                .hasMessageContaining("Why: bn: gradient normalization RenormalizeL2PerLayer");
+        assertThat(plain).passesBatchNormLint();
+    }
+
+    @Test
+    void clipping_is_named_as_slowing_down() {
+        assertThat(BatchNormLint.check(dense(GradientNormalization.ClipElementWiseAbsoluteValue)))
+                .singleElement().satisfies(f -> assertThat(f.message()).contains("clips its moving-statistic updates"));
+    }
+
+    @Test
+    void decay_too_high_for_the_iterations_trained() {
+        DataSet images = StoryModels.storyData(101);
+        MultiLayerNetwork model = StoryModels.storyCnn(0.99, 1);
+        StoryModels.train(model, images, 10);
+
+        List<LintFinding> findings = BatchNormLint.check(model);
+
+        assertThat(findings).hasSize(4).allSatisfy(f -> {
+            assertThat(f.rule()).isEqualTo(LintFinding.DECAY_TOO_HIGH);
+            // 0.99^10 = 0.9044 > 0.05; ln(0.05)/ln(0.99) = 298.07, so iteration 299
+            assertThat(f.message()).contains("0.99^10 = 0.904").contains("will until iteration 299");
+            assertThat(f.fix()).contains("at 0.9: 29 iterations"); // ln(0.05)/ln(0.9) = 28.4
+        });
+        assertThat(BatchNormLint.iterationsToForget(0.99, 0.05)).isEqualTo(299);
+    }
+
+    @Test
+    void frozen_layer_whose_statistics_do_not_match_the_data() {
+        DataSet images = StoryModels.storyData(101);
+        MultiLayerNetwork model = StoryModels.storyCnn(0.9, 1);
+        StoryModels.train(model, images, 60);
+        MultiLayerNetwork frozen = new TransferLearning.Builder(model)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
+                .setFeatureExtractor(2)
+                .build();
+        DataSet brighter = new DataSet(images.getFeatures().mul(3).addi(0.5), images.getLabels()); // new domain
+
+        ConsistencyReport report = BatchNormInspector.inspect(frozen, brighter);
+
+        assertThat(report.lint()).filteredOn(f -> f.rule().equals(LintFinding.FROZEN_MISMATCH))
+                .singleElement().satisfies(f -> {
+                    assertThat(f.layer()).isEqualTo("bn1");
+                    assertThat(f.fix()).contains("includeFrozenLayers");
+                });
+    }
+
+    @Test
+    void dense_layer_probed_with_single_example_batches() {
+        MultiLayerNetwork net = dense(GradientNormalization.None);
+        DataSet data = denseData();
+
+        ConsistencyReport report = BatchNormInspector.inspect(net, new ListDataSetIterator<>(data.asList(), 1));
+
+        assertThat(report.probe().smallestBatch()).isEqualTo(1);
+        assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.SINGLE_EXAMPLE_BATCHES);
+    }
+
+    /** BatchNormalization after a recurrent layer: [minibatch, channels, time] in NCHW format. */
+    private static MultiLayerNetwork recurrent() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new SimpleRnn.Builder().nOut(4).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().name("bn").build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.recurrent(3, 5))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    @Test
+    void recurrent_input_in_nchw_format_is_reported_unsupported() {
+        MultiLayerNetwork net = recurrent();
+
+        // a minibatch of 4 = channels is the one size DL4J runs without an error, on meaningless statistics
+        ConsistencyReport report = BatchNormInspector.inspect(net, Nd4j.rand(DataType.FLOAT, 4, 3, 5));
+
+        assertThat(report.layer("bn").orElseThrow().status()).isEqualTo(LayerStatus.UNSUPPORTED);
+        assertThat(report.lint()).extracting(LintFinding::rule).containsExactly(LintFinding.UNSUPPORTED_INPUT);
+        assertThatThrownBy(() -> assertThat(net).hasConvergedBatchNormStatistics(Nd4j.rand(DataType.FLOAT, 4, 3, 5)))
+                .hasMessageContaining("1 of 1 layers have not converged");
+    }
+
+    @Test
+    void recurrent_input_of_another_minibatch_size_is_a_clear_error() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(recurrent(), Nd4j.rand(DataType.FLOAT, 6, 3, 5)))
+                .withMessageContaining("could not run probe batch 0 (features [6, 3, 5])")
+                .withMessageContaining("recurrent [minibatch, channels, time] input in NCHW format and rank-5 input are unsupported");
+    }
+}
