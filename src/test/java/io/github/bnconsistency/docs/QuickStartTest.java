@@ -1,4 +1,4 @@
-package io.github.bnconsistency.readme;
+package io.github.bnconsistency.docs;
 
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;

@@ -1,4 +1,4 @@
-package io.github.bnconsistency.readme;
+package io.github.bnconsistency.docs;
 
 import io.github.bnconsistency.BatchNormConvergenceListener;
 import io.github.bnconsistency.BatchNormInspector;
@@ -96,7 +96,7 @@ class DiagnosisSnippetsTest {
 
     @Test
     void readme_contains_every_snippet_word_for_word() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/github/bnconsistency/readme/DiagnosisSnippetsTest.java"));
+        String source = Files.readString(Path.of("src/test/java/io/github/bnconsistency/docs/DiagnosisSnippetsTest.java"));
         String readme = Files.readString(Path.of("README.md"));
         Matcher snippet = Pattern.compile("\\n( *)// README (\\w+)\\n(.*?)\\n *// END", Pattern.DOTALL).matcher(source);
         int found = 0;
