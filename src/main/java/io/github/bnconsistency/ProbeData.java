@@ -1,6 +1,8 @@
 package io.github.bnconsistency;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.AsyncDataSetIterator;
+import org.nd4j.linalg.dataset.AsyncMultiDataSetIterator;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -16,7 +18,10 @@ import java.util.function.Consumer;
  * you train with.
  *
  * <p>An iterator is consumed once, so a non-resettable iterator works; one that supports reset is reset
- * first when it is already exhausted (as DL4J's {@code fit} does) and reset again afterwards.
+ * first when it is already exhausted (as DL4J's {@code fit} does) and reset again afterwards. Its
+ * {@code DataSetPreProcessor}, if any, applies as the iterator applies it (once per batch, as in training). An
+ * asynchronous iterator ({@code AsyncDataSetIterator}) is shut down afterwards. An exception from the iterator
+ * propagates as an {@code IllegalStateException} naming the batch, with the original as its cause.
  *
  * <pre>{@code
  * ProbeData probe = ProbeData.of(new ListDataSetIterator<>(validation.asList(), 12));
@@ -49,12 +54,17 @@ public final class ProbeData {
         return new ProbeData("DataSet", action -> action.accept(fromDataSet(0, dataSet)));
     }
 
-    /** Every mini-batch the iterator yields, consumed once. */
+    /**
+     * Every mini-batch the iterator yields, consumed once. An asynchronous (prefetching) iterator is shut down
+     * afterwards instead of reset, so that no prefetch thread outlives the check.
+     */
     public static ProbeData of(DataSetIterator iterator) {
         requireNonNull(iterator, "DataSetIterator");
-        return new ProbeData("DataSetIterator (" + iterator.getClass().getSimpleName() + ")",
-                action -> consume(iterator, iterator.resetSupported(), iterator::reset,
-                        (index, ds) -> action.accept(fromDataSet(index, ds))));
+        String description = "DataSetIterator (" + iterator.getClass().getSimpleName() + ")";
+        Runnable after = iterator instanceof AsyncDataSetIterator async ? async::shutdown
+                : iterator.resetSupported() ? iterator::reset : () -> { };
+        return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
+                iterator::reset, after, (index, ds) -> action.accept(fromDataSet(index, ds))));
     }
 
     /** One mini-batch for a graph with one or more inputs. */
@@ -63,12 +73,14 @@ public final class ProbeData {
         return new ProbeData("MultiDataSet", action -> action.accept(fromMultiDataSet(0, multiDataSet)));
     }
 
-    /** Every mini-batch the iterator yields, consumed once. */
+    /** Every mini-batch the iterator yields, consumed once; an asynchronous one is shut down afterwards. */
     public static ProbeData of(MultiDataSetIterator iterator) {
         requireNonNull(iterator, "MultiDataSetIterator");
-        return new ProbeData("MultiDataSetIterator (" + iterator.getClass().getSimpleName() + ")",
-                action -> consume(iterator, iterator.resetSupported(), iterator::reset,
-                        (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
+        String description = "MultiDataSetIterator (" + iterator.getClass().getSimpleName() + ")";
+        Runnable after = iterator instanceof AsyncMultiDataSetIterator async ? async::shutdown
+                : iterator.resetSupported() ? iterator::reset : () -> { };
+        return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
+                iterator::reset, after, (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
     }
 
     /**
@@ -121,24 +133,35 @@ public final class ProbeData {
         void accept(int index, T item);
     }
 
-    private static <T> void consume(Iterator<T> iterator, boolean resettable, Runnable reset,
-                                    IndexedConsumer<T> action) {
-        if (resettable && !iterator.hasNext()) {
-            reset.run();
-        }
+    /**
+     * Hands each element to {@code action}; {@code after} runs however it ends (reset, or shutdown of an
+     * asynchronous iterator). A failure of the iterator itself is reported with the batch it was reading.
+     */
+    private static <T> void consume(String description, Iterator<T> iterator, boolean resettable, Runnable reset,
+                                    Runnable after, IndexedConsumer<T> action) {
         try {
+            if (resettable && !read(description, 0, iterator::hasNext)) {
+                reset.run();
+            }
             int index = 0;
-            while (iterator.hasNext()) {
-                T next = iterator.next();
+            while (read(description, index, iterator::hasNext)) {
+                T next = read(description, index, iterator::next);
                 if (next == null) {
-                    throw new IllegalArgumentException("The probe iterator returned null for batch " + index + ".");
+                    throw new IllegalArgumentException("The probe " + description + " returned null for batch " + index + ".");
                 }
                 action.accept(index++, next);
             }
         } finally {
-            if (resettable) {
-                reset.run();
-            }
+            after.run();
+        }
+    }
+
+    private static <T> T read(String description, int index, java.util.function.Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Reading probe batch " + index + " from the " + description + " failed: "
+                    + e.getMessage() + " (the model was not changed)", e);
         }
     }
 

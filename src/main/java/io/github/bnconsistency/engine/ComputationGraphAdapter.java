@@ -128,6 +128,26 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    String firstRejectingLayer(INDArray[] features) {
+        int[] order = model.topologicalSortOrder();
+        int rejecting = ModelAdapter.firstFailing(order.length, i -> model.feedForward(features, i, false));
+        if (rejecting < 0) {
+            return "";
+        }
+        Map<String, INDArray> activations = rejecting == 0 ? Map.of() : model.feedForward(features, rejecting - 1, false);
+        GraphVertex vertex = model.getVertices()[order[rejecting]];
+        StringBuilder received = new StringBuilder();
+        for (String input : model.getConfiguration().getVertexInputs().getOrDefault(vertex.getVertexName(), List.of())) {
+            INDArray a = activations.get(input);
+            received.append(received.length() == 0 ? "" : ", ").append(a == null ? "?" : java.util.Arrays.toString(a.shape()));
+        }
+        String what = vertex.hasLayer() ? expectation(vertex.getLayer().conf().getLayer())
+                : vertex.getClass().getSimpleName();
+        return "vertex '" + vertex.getVertexName() + "' (" + what + ") is the first to reject its input of shape "
+                + received;
+    }
+
+    @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         ComputationGraph graph = training ? trainingModel : model;
         return passOf(graph, graph.feedForward(features, training));

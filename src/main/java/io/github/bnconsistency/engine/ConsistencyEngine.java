@@ -120,11 +120,22 @@ public final class ConsistencyEngine {
         try {
             return adapter.forward(features, training);
         } catch (RuntimeException e) {
+            String rejecting = firstRejectingLayer(adapter, features);
             throw new IllegalArgumentException("The " + adapter.modelType() + " could not run probe batch "
                     + batch.index() + " (features " + ModelAdapter.shapes(features) + ") on the "
-                    + (training ? "training" : "inference") + " path: " + e.getMessage()
+                    + (training ? "training" : "inference") + " path"
+                    + (rejecting.isEmpty() ? "" : ": " + rejecting) + ". DL4J says: " + e.getMessage()
                     + unsupportedRankHint(e)
                     + " Check that the probe data has the shape, channel order and data the model was trained on.", e);
+        }
+    }
+
+    /** Best effort: the diagnosis must not hide the original failure. */
+    private static String firstRejectingLayer(ModelAdapter adapter, INDArray[] features) {
+        try {
+            return adapter.firstRejectingLayer(features);
+        } catch (RuntimeException ignored) {
+            return "";
         }
     }
 

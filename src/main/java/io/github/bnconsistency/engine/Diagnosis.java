@@ -81,6 +81,9 @@ public final class Diagnosis {
         UpdatesNeeded updates = UpdatesNeeded.none();
         if (!f.layout().isSupported()) {
             status = LayerStatus.UNSUPPORTED;
+        } else if (!f.corruptedChannels().isEmpty()) {
+            status = LayerStatus.CORRUPTED;
+            updates = UpdatesNeeded.never("corrupted moving statistics");
         } else if (f.maxDivergence() <= tolerance) {
             status = LayerStatus.CONVERGED;
         } else if (withinNoise(f)) {

@@ -65,6 +65,57 @@ abstract class ModelAdapter {
         return true;
     }
 
+    /**
+     * After a forward pass failed: the first layer, in topological order, that rejects these features on the
+     * inference path, with the input shape it received and what it expects; empty when every layer accepts them.
+     */
+    abstract String firstRejectingLayer(INDArray[] features);
+
+    /**
+     * The smallest index in {@code [0, count)} whose forward pass (up to and including it) throws, or -1 when the
+     * last one succeeds. A layer fails when it or an earlier one does, so bisection finds it in log(count) passes.
+     */
+    static int firstFailing(int count, java.util.function.IntConsumer forwardTo) {
+        if (succeeds(forwardTo, count - 1)) {
+            return -1;
+        }
+        int low = -1;        // succeeds (or before the first layer)
+        int high = count - 1; // fails
+        while (high - low > 1) {
+            int mid = (low + high) >>> 1;
+            if (succeeds(forwardTo, mid)) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        return high;
+    }
+
+    private static boolean succeeds(java.util.function.IntConsumer forwardTo, int index) {
+        try {
+            forwardTo.accept(index);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** E.g. {@code ConvolutionLayer, nIn 3, NCHW}: what a layer configuration expects of its input. */
+    static String expectation(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        StringBuilder sb = new StringBuilder(conf.getClass().getSimpleName());
+        if (conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv) {
+            sb.append(", expects ").append(conv.getNIn()).append(" channels in ").append(conv.getCnn2dDataFormat())
+                    .append(conv.getCnn2dDataFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC
+                            ? " [minibatch, height, width, channels]" : " [minibatch, channels, height, width]");
+        } else if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn) {
+            sb.append(", expects ").append(bn.getNOut()).append(" channels");
+        } else if (conf instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff) {
+            sb.append(", expects nIn ").append(ff.getNIn());
+        }
+        return sb.toString();
+    }
+
     /** The batch's features, checked against the model's inputs and cast to its data type. */
     INDArray[] features(ProbeBatch batch) {
         INDArray[] features = batch.features();
@@ -80,9 +131,24 @@ abstract class ModelAdapter {
                 throw new IllegalArgumentException("Probe batch " + batch.index() + " has feature arrays with different "
                         + "numbers of examples: " + batch.shapeDescription() + ".");
             }
+            requireFinite(features[i], i, batch);
             cast[i] = features[i].dataType() == dataType() ? features[i] : features[i].castTo(dataType());
         }
         return cast;
+    }
+
+    private static void requireFinite(INDArray features, int input, ProbeBatch batch) {
+        if (!features.dataType().isFPType()) {
+            return;
+        }
+        long nan = features.isNaN().castTo(DataType.LONG).sumNumber().longValue();
+        long infinite = features.isInfinite().castTo(DataType.LONG).sumNumber().longValue();
+        if (nan + infinite > 0) {
+            throw new IllegalArgumentException("Probe batch " + batch.index() + " has " + nan + " NaN and " + infinite
+                    + " infinite feature values (input " + input + ", shape " + Arrays.toString(features.shape())
+                    + " of " + features.length() + " values): clean or impute the data first; the check compares "
+                    + "finite inputs.");
+        }
     }
 
     /** The BatchNormalization layer inside {@code layer} (unwrapping frozen wrappers), or null if it is not one. */

@@ -115,6 +115,42 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    String firstRejectingLayer(INDArray[] features) {
+        int rejecting = ModelAdapter.firstFailing(model.getnLayers(), i -> model.feedForwardToLayer(i, features[0], false));
+        if (rejecting < 0) {
+            return "";
+        }
+        INDArray input = rejecting == 0 ? features[0] : last(model.feedForwardToLayer(rejecting - 1, features[0], false));
+        org.deeplearning4j.nn.conf.layers.Layer conf = model.getLayerWiseConfigurations().getConf(rejecting).getLayer();
+        return "layer '" + (conf.getLayerName() == null ? "layer" + rejecting : conf.getLayerName()) + "' (index "
+                + rejecting + ", " + expectation(conf) + ") is the first to reject its input of shape "
+                + java.util.Arrays.toString(input.shape())
+                + (model.getLayerWiseConfigurations().getInputPreProcess(rejecting) != null ? " (before its preprocessor)" : "")
+                + channelsLastHint(rejecting, input, conf);
+    }
+
+    private static INDArray last(List<INDArray> activations) {
+        return activations.get(activations.size() - 1);
+    }
+
+    /** The commonest mix-up: channels-last images given to a channels-first first layer, or the reverse. */
+    private static String channelsLastHint(int index, INDArray input,
+                                           org.deeplearning4j.nn.conf.layers.Layer conf) {
+        if (index != 0 || input.rank() != 4 || !(conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv)) {
+            return "";
+        }
+        boolean nchw = conv.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NHWC;
+        long channels = conv.getNIn();
+        if (nchw && input.size(1) != channels && input.size(3) == channels) {
+            return "; the data looks channels-last (NHWC): permute it with features.permute(0, 3, 1, 2)";
+        }
+        if (!nchw && input.size(3) != channels && input.size(1) == channels) {
+            return "; the data looks channels-first (NCHW): permute it with features.permute(0, 2, 3, 1)";
+        }
+        return "";
+    }
+
+    @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         MultiLayerNetwork network = training ? trainingModel : model;
         return passOf(network, network.feedForward(features[0], training));

@@ -75,6 +75,13 @@ public final class BatchNormLint {
                         "recalibrate it on representative data (BatchNormRecalibration with includeFrozenLayers()) "
                                 + "or unfreeze it."));
             }
+            if (layer.status() == LayerStatus.CORRUPTED) {
+                findings.add(new LintFinding(LintFinding.CORRUPTED_STATISTICS, layer.name(),
+                        "its stored moving statistics are unusable (NaN, infinite, or a negative variance) in channels "
+                                + layer.corruptedChannels() + ": a training run that diverged, or a damaged model file.",
+                        "recalibrate the moving statistics on representative data (BatchNormRecalibration), and look "
+                                + "for the cause (learning rate, NaN in the training data)."));
+            }
             if (layer.layout() == ChannelLayout.DENSE && report.probe().smallestBatch() == 1) {
                 findings.add(new LintFinding(LintFinding.SINGLE_EXAMPLE_BATCHES, layer.name(),
                         "dense input in probe batches of 1 example: the batch variance is 0, so its statistics say "

@@ -95,10 +95,17 @@ public record LayerFinding(
     }
 
     /**
-     * Whether this layer's own moving statistics are off (status {@link LayerStatus#NOT_CONVERGED}); a layer
-     * within its sampling noise is not.
+     * Whether this layer's own moving statistics are off (status {@link LayerStatus#NOT_CONVERGED} or
+     * {@link LayerStatus#CORRUPTED}); a layer within its sampling noise is not.
      */
     public boolean isDiverging() {
-        return status == LayerStatus.NOT_CONVERGED;
+        return status == LayerStatus.NOT_CONVERGED || status == LayerStatus.CORRUPTED;
+    }
+
+    /** Channels whose stored moving statistics are unusable: NaN or infinite, or a negative variance. */
+    public List<Integer> corruptedChannels() {
+        return channels.stream()
+                .filter(c -> !Double.isFinite(c.movingMean()) || !Double.isFinite(c.movingVariance()) || c.movingVariance() < 0)
+                .map(ChannelFinding::channel).toList();
     }
 }

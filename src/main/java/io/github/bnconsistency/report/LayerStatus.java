@@ -12,6 +12,11 @@ public enum LayerStatus {
     WITHIN_NOISE,
     /** At least one channel's normalized divergence exceeds both the layer tolerance and its sampling noise. */
     NOT_CONVERGED,
+    /**
+     * The stored moving statistics are not usable: NaN or infinite moving mean or variance, or a negative
+     * variance (a diverged training run or a damaged file). Never counted as converged; recalibration repairs it.
+     */
+    CORRUPTED,
     /** DL4J cannot normalize this layer's input layout (see {@link ChannelLayout}); no statistics were computed. */
     UNSUPPORTED
 }

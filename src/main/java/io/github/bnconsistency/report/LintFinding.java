@@ -19,6 +19,8 @@ public record LintFinding(String rule, String layer, String message, String fix)
     public static final String DECAY_TOO_HIGH = "decay-too-high";
     /** Dense BatchNormalization fed one example per batch: batch variance 0. */
     public static final String SINGLE_EXAMPLE_BATCHES = "single-example-batches";
+    /** Stored moving statistics that are NaN, infinite or a negative variance. */
+    public static final String CORRUPTED_STATISTICS = "corrupted-statistics";
     /** An input layout DL4J cannot normalize. */
     public static final String UNSUPPORTED_INPUT = "unsupported-input";
 

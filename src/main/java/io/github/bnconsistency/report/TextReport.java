@@ -86,8 +86,11 @@ public final class TextReport {
         List<LayerFinding> diverging = report.divergingLayers();
         report.rootCause().ifPresentOrElse(
                 root -> lines.add("Root cause: " + root.name() + " (BN layer " + root.position() + " of "
-                        + report.layers().size() + ", " + root.location() + ") moving statistics have not converged: "
-                        + worstChannelPhrase(root) + "."),
+                        + report.layers().size() + ", " + root.location() + ") "
+                        + (root.status() == LayerStatus.CORRUPTED
+                                ? "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
+                                        + root.corruptedChannels()
+                                : "moving statistics have not converged: " + worstChannelPhrase(root)) + "."),
                 () -> lines.add(noRootCauseLine(report, diverging)));
         long unsupported = count(report, LayerStatus.UNSUPPORTED);
         long noise = count(report, LayerStatus.WITHIN_NOISE);
@@ -183,6 +186,7 @@ public final class TextReport {
         };
         String off = switch (l.status()) {
             case NOT_CONVERGED -> "yes";
+            case CORRUPTED -> "corrupted";
             case WITHIN_NOISE -> "noise";
             default -> "no";
         };

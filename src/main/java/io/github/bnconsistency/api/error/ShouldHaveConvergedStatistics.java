@@ -18,7 +18,7 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
                     unquotedString(TextReport.number(report.layerTolerance())), unquotedString(report.modelType()));
         }
         long off = report.layers().stream()
-                .filter(l -> l.status() == LayerStatus.NOT_CONVERGED || l.status() == LayerStatus.UNSUPPORTED).count();
+                .filter(l -> l.isDiverging() || l.status() == LayerStatus.UNSUPPORTED).count();
         return new ShouldHaveConvergedStatistics(EXPECTING + "but %s of %s layers have not converged.%n%s",
                 unquotedString(TextReport.number(report.layerTolerance())), unquotedString(String.valueOf(off)),
                 unquotedString(String.valueOf(report.layers().size())),

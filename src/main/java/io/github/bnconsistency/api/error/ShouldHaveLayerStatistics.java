@@ -18,6 +18,12 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
                     + "but its input layout %s is one DL4J cannot normalize, so its statistics mean nothing.",
                     layer.name(), unquotedString(layer.layout().name()));
         }
+        if (layer.status() == LayerStatus.CORRUPTED) {
+            return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics,%n"
+                    + "but its stored moving statistics are corrupted (NaN, infinite or negative variance) in channels %s.%n"
+                    + "Recalibrate them on representative data (BatchNormRecalibration).",
+                    layer.name(), unquotedString(layer.corruptedChannels().toString()));
+        }
         return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics "
                 + "(normalized divergence <= %s),%nbut %s.%nUpdates needed: %s.",
                 layer.name(), unquotedString(number(layer.tolerance())), unquotedString(worstChannelPhrase(layer)),
