@@ -16,7 +16,7 @@ public final class OneShotIterators {
     }
 
     /** Yields each data set once, as is; {@code reset()} throws. Counts how many were taken. */
-    public static final class OneShotDataSetIterator implements DataSetIterator {
+    public static class OneShotDataSetIterator implements DataSetIterator {
         private final List<? extends DataSet> batches;
         private int next;
 

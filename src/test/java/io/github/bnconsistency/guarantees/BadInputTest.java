@@ -1,0 +1,149 @@
+package io.github.bnconsistency.guarantees;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.testing.ModelSnapshot;
+import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
+import io.github.bnconsistency.testing.StoryModels;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Bad input gets an error that names the problem and the fix, and leaves the model exactly as it was. */
+class BadInputTest {
+
+    private static final DataSet IMAGES = StoryModels.storyData(101);
+    private static MultiLayerNetwork model;
+    private static ModelSnapshot snapshot;
+
+    @BeforeAll
+    static void trainedModel() {
+        model = StoryModels.storyCnn(0.99, 1);
+        StoryModels.train(model, IMAGES, 2);
+        snapshot = ModelSnapshot.of(model);
+    }
+
+    private static void assertUnchanged(Model m) {
+        assertThat(ModelSnapshot.of(m)).isEqualTo(snapshot);
+    }
+
+    @Test
+    void null_model() {
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(null, IMAGES))
+                .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
+        assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(IMAGES, 1e-3))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("Expecting actual not to be null");
+    }
+
+    @Test
+    void model_whose_init_was_never_called() {
+        MultiLayerNetwork network = new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
+        ComputationGraph graph = new ComputationGraph(io.github.bnconsistency.testing.GraphModels
+                .residualCnn(0.9, 1, false).getConfiguration().clone());
+
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(network, IMAGES))
+                .withMessage("The MultiLayerNetwork is not initialized: call model.init() (or load a trained model) "
+                        + "before checking it.");
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(graph, IMAGES))
+                .withMessageStartingWith("The ComputationGraph is not initialized: call graph.init()");
+    }
+
+    @Test
+    void null_and_empty_data() {
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, (ProbeData) null))
+                .withMessage("The probe data is null: pass the data to check the model on.");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, new OneShotDataSetIterator(List.of())))
+                .withMessageContaining("yielded no batch: nothing to compare");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, new DataSet(Nd4j.create(0, 3, 32, 32), Nd4j.create(0, 3))))
+                .withMessage("Probe batch 0 has no examples (features shape [0, 3, 32, 32]): nothing to compare.");
+        assertUnchanged(model);
+    }
+
+    @Test
+    void channels_last_images_for_a_channels_first_model() {
+        INDArray channelsLast = IMAGES.getFeatures().permute(0, 2, 3, 1).dup();
+
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, channelsLast))
+                .withMessageStartingWith("The MultiLayerNetwork could not run probe batch 0 (features [12, 32, 32, 3]) "
+                        + "on the training path: layer 'conv1' (index 0, ConvolutionLayer, expects 3 channels in NCHW "
+                        + "[minibatch, channels, height, width]) is the first to reject its input of shape [12, 32, 32, 3]; "
+                        + "the data looks channels-last (NHWC): permute it with features.permute(0, 3, 1, 2).");
+        assertUnchanged(model);
+    }
+
+    @Test
+    void wrong_rank_and_wrong_channel_count() {
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 3072)))
+                .withMessageContaining("layer 'conv1' (index 0, ConvolutionLayer, expects 3 channels in NCHW")
+                .withMessageContaining("input of shape [12, 3072]");
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 4, 32, 32)))
+                .withMessageContaining("is the first to reject its input of shape [12, 4, 32, 32]");
+        assertUnchanged(model);
+    }
+
+    @Test
+    void wrong_spatial_size_is_rejected_by_a_later_layer_which_is_named() throws Exception {
+        // Conv(3x3) -> BN -> ReLU -> Conv(3x3) -> Flatten -> Dense(36 inputs): only 10x10 images fit
+        MultiLayerNetwork keras = KerasModelImport.importKerasSequentialModelAndWeights(
+                "src/test/resources/keras/cnn_batch_norm.h5", false);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(keras, Nd4j.rand(DataType.FLOAT, 4, 12, 12, 3)))
+                .withMessageContaining("layer 'dense_1' (index 4, DenseLayer, expects nIn 36) is the first to reject "
+                        + "its input of shape [4, 8, 8, 1] (before its preprocessor)");
+    }
+
+    @Test
+    void nan_and_infinity_in_the_features() {
+        INDArray features = IMAGES.getFeatures().dup();
+        features.putScalar(new int[] {0, 0, 0, 0}, Double.NaN);
+        features.putScalar(new int[] {1, 0, 0, 0}, Double.NaN);
+        features.putScalar(new int[] {2, 1, 5, 5}, Double.POSITIVE_INFINITY);
+        DataSet clean = IMAGES;
+        DataSet dirty = new DataSet(features, IMAGES.getLabels());
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, new OneShotDataSetIterator(List.of(clean, dirty))))
+                .withMessage("Probe batch 1 has 2 NaN and 1 infinite feature values (input 0, shape [12, 3, 32, 32] of "
+                        + "36864 values): clean or impute the data first; the check compares finite inputs.");
+        assertUnchanged(model);
+    }
+
+    @Test
+    void iterator_that_throws_midway() {
+        OneShotDataSetIterator failing = new OneShotDataSetIterator(List.of(IMAGES, IMAGES, IMAGES)) {
+            @Override
+            public DataSet next() {
+                if (taken() == 2) {
+                    throw new IllegalStateException("disk read error");
+                }
+                return super.next();
+            }
+        };
+
+        INDArray inputBefore = model.getInput();
+
+        assertThatIllegalStateException().isThrownBy(() -> BatchNormInspector.inspect(model, failing))
+                .withMessage("Reading probe batch 2 from the DataSetIterator () failed: disk read error (the model was "
+                        + "not changed)")
+                .withCauseInstanceOf(IllegalStateException.class);
+        assertUnchanged(model);
+        assertThat(model.getInput()).isSameAs(inputBefore); // the network's own input reference is restored too
+    }
+}
