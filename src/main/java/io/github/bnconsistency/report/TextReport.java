@@ -91,14 +91,27 @@ public final class TextReport {
                                 ? "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
                                         + root.corruptedChannels()
                                 : "moving statistics have not converged: " + worstChannelPhrase(root)) + "."),
-                () -> lines.add(noRootCauseLine(report, diverging)));
+                () -> {
+                    if (!diverging.isEmpty()) {
+                        lines.add(FROZEN_ONLY);
+                    }
+                });
         long unsupported = count(report, LayerStatus.UNSUPPORTED);
         long noise = count(report, LayerStatus.WITHIN_NOISE);
-        lines.add(diverging.size() + " of " + report.layers().size() + " BatchNormalization layers diverge (layer tolerance "
-                + number(report.layerTolerance()) + ")" + (noise > 0 ? "; " + noise + " within sampling noise" : "")
-                + (unsupported > 0 ? "; " + unsupported + " could not be measured (input layout DL4J cannot normalize)" : "")
-                + ":");
-        lines.addAll(table(report));
+        String counts = (noise > 0 ? "; " + noise + " within sampling noise" : "")
+                + (unsupported > 0 ? "; " + unsupported + " could not be measured (input layout DL4J cannot normalize)" : "");
+        List<String> table = table(report);
+        if (diverging.isEmpty() && unsupported == 0) {
+            lines.add((report.layers().size() == 1 ? "The BatchNormalization layer has"
+                    : "All " + report.layers().size() + " BatchNormalization layers have") + " converged moving statistics "
+                    + "(layer tolerance " + number(report.layerTolerance()) + ")" + counts + (table.size() > 1 ? ":" : "."));
+        } else {
+            lines.add(diverging.size() + " of " + report.layers().size() + " BatchNormalization layers diverge (layer "
+                    + "tolerance " + number(report.layerTolerance()) + ")" + counts + ":");
+        }
+        if (table.size() > 1) {
+            lines.addAll(table);
+        }
         report.rootCause().ifPresent(root -> {
             double drift = report.layers().stream().filter(l -> l.position() > root.position())
                     .mapToDouble(LayerFinding::maxInferenceInputDrift).filter(d -> !Double.isNaN(d)).max().orElse(0);
@@ -143,15 +156,9 @@ public final class TextReport {
         return report.layers().stream().filter(l -> l.status() == status).count();
     }
 
-    private static String noRootCauseLine(ConsistencyReport report, List<LayerFinding> diverging) {
-        if (!diverging.isEmpty()) {
-            return "Only frozen layers diverge; they normalize with their moving statistics in training too, so they "
-                    + "do not make inference differ from training, but their statistics do not match this data.";
-        }
-        return "No BatchNormalization layer's moving statistics diverge beyond " + number(report.layerTolerance())
-                + "; a remaining output difference comes from elsewhere: float rounding through a deep network "
-                + "(compare in DOUBLE) or layers that behave differently in training.";
-    }
+    private static final String FROZEN_ONLY = "Only frozen layers diverge; they normalize with their moving "
+            + "statistics in training too, so they do not make inference differ from training, but their statistics do "
+            + "not match this data.";
 
     private static List<String> table(ConsistencyReport report) {
         List<LayerFinding> rows = report.layers().stream()
@@ -163,6 +170,9 @@ public final class TextReport {
                 "noise", "updates needed"});
         for (LayerFinding l : rows.subList(0, Math.min(rows.size(), MAX_TABLE_ROWS))) {
             cells.add(row(l));
+        }
+        if (rows.isEmpty()) {
+            return List.of();
         }
         List<String> lines = format(cells);
         if (rows.size() > MAX_TABLE_ROWS) {

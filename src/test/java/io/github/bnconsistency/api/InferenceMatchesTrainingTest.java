@@ -38,6 +38,15 @@ class InferenceMatchesTrainingTest {
     }
 
     @Test
+    void should_say_when_no_layer_explains_the_difference() {
+        // converged statistics, DOUBLE precision: the paths differ only by rounding, far below 1e-300
+        assertThatThrownBy(() -> assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-300))
+                .hasMessageContaining("No BatchNormalization layer's own statistics explain it: the difference comes "
+                        + "from float rounding through a deep network (compare in DOUBLE)")
+                .hasMessageContaining("The BatchNormalization layer has converged moving statistics (layer tolerance 0.05).");
+    }
+
+    @Test
     void should_show_the_description_first() {
         assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).as("classifier v2")
                 .inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
