@@ -120,7 +120,7 @@ public final class TextReport {
                         + number(drift) + " sd), inherited from it.");
             }
         });
-        lines.addAll(lintLines(report.lint()));
+        lines.addAll(lintLines(report));
         String fix = fixLine(diverging);
         if (!fix.isEmpty()) {
             lines.add(fix);
@@ -140,16 +140,28 @@ public final class TextReport {
                 + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance()) + ")";
     }
 
-    /** One "Why:" line per distinct finding, naming every layer it concerns. */
-    private static List<String> lintLines(List<LintFinding> lint) {
+    /** Layers named in one "Why:" line before the rest are counted. */
+    static final int MAX_NAMED_LAYERS = 4;
+
+    /** One "Why:" line per distinct finding, naming the layers it concerns (all of them, or the first few). */
+    private static List<String> lintLines(ConsistencyReport report) {
         Map<String, List<String>> layersByFinding = new LinkedHashMap<>();
-        for (LintFinding finding : lint) {
+        for (LintFinding finding : report.lint()) {
             layersByFinding.computeIfAbsent(finding.message() + " Fix: " + finding.fix(), k -> new ArrayList<>())
                     .add(finding.layer());
         }
         List<String> lines = new ArrayList<>();
-        layersByFinding.forEach((text, layers) -> lines.add("Why: " + String.join(", ", layers) + ": " + text));
+        layersByFinding.forEach((text, layers) -> lines.add("Why: " + layerList(layers, report.layers().size()) + ": " + text));
         return lines;
+    }
+
+    private static String layerList(List<String> layers, int total) {
+        if (layers.size() <= MAX_NAMED_LAYERS) {
+            return String.join(", ", layers);
+        }
+        String first = String.join(", ", layers.subList(0, MAX_NAMED_LAYERS - 1));
+        return (layers.size() == total ? "all " + total + " layers (" + first + ", ...)"
+                : first + " and " + (layers.size() - MAX_NAMED_LAYERS + 1) + " more layers");
     }
 
     private static long count(ConsistencyReport report, LayerStatus status) {
