@@ -100,12 +100,18 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> { });
     }
 
-    /** This listener, also handing each snapshot to {@code reporter} as it is taken (e.g. a logger). */
-    public BatchNormConvergenceListener reportingTo(Consumer<Snapshot> reporter) {
-        return new BatchNormConvergenceListener(frequency, layerTolerance, reporter);
+    /**
+     * A new listener like this one that also hands each snapshot to {@code reporter} as it is taken, e.g.
+     * {@code System.out::println} or {@code s -> log.info(s.toString())}. Register the listener it returns.
+     */
+    public BatchNormConvergenceListener reportingTo(Consumer<? super Snapshot> reporter) {
+        if (reporter == null) {
+            throw new IllegalArgumentException("The reporter is null: pass a consumer of snapshots, e.g. System.out::println.");
+        }
+        return new BatchNormConvergenceListener(frequency, layerTolerance, reporter::accept);
     }
 
-    /** This listener, judging layers at another tolerance. */
+    /** A new listener like this one, judging layers at another tolerance. Register the listener it returns. */
     public BatchNormConvergenceListener withLayerTolerance(double tolerance) {
         return new BatchNormConvergenceListener(frequency, tolerance, reporter);
     }

@@ -6,7 +6,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 /**
  * The fix: sets every BatchNormalization layer's moving mean and variance to the statistics the moving average
@@ -20,8 +22,9 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * assertThat(fixed.model()).inferenceMatchesTraining(trainingIterator, 1e-4);
  * }</pre>
  *
- * Use representative data in the batch size you train with. Frozen layers are left alone unless
- * {@link RecalibrationOptions#includingFrozenLayers()}.
+ * Use representative data in the batch size you train with. Frozen layers are left alone unless asked, with the
+ * options taking {@link ProbeData}:
+ * {@code recalibrate(model, ProbeData.of(iterator), RecalibrationOptions.defaults().includingFrozenLayers())}.
  */
 public final class BatchNormRecalibration {
 
@@ -58,6 +61,16 @@ public final class BatchNormRecalibration {
         return recalibrate(model, ProbeData.of(features));
     }
 
+    /** Recalibrates a graph in place on one multi-input batch. */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, MultiDataSet data) {
+        return recalibrate(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates a graph in place on every batch of the iterator (consumed once). */
+    public static <M extends Model> Recalibration<M> recalibrate(M model, MultiDataSetIterator data) {
+        return recalibrate(model, ProbeData.of(data));
+    }
+
     /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data,
                                                                        RecalibrationOptions options) {
@@ -76,6 +89,21 @@ public final class BatchNormRecalibration {
 
     /** Recalibrates a copy of {@code model} on one batch. */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, DataSet data) {
+        return recalibratedCopy(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates a copy of {@code model} on one batch of features. */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, INDArray features) {
+        return recalibratedCopy(model, ProbeData.of(features));
+    }
+
+    /** Recalibrates a copy of a graph on one multi-input batch. */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, MultiDataSet data) {
+        return recalibratedCopy(model, ProbeData.of(data));
+    }
+
+    /** Recalibrates a copy of a graph on every batch of the iterator (consumed once). */
+    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, MultiDataSetIterator data) {
         return recalibratedCopy(model, ProbeData.of(data));
     }
 

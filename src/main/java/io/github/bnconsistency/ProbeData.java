@@ -60,7 +60,7 @@ public final class ProbeData {
      */
     public static ProbeData of(DataSetIterator iterator) {
         requireNonNull(iterator, "DataSetIterator");
-        String description = "DataSetIterator (" + iterator.getClass().getSimpleName() + ")";
+        String description = "DataSetIterator (" + typeName(iterator) + ")";
         Runnable after = iterator instanceof AsyncDataSetIterator async ? async::shutdown
                 : iterator.resetSupported() ? iterator::reset : () -> { };
         return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
@@ -76,7 +76,7 @@ public final class ProbeData {
     /** Every mini-batch the iterator yields, consumed once; an asynchronous one is shut down afterwards. */
     public static ProbeData of(MultiDataSetIterator iterator) {
         requireNonNull(iterator, "MultiDataSetIterator");
-        String description = "MultiDataSetIterator (" + iterator.getClass().getSimpleName() + ")";
+        String description = "MultiDataSetIterator (" + typeName(iterator) + ")";
         Runnable after = iterator instanceof AsyncMultiDataSetIterator async ? async::shutdown
                 : iterator.resetSupported() ? iterator::reset : () -> { };
         return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
@@ -127,6 +127,12 @@ public final class ProbeData {
     @Override
     public String toString() {
         return "ProbeData[" + description + "]";
+    }
+
+    /** The simple name, or for an anonymous class the full one (e.g. {@code com.example.DataTest$1}). */
+    private static String typeName(Object iterator) {
+        String simple = iterator.getClass().getSimpleName();
+        return simple.isEmpty() ? iterator.getClass().getName() : simple;
     }
 
     private interface IndexedConsumer<T> {

@@ -82,8 +82,10 @@ class BatchNormConvergenceListenerTest {
     }
 
     @Test
-    void frequency_must_be_positive() {
+    void frequency_must_be_positive_and_the_reporter_present() {
         assertThatIllegalArgumentException().isThrownBy(() -> BatchNormConvergenceListener.every(0))
                 .withMessage("The frequency must be at least 1 iteration, but was 0.");
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormConvergenceListener.every(1).reportingTo(null))
+                .withMessage("The reporter is null: pass a consumer of snapshots, e.g. System.out::println.");
     }
 }

@@ -38,6 +38,12 @@ import java.util.List;
 public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF, ACTUAL>, ACTUAL extends Model>
         extends AbstractAssert<SELF, ACTUAL> {
 
+    /** The library's assert classes (and, by prefix, their lambdas and soft-assertion proxies). */
+    private static final List<String> ASSERT_CLASSES = List.of(AbstractModelAssert.class.getName(),
+            MultiLayerNetworkAssert.class.getName(), ComputationGraphAssert.class.getName(),
+            ConsistencyReportAssert.class.getName(), AssertionState.class.getName());
+
+    private Object probeSource;
     private ProbeData probe;
     private ConsistencyReport report;
     private SoftAssertionsProvider soft;
@@ -55,27 +61,27 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /** Sets the data the following assertions check the model on: one batch of features. */
     public SELF probedWith(INDArray features) {
-        return useProbe(ProbeData.of(features));
+        return useProbe(features, ProbeData.of(features));
     }
 
     /** Sets the data the following assertions check the model on: one batch with labels. */
     public SELF probedWith(DataSet data) {
-        return useProbe(ProbeData.of(data));
+        return useProbe(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(DataSetIterator data) {
-        return useProbe(ProbeData.of(data));
+        return useProbe(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: one multi-input batch. */
     public SELF probedWith(MultiDataSet data) {
-        return useProbe(ProbeData.of(data));
+        return useProbe(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(MultiDataSetIterator data) {
-        return useProbe(ProbeData.of(data));
+        return useProbe(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on. */
@@ -83,7 +89,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         if (data == null) {
             throw new IllegalArgumentException("The probe data is null: pass the data to check the model on.");
         }
-        return useProbe(data);
+        return useProbe(data, data);
     }
 
     /**
@@ -94,33 +100,32 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * to do.
      */
     public SELF inferenceMatchesTraining(double tolerance) {
-        reportAssert().inferenceMatchesTraining(tolerance);
-        return myself;
+        return delegating(report -> report.inferenceMatchesTraining(tolerance));
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
     public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
-        return useProbe(ProbeData.of(features)).inferenceMatchesTraining(tolerance);
+        return useProbe(features, ProbeData.of(features)).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
     public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
-        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
-        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
     public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
-        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
-        return useProbe(ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
     }
 
     /**
@@ -129,64 +134,62 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * divergence). Fails for a model without BatchNormalization layers.
      */
     public SELF hasConvergedBatchNormStatistics() {
-        reportAssert().hasConvergedBatchNormStatistics();
-        return myself;
+        return delegating(ConsistencyReportAssert::hasConvergedBatchNormStatistics);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
     public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
-        reportAssert().hasConvergedBatchNormStatistics(layerTolerance);
-        return myself;
+        return delegating(report -> report.hasConvergedBatchNormStatistics(layerTolerance));
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
     public SELF hasConvergedBatchNormStatistics(INDArray features) {
-        return useProbe(ProbeData.of(features)).hasConvergedBatchNormStatistics();
+        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
     public SELF hasConvergedBatchNormStatistics(DataSet data) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch of features. */
     public SELF hasConvergedBatchNormStatistics(INDArray features, double layerTolerance) {
-        return useProbe(ProbeData.of(features)).hasConvergedBatchNormStatistics(layerTolerance);
+        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch. */
     public SELF hasConvergedBatchNormStatistics(DataSet data, double layerTolerance) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data, double layerTolerance) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics(double)} on one multi-input batch. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data, double layerTolerance) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data, double layerTolerance) {
-        return useProbe(ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /**
@@ -209,6 +212,10 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * data set with {@code probedWith} or by an earlier assertion.
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
+                    + "(the vertex name in a ComputationGraph).");
+        }
         return reportAssert().batchNormLayer(name);
     }
 
@@ -225,13 +232,36 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return report;
     }
 
+    /**
+     * Runs a report assertion; its failure points at the caller's line, as a failure of this assert would (AssertJ
+     * strips the frames of the assert that fails, which is the report assert, not this one).
+     */
+    private SELF delegating(java.util.function.Consumer<ConsistencyReportAssert> assertion) {
+        try {
+            assertion.accept(reportAssert());
+        } catch (AssertionError e) {
+            e.setStackTrace(java.util.Arrays.stream(e.getStackTrace())
+                    .filter(frame -> ASSERT_CLASSES.stream().noneMatch(frame.getClassName()::startsWith))
+                    .toArray(StackTraceElement[]::new));
+            throw e;
+        }
+        return myself;
+    }
+
     private ConsistencyReportAssert reportAssert() {
         return AssertionState.inherit(new ConsistencyReportAssert(report()), this).collectingInto(soft);
     }
 
-    private SELF useProbe(ProbeData data) {
-        this.probe = data;
-        this.report = null;
+    /**
+     * Sets the probe data; passing the same object again keeps the report, so a one-shot iterator handed to
+     * several assertions of one chain is still read once.
+     */
+    private SELF useProbe(Object source, ProbeData data) {
+        if (source != probeSource || report == null) {
+            this.probeSource = source;
+            this.probe = data;
+            this.report = null;
+        }
         return myself;
     }
 }

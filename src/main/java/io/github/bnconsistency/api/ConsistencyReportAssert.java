@@ -99,6 +99,10 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * the returned assert fails with a message listing the layers there are.
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
+                    + "(the vertex name in a ComputationGraph).");
+        }
         isNotNull();
         BatchNormLayerAssert layer = AssertionState.layerAssert(soft, actual.layer(name).orElse(null));
         AssertionState.inherit(layer, this);

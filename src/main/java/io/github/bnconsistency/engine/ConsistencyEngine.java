@@ -124,10 +124,16 @@ public final class ConsistencyEngine {
             throw new IllegalArgumentException("The " + adapter.modelType() + " could not run probe batch "
                     + batch.index() + " (features " + ModelAdapter.shapes(features) + ") on the "
                     + (training ? "training" : "inference") + " path"
-                    + (rejecting.isEmpty() ? "" : ": " + rejecting) + ". DL4J says: " + e.getMessage()
+                    + (rejecting.isEmpty() ? "" : ": " + rejecting) + ". DL4J says: " + sentence(e.getMessage())
                     + unsupportedRankHint(e)
                     + " Check that the probe data has the shape, channel order and data the model was trained on.", e);
         }
+    }
+
+    /** The text as a sentence of its own: trimmed, ending with a full stop. */
+    private static String sentence(String text) {
+        String trimmed = String.valueOf(text).strip();
+        return trimmed.endsWith(".") ? trimmed : trimmed + ".";
     }
 
     /** Best effort: the diagnosis must not hide the original failure. */

@@ -36,7 +36,7 @@ public final class Diagnosis {
             }
         }
         return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),
-                layout, site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED, tolerance, UpdatesNeeded.none(),
+                layout, unmeasured(layout, statistics), site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED, tolerance, UpdatesNeeded.none(),
                 channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
     }
 
@@ -52,7 +52,7 @@ public final class Diagnosis {
                     c.inferenceInputDrift(), c.noiseFloor(), f.eps()));
         }
         return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
-                f.layout(), f.frozen(), f.updateBlocker(), channels, f.status(), f.tolerance(), f.updatesNeeded(),
+                f.layout(), f.unmeasured(), f.frozen(), f.updateBlocker(), channels, f.status(), f.tolerance(), f.updatesNeeded(),
                 f.noiseFloor()));
     }
 
@@ -70,7 +70,7 @@ public final class Diagnosis {
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
         requireValidTolerance(tolerance, "layer tolerance");
         return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
-                f.layout(), f.frozen(), f.updateBlocker(), f.channels(), f.status(), tolerance, f.updatesNeeded(),
+                f.layout(), f.unmeasured(), f.frozen(), f.updateBlocker(), f.channels(), f.status(), tolerance, f.updatesNeeded(),
                 f.noiseFloor()));
     }
 
@@ -79,7 +79,7 @@ public final class Diagnosis {
         double tolerance = f.tolerance();
         LayerStatus status;
         UpdatesNeeded updates = UpdatesNeeded.none();
-        if (!f.layout().isSupported()) {
+        if (!f.unmeasured().isEmpty()) {
             status = LayerStatus.UNSUPPORTED;
         } else if (!f.corruptedChannels().isEmpty()) {
             status = LayerStatus.CORRUPTED;
@@ -95,7 +95,19 @@ public final class Diagnosis {
                     : UpdatesNeeded.never(f.updateBlocker());
         }
         return new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(), f.layout(),
-                f.frozen(), f.updateBlocker(), f.channels(), status, tolerance, updates, f.noiseFloor());
+                f.unmeasured(), f.frozen(), f.updateBlocker(), f.channels(), status, tolerance, updates, f.noiseFloor());
+    }
+
+    /** Why the probe data cannot measure the layer, or empty. */
+    private static String unmeasured(ChannelLayout layout, ChannelStatisticsAccumulator statistics) {
+        if (!layout.isSupported()) {
+            return "input layout " + layout + ", which DL4J cannot normalize";
+        }
+        if (layout == ChannelLayout.DENSE && statistics.smallestBatchValues() == 1) {
+            // one example: the batch variance is 0 and DL4J's training path normalizes everything to beta
+            return "dense input in probe batches of 1 example";
+        }
+        return "";
     }
 
     /** Every channel within tolerance or within its sampling noise (which needs a noise estimate). */

@@ -20,6 +20,7 @@ final class OutputComparison {
     private long labelled;
     private long trainingCorrect;
     private long inferenceCorrect;
+    private String ignoredLabels = "";
 
     /**
      * @param training  training-path outputs, one per network output
@@ -67,8 +68,14 @@ final class OutputComparison {
     private void compareClasses(INDArray training, INDArray inference, INDArray labels) {
         long[] t = argmax(training);
         long[] i = argmax(inference);
-        long[] l = labels != null && labels.rank() == 2 && labels.size(0) == training.size(0)
-                && labels.size(1) == training.size(1) ? argmax(labels) : null;
+        long[] l = null;
+        if (labels != null && java.util.Arrays.equals(labels.shape(), training.shape())) {
+            l = argmax(labels);
+        } else if (labels != null && ignoredLabels.isEmpty()) {
+            // not an error (the output need not be what the labels describe), but never silent
+            ignoredLabels = "labels of shape " + java.util.Arrays.toString(labels.shape()) + " do not match outputs of "
+                    + "shape " + java.util.Arrays.toString(training.shape()) + ", so no accuracy";
+        }
         for (int row = 0; row < t.length; row++) {
             classified++;
             if (t[row] >= 0 && t[row] == i[row]) {
@@ -121,6 +128,6 @@ final class OutputComparison {
                 allFinite ? maxDifference : Double.POSITIVE_INFINITY,
                 finitePairs == 0 ? Double.NaN : sumDifference / finitePairs,
                 nonFiniteTraining, nonFiniteInference, firstNonFiniteLayer,
-                classified, agreements, labelled, trainingCorrect, inferenceCorrect);
+                classified, agreements, labelled, trainingCorrect, inferenceCorrect, ignoredLabels);
     }
 }

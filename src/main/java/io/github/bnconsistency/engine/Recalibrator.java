@@ -66,11 +66,12 @@ public final class Recalibrator {
     }
 
     private static String skipReason(LayerFinding finding, boolean includeFrozen) {
-        if (!finding.layout().isSupported() || finding.channels().isEmpty()) {
-            return "input layout " + finding.layout() + " cannot be normalized by DL4J";
+        if (!finding.unmeasured().isEmpty() || finding.channels().isEmpty()) {
+            return "not measured: " + (finding.unmeasured().isEmpty() ? "no data reached it" : finding.unmeasured());
         }
         if (finding.frozen() && !includeFrozen) {
-            return "frozen: left as is (recalibrate frozen layers only on purpose, with includeFrozenLayers)";
+            return "frozen: left as is (recalibrate frozen layers only on purpose, with "
+                    + "RecalibrationOptions.defaults().includingFrozenLayers())";
         }
         return null;
     }

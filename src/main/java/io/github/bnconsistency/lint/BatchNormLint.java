@@ -46,7 +46,7 @@ public final class BatchNormLint {
             gradientNormalization(site).ifPresent(findings::add);
             if (!site.frozen()) {
                 decayTooHigh(site.name(), site.config().getDecay(), iterations,
-                        InspectionOptions.DEFAULT_LAYER_TOLERANCE).ifPresent(findings::add);
+                        InspectionOptions.DEFAULT_LAYER_TOLERANCE, true).ifPresent(findings::add);
             }
         }
         return findings;
@@ -66,7 +66,8 @@ public final class BatchNormLint {
                 continue;
             }
             if (layer.isDiverging() && !layer.frozen()) {
-                decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance()).ifPresent(findings::add);
+                // the report's Fix line gives the measured iterations still needed; no second, different count here
+                decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance(), false).ifPresent(findings::add);
             }
             if (layer.isDiverging() && layer.frozen()) {
                 findings.add(new LintFinding(LintFinding.FROZEN_MISMATCH, layer.name(),
@@ -88,7 +89,7 @@ public final class BatchNormLint {
                                 + "nothing (and training on such batches drives the moving variance to 0).",
                         "probe, and train, with mini-batches of several examples."));
             }
-            if (layer.status() == LayerStatus.UNSUPPORTED) {
+            if (!layer.layout().isSupported()) {
                 findings.add(new LintFinding(LintFinding.UNSUPPORTED_INPUT, layer.name(),
                         "its input has layout " + layer.layout() + ", which DL4J 1.0.0-M2.1 cannot normalize (for rank-3 "
                                 + "input in NCHW format it takes the minibatch axis for the channel axis).",
@@ -115,20 +116,20 @@ public final class BatchNormLint {
                         + "(set it per layer instead of on the whole network)."));
     }
 
-    private static Optional<LintFinding> decayTooHigh(String layer, double decay, int iterations, double tolerance) {
+    private static Optional<LintFinding> decayTooHigh(String layer, double decay, int iterations, double tolerance,
+                                                      boolean withCounts) {
         double initialWeight = Math.pow(decay, iterations);
         if (iterations <= 0 || !(initialWeight > tolerance) || !(decay < 1)) {
             return Optional.empty();
         }
-        long needed = iterationsToForget(decay, tolerance);
-        String faster = decay > SUGGESTED_DECAY
-                ? ", lower decay (at " + number(SUGGESTED_DECAY) + ": " + iterationsToForget(SUGGESTED_DECAY, tolerance)
-                + " iterations)" : "";
+        String until = withCounts ? ", and will until iteration " + iterationsToForget(decay, tolerance) : "";
+        String faster = decay > SUGGESTED_DECAY ? ", lower the decay (e.g. " + number(SUGGESTED_DECAY)
+                + (withCounts ? ": " + iterationsToForget(SUGGESTED_DECAY, tolerance) + " iterations" : "") + ")" : "";
         return Optional.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, layer,
-                "decay " + number(decay) + " after " + iterations + " training iterations: the initial moving statistics "
-                        + "still weigh " + number(decay) + "^" + iterations + " = " + number(initialWeight)
-                        + " of the moving average (more than " + number(tolerance) + "), and will until iteration "
-                        + needed + ".",
+                "decay " + number(decay) + " after " + iterations + " training iteration" + (iterations == 1 ? "" : "s")
+                        + ": the initial moving statistics still weigh " + number(decay) + "^" + iterations + " = "
+                        + number(initialWeight) + " of the moving average (more than " + number(tolerance) + ")" + until
+                        + ".",
                 "train longer" + faster + ", or recalibrate the moving statistics (BatchNormRecalibration)."));
     }
 

@@ -134,6 +134,7 @@ public final class JsonReport {
         o.put("labelledExamples", output.labelledExamples());
         o.put("trainingCorrect", output.trainingCorrect());
         o.put("inferenceCorrect", output.inferenceCorrect());
+        o.put("ignoredLabels", output.ignoredLabels());
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -164,6 +165,7 @@ public final class JsonReport {
         number(l, "eps", layer.eps());
         l.put("storage", layer.storage().name());
         l.put("layout", layer.layout().name());
+        l.put("unmeasured", layer.unmeasured());
         l.put("frozen", layer.frozen());
         l.put("updateBlocker", layer.updateBlocker());
         l.put("status", layer.status().name());
@@ -213,7 +215,7 @@ public final class JsonReport {
                 decimal(o, "maxAbsDifference"), decimal(o, "meanAbsDifference"), integer(o, "nonFiniteTrainingValues"),
                 integer(o, "nonFiniteInferenceValues"), text(o, "firstNonFiniteLayer"), integer(o, "classifiedExamples"),
                 integer(o, "argmaxAgreements"), integer(o, "labelledExamples"), integer(o, "trainingCorrect"),
-                integer(o, "inferenceCorrect"));
+                integer(o, "inferenceCorrect"), text(o, "ignoredLabels"));
         List<LayerFinding> layers = new ArrayList<>();
         for (JsonNode l : array(root, "layers")) {
             layers.add(readLayer(l));
@@ -240,7 +242,7 @@ public final class JsonReport {
                 text(u, "reason"));
         return new LayerFinding(text(l, "name"), (int) integer(l, "position"), text(l, "location"), decimal(l, "decay"),
                 decimal(l, "eps"), constant(StatisticsStorage.class, l, "storage"),
-                constant(ChannelLayout.class, l, "layout"), bool(l, "frozen"), text(l, "updateBlocker"), channels,
+                constant(ChannelLayout.class, l, "layout"), text(l, "unmeasured"), bool(l, "frozen"), text(l, "updateBlocker"), channels,
                 constant(LayerStatus.class, l, "status"), decimal(l, "tolerance"), updates, decimal(l, "noiseFloor"));
     }
 

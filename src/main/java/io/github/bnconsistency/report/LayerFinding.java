@@ -14,6 +14,8 @@ import java.util.List;
  * @param eps            the layer's epsilon
  * @param storage        how the moving variance is stored
  * @param layout         the channel layout of the layer's input, as seen on the probe data
+ * @param unmeasured     why the probe data cannot measure this layer (a layout DL4J cannot normalize, dense input in
+ *                       batches of one example), or empty when it can; such a layer is {@link LayerStatus#UNSUPPORTED}
  * @param frozen         wrapped in FrozenLayer or FrozenLayerWithBackprop: never updates its statistics,
  *                       and normalizes with them in training as well
  * @param updateBlocker  why training can never move the statistics toward the data ({@code frozen},
@@ -33,6 +35,7 @@ public record LayerFinding(
         double eps,
         StatisticsStorage storage,
         ChannelLayout layout,
+        String unmeasured,
         boolean frozen,
         String updateBlocker,
         List<ChannelFinding> channels,

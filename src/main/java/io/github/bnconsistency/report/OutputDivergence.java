@@ -17,6 +17,8 @@ package io.github.bnconsistency.report;
  * @param labelledExamples         classified examples that came with labels
  * @param trainingCorrect          of those, how many the training path classifies correctly
  * @param inferenceCorrect         of those, how many the inference path classifies correctly
+ * @param ignoredLabels            why labels that came with the data were not used (their shape does not match the
+ *                                 class scores), or empty
  */
 public record OutputDivergence(
         long examples,
@@ -30,11 +32,12 @@ public record OutputDivergence(
         long argmaxAgreements,
         long labelledExamples,
         long trainingCorrect,
-        long inferenceCorrect) {
+        long inferenceCorrect,
+        String ignoredLabels) {
 
     /** No output comparison (a report made from the training path alone, e.g. by a recalibration). */
     public static OutputDivergence notMeasured() {
-        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, "", 0, 0, 0, 0, 0);
+        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, "", 0, 0, 0, 0, 0, "");
     }
 
     /** Whether the outputs of the two paths were compared. */

@@ -19,6 +19,9 @@ import java.util.Locale;
  */
 public final class TextReport {
 
+    /** An input drift (in batch standard deviations) beyond which activations have blown up, not merely drifted. */
+    static final double BLOW_UP = 1e3;
+
     /** Table rows shown before the rest is summarized in one line. */
     static final int MAX_TABLE_ROWS = 30;
 
@@ -65,6 +68,9 @@ public final class TextReport {
             sb.append("; training acc ").append(percent(output.trainingAccuracy()))
                     .append(", inference acc ").append(percent(output.inferenceAccuracy()));
         }
+        if (!output.ignoredLabels().isEmpty()) {
+            sb.append("; ").append(output.ignoredLabels());
+        }
         if (output.allFinite()) {
             sb.append(')');
         }
@@ -99,7 +105,7 @@ public final class TextReport {
         long unsupported = count(report, LayerStatus.UNSUPPORTED);
         long noise = count(report, LayerStatus.WITHIN_NOISE);
         String counts = (noise > 0 ? "; " + noise + " within sampling noise" : "")
-                + (unsupported > 0 ? "; " + unsupported + " could not be measured (input layout DL4J cannot normalize)" : "");
+                + (unsupported > 0 ? "; " + unsupported + " could not be measured on this data" : "");
         List<String> table = table(report);
         if (diverging.isEmpty() && unsupported == 0) {
             lines.add((report.layers().size() == 1 ? "The BatchNormalization layer has"
@@ -115,7 +121,10 @@ public final class TextReport {
         report.rootCause().ifPresent(root -> {
             double drift = report.layers().stream().filter(l -> l.position() > root.position())
                     .mapToDouble(LayerFinding::maxInferenceInputDrift).filter(d -> !Double.isNaN(d)).max().orElse(0);
-            if (drift > report.layerTolerance()) {
+            if (drift > BLOW_UP) {
+                lines.add("Layers after " + root.name() + " inherit its drift, and inference activations blow up "
+                        + "downstream (input drift up to " + number(drift) + " sd).");
+            } else if (drift > report.layerTolerance()) {
                 lines.add("Layers after " + root.name() + " also receive drifted inputs at inference (input drift up to "
                         + number(drift) + " sd), inherited from it.");
             }
@@ -135,8 +144,8 @@ public final class TextReport {
         if (worst == null) {
             return "no channel measured";
         }
-        return "D " + number(worst.divergence()) + " at channel " + worst.channel() + " (mean off by "
-                + number(worst.meanShift()) + " sd, variance ratio " + number(worst.varianceRatio()) + "; "
+        return "D " + number(worst.divergence()) + " at channel " + worst.channel() + " (whose mean is off by "
+                + number(worst.meanShift()) + " sd and variance ratio is " + number(worst.varianceRatio()) + "; "
                 + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance()) + ")";
     }
 
@@ -178,7 +187,7 @@ public final class TextReport {
                         || l.maxInferenceInputDrift() > report.layerTolerance())
                 .toList();
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"layer", "off", "channels off", "D (max)", "mean shift", "var ratio", "input drift",
+        cells.add(new String[] {"layer", "off", "channels off", "D (max)", "max mean shift", "var ratio", "input drift",
                 "noise", "updates needed"});
         for (LayerFinding l : rows.subList(0, Math.min(rows.size(), MAX_TABLE_ROWS))) {
             cells.add(row(l));
@@ -199,7 +208,7 @@ public final class TextReport {
 
     private static String[] row(LayerFinding l) {
         if (l.status() == LayerStatus.UNSUPPORTED) {
-            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "unsupported " + l.layout()};
+            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "not measured: " + l.unmeasured()};
         }
         String updates = switch (l.updatesNeeded().kind()) {
             case NONE -> "0";

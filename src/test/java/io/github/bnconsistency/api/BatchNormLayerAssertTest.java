@@ -35,7 +35,7 @@ class BatchNormLayerAssertTest {
         assertThat(shifted()).probedWith(ApiFixtures.FEATURES).batchNormLayer("bn").hasMeanShiftBelow(0.5001);
         assertThatThrownBy(() -> assertThat(shifted()).probedWith(ApiFixtures.FEATURES).batchNormLayer("bn")
                 .hasMeanShiftBelow(0.4999))
-                .hasMessageStartingWith("Expecting every channel of BatchNormalization layer \"bn\" to have a mean shift "
+                .hasMessageStartingWith("\nExpecting every channel of BatchNormalization layer \"bn\" to have a mean shift "
                         + "below 0.4999 batch standard deviations,\nbut channel 1 was off by 0.5 sd");
     }
 
@@ -52,7 +52,7 @@ class BatchNormLayerAssertTest {
         // channel 2: s*/s_M = 1/2, so delta = 0.5; channel 1: delta = 0.5 as well (shift 0.5 sd, s_M = s*)
         assertThatThrownBy(() -> assertThat(shifted()).probedWith(ApiFixtures.FEATURES).batchNormLayer("bn")
                 .hasConvergedStatistics())
-                .hasMessageStartingWith("Expecting BatchNormalization layer \"bn\" to have converged moving statistics "
+                .hasMessageStartingWith("\nExpecting BatchNormalization layer \"bn\" to have converged moving statistics "
                         + "(normalized divergence <= 0.05),\nbut D 0.5 at channel ")
                 .hasMessageContaining("2 of 3 channels over 0.05")
                 .hasMessageContaining("Updates needed: ~");
@@ -60,10 +60,17 @@ class BatchNormLayerAssertTest {
     }
 
     @Test
+    void should_refuse_a_null_layer_name() {
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> assertThat(shifted()).probedWith(ApiFixtures.FEATURES).batchNormLayer(null))
+                .withMessageStartingWith("The layer name is null");
+    }
+
+    @Test
     void should_name_the_layers_there_are_when_the_name_is_unknown() {
         assertThatThrownBy(() -> assertThat(shifted()).probedWith(ApiFixtures.FEATURES).batchNormLayer("bn9")
                 .hasConvergedStatistics())
-                .hasMessage("Expecting the model to have a BatchNormalization layer named \"bn9\",\n"
+                .hasMessage("\nExpecting the model to have a BatchNormalization layer named \"bn9\",\n"
                         + "but its BatchNormalization layers are bn.");
     }
 }

@@ -16,7 +16,7 @@ class HasConvergedBatchNormStatisticsTest {
     void should_fail_listing_the_diverging_layers() {
         assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageStartingWith("Expecting the moving statistics of every BatchNormalization layer to match the "
+                .hasMessageStartingWith("\nExpecting the moving statistics of every BatchNormalization layer to match the "
                         + "probe data within normalized divergence 0.05,\nbut 1 of 1 layers have not converged.\n"
                         + "Root cause: bn ")
                 .hasMessageContaining("\n  bn     yes  3/3  ");
@@ -34,7 +34,7 @@ class HasConvergedBatchNormStatisticsTest {
     @Test
     void should_fail_for_a_model_without_batch_normalization() {
         assertThatThrownBy(() -> assertThat(ApiFixtures.withoutBatchNorm()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
-                .hasMessage("Expecting the moving statistics of every BatchNormalization layer to match the probe data "
+                .hasMessage("\nExpecting the moving statistics of every BatchNormalization layer to match the probe data "
                         + "within normalized divergence 0.05,\nbut the MultiLayerNetwork has no BatchNormalization layer.");
     }
 }

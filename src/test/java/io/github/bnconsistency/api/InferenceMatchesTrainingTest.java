@@ -29,10 +29,10 @@ class InferenceMatchesTrainingTest {
 
         assertThatThrownBy(() -> assertThat(model).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageStartingWith("Expecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
+                .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1, layer index 0) moving statistics have not converged")
                 .hasMessageContaining("1 of 1 BatchNormalization layers diverge (layer tolerance 0.05):")
-                .hasMessageContaining("  layer  off  channels off  D (max)  mean shift  var ratio    input drift  noise  updates needed")
+                .hasMessageContaining("  layer  off  channels off  D (max)  max mean shift  var ratio    input drift  noise  updates needed")
                 .hasMessageContaining("Fix: ")
                 .hasMessageContaining("Checked on 1 batch, 16 examples (INDArray, first batch [16, 3]); MultiLayerNetwork, DOUBLE.");
     }
@@ -50,7 +50,7 @@ class InferenceMatchesTrainingTest {
     void should_show_the_description_first() {
         assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).as("classifier v2")
                 .inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
-                .hasMessageStartingWith("[classifier v2] Expecting inference outputs");
+                .hasMessageStartingWith("[classifier v2] \nExpecting inference outputs");
     }
 
     @Test
@@ -62,7 +62,7 @@ class InferenceMatchesTrainingTest {
     void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
         ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0), List.of());
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0, ""), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
@@ -73,7 +73,7 @@ class InferenceMatchesTrainingTest {
     void should_report_non_finite_inference_outputs() {
         ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0),
+                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0, ""),
                 List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
@@ -91,6 +91,32 @@ class InferenceMatchesTrainingTest {
                 .hasConvergedBatchNormStatistics()
                 .batchNormLayer("bn").hasConvergedStatistics();
         assertThat(iterator.taken()).isEqualTo(2);
+    }
+
+    @Test
+    void should_read_a_one_shot_iterator_passed_again_to_the_next_assertion_only_once() {
+        OneShotDataSetIterator iterator = new OneShotDataSetIterator(List.of(new DataSet(ApiFixtures.FEATURES, null)));
+
+        assertThat(ApiFixtures.converged())
+                .inferenceMatchesTraining(iterator, 1e-9)
+                .hasConvergedBatchNormStatistics(iterator, 0.1);
+        assertThat(iterator.taken()).isEqualTo(1);
+    }
+
+    @Test
+    void should_say_why_labels_that_do_not_fit_the_outputs_give_no_accuracy() {
+        DataSet wrongLabels = new DataSet(ApiFixtures.FEATURES, org.nd4j.linalg.factory.Nd4j.zeros(16, 2));
+
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).inferenceMatchesTraining(wrongLabels, 1e-3))
+                .hasMessageContaining("; labels of shape [16, 2] do not match outputs of shape [16, 3], so no accuracy)");
+    }
+
+    @Test
+    void should_point_at_the_callers_line() {
+        AssertionError failure = org.assertj.core.api.Assertions.catchThrowableOfType(AssertionError.class,
+                () -> assertThat(ApiFixtures.diverging()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3));
+
+        assertThat(failure.getStackTrace()[0].getClassName()).isEqualTo(InferenceMatchesTrainingTest.class.getName());
     }
 
     @Test

@@ -18,7 +18,7 @@ class SoftAssertionsTest {
         }))
                 .isInstanceOf(MultipleFailuresError.class)
                 .hasMessageContaining("Multiple Failures (3 failures)")
-                .hasMessageContaining("[model] Expecting inference outputs to match training outputs")
+                .hasMessageContaining("[model] \nExpecting inference outputs to match training outputs")
                 .hasMessageContaining("to have a mean shift below 0.1")
                 .hasMessageContaining("to have a variance ratio");
     }

@@ -95,6 +95,16 @@ class DiagnosisSnippetsTest {
     }
 
     @Test
+    void readme_quick_start_is_the_quick_start_test_with_its_imports() throws IOException {
+        String source = Files.readString(Path.of("src/test/java/io/github/bnconsistency/docs/QuickStartTest.java"));
+        String readme = Files.readString(Path.of("README.md"));
+        String quickStart = readme.substring(readme.indexOf("## Quick start"), readme.indexOf("## Assertions"));
+        source.lines().filter(line -> line.startsWith("import ")).forEach(line -> assertThat(quickStart).contains(line));
+        String body = source.substring(source.indexOf("    @Test"), source.lastIndexOf("}"));
+        assertThat(quickStart).contains(body);
+    }
+
+    @Test
     void readme_contains_every_snippet_word_for_word() throws IOException {
         String source = Files.readString(Path.of("src/test/java/io/github/bnconsistency/docs/DiagnosisSnippetsTest.java"));
         String readme = Files.readString(Path.of("README.md"));

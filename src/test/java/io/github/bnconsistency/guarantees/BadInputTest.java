@@ -140,8 +140,8 @@ class BadInputTest {
         INDArray inputBefore = model.getInput();
 
         assertThatIllegalStateException().isThrownBy(() -> BatchNormInspector.inspect(model, failing))
-                .withMessage("Reading probe batch 2 from the DataSetIterator () failed: disk read error (the model was "
-                        + "not changed)")
+                .withMessage("Reading probe batch 2 from the DataSetIterator (" + failing.getClass().getName()
+                        + ") failed: disk read error (the model was not changed)")
                 .withCauseInstanceOf(IllegalStateException.class);
         assertUnchanged(model);
         assertThat(model.getInput()).isSameAs(inputBefore); // the network's own input reference is restored too

@@ -50,7 +50,7 @@ class BatchNormConsistencyExtensionTest {
                 () -> new ConsistencyReportAssert(report).inferenceMatchesTraining(TOLERANCE));
         assertThat(failure).isInstanceOf(AssertionError.class).hasMessage(expected.getMessage());
         assertThat(failure.getMessage())
-                .startsWith("Expecting inference outputs to match training outputs within 0.001")
+                .startsWith("\nExpecting inference outputs to match training outputs within 0.001")
                 .contains("Root cause: bn1 (BN layer 1 of 4");
     }
 

@@ -53,7 +53,7 @@ class BatchNormConsistencyPrecedenceTest {
         EngineExecutionResults results = Fixtures.run(BareAnnotation.class);
 
         assertThat(Fixtures.failure(results, "test")).hasMessageStartingWith(
-                "Expecting inference outputs to match training outputs within " + BatchNormConsistency.DEFAULT_TOLERANCE);
+                "\nExpecting inference outputs to match training outputs within " + BatchNormConsistency.DEFAULT_TOLERANCE);
         assertThat(Fixtures.reportEntries(results)).singleElement()
                 .satisfies(entry -> assertThat(Integer.parseInt(entry.get(ReportEntries.DIVERGING_LAYERS))).isPositive());
     }

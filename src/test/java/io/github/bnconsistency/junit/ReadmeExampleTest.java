@@ -39,10 +39,10 @@ class ReadmeExampleTest {
         results.testEvents().assertStatistics(stats -> stats.started(1).failed(1));
         Throwable failure = Fixtures.failure(results, "learnsTheTrainingSet");
         assertThat(failure).isInstanceOf(AssertionError.class)
-                .hasMessageStartingWith("Expecting inference outputs to match training outputs within 0.001")
+                .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within 0.001")
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1");
         assertThat(readme).as("the README shows the failure message as it is")
-                .contains("```\n" + failure.getMessage() + "\n```\n");
+                .contains("```\n" + failure.getMessage().stripLeading() + "\n```\n");
     }
 
     @Test

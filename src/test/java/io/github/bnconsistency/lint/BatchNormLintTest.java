@@ -101,7 +101,7 @@ class BatchNormLintTest {
             assertThat(f.rule()).isEqualTo(LintFinding.DECAY_TOO_HIGH);
             // 0.99^10 = 0.9044 > 0.05; ln(0.05)/ln(0.99) = 298.07, so iteration 299
             assertThat(f.message()).contains("0.99^10 = 0.904").contains("will until iteration 299");
-            assertThat(f.fix()).contains("at 0.9: 29 iterations"); // ln(0.05)/ln(0.9) = 28.4
+            assertThat(f.fix()).contains("lower the decay (e.g. 0.9: 29 iterations)"); // ln(0.05)/ln(0.9) = 28.4
         });
         assertThat(BatchNormLint.iterationsToForget(0.99, 0.05)).isEqualTo(299);
     }
@@ -135,6 +135,10 @@ class BatchNormLintTest {
 
         assertThat(report.probe().smallestBatch()).isEqualTo(1);
         assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.SINGLE_EXAMPLE_BATCHES);
+        // not blamed on convergence: the data cannot measure the layer
+        assertThat(report.layer("bn").orElseThrow().status()).isEqualTo(LayerStatus.UNSUPPORTED);
+        assertThat(report.layer("bn").orElseThrow().unmeasured()).isEqualTo("dense input in probe batches of 1 example");
+        assertThat(report.rootCause()).isEmpty();
     }
 
     /** BatchNormalization after a recurrent layer: [minibatch, channels, time] in NCHW format. */
@@ -161,6 +165,9 @@ class BatchNormLintTest {
         assertThat(report.lint()).extracting(LintFinding::rule).containsExactly(LintFinding.UNSUPPORTED_INPUT);
         assertThatThrownBy(() -> assertThat(net).hasConvergedBatchNormStatistics(Nd4j.rand(DataType.FLOAT, 4, 3, 5)))
                 .hasMessageContaining("1 of 1 layers have not converged");
+        assertThatThrownBy(() -> assertThat(net).inferenceMatchesTraining(Nd4j.rand(DataType.FLOAT, 4, 3, 5), 1e-9))
+                .hasMessageContaining("The likely cause is what the check could not measure: bn (input layout "
+                        + "SEQUENCE_CHANNELS_FIRST, which DL4J cannot normalize).");
     }
 
     @Test

@@ -68,14 +68,15 @@ class JsonReportTest {
         assertThat(root.get("probe").get("batches").asInt()).isEqualTo(2);
         assertThat(names(root.get("output"))).containsExactly("examples", "comparedValues", "maxAbsDifference",
                 "meanAbsDifference", "nonFiniteTrainingValues", "nonFiniteInferenceValues", "firstNonFiniteLayer",
-                "classifiedExamples", "argmaxAgreements", "labelledExamples", "trainingCorrect", "inferenceCorrect");
+                "classifiedExamples", "argmaxAgreements", "labelledExamples", "trainingCorrect", "inferenceCorrect",
+                "ignoredLabels");
         assertThat(names(root.get("summary"))).containsExactly("rootCause", "divergingLayers", "batchNormLayers");
         assertThat(root.get("summary").get("rootCause").asText()).isEqualTo("bn");
         assertThat(root.get("summary").get("divergingLayers").asInt()).isEqualTo(1);
 
         JsonNode layer = root.get("layers").get(0);
         assertThat(names(layer)).containsExactly("name", "position", "location", "decay", "eps", "storage", "layout",
-                "frozen", "updateBlocker", "status", "tolerance", "updatesNeeded", "noiseFloor", "maxDivergence",
+                "unmeasured", "frozen", "updateBlocker", "status", "tolerance", "updatesNeeded", "noiseFloor", "maxDivergence",
                 "meanDivergence", "channelsOff", "channels");
         assertThat(layer.get("storage").asText()).isEqualTo("LOG10_STDEV");
         assertThat(layer.get("layout").asText()).isEqualTo("NCHW");
@@ -100,10 +101,10 @@ class JsonReportTest {
         ConsistencyReport nonFinite = new ConsistencyReport(report.modelType(), report.dataType(), report.probe(),
                 report.layerTolerance(),
                 List.of(new LayerFinding(layer.name(), layer.position(), layer.location(), layer.decay(), layer.eps(),
-                        layer.storage(), layer.layout(), layer.frozen(), layer.updateBlocker(), channels, layer.status(),
+                        layer.storage(), layer.layout(), layer.unmeasured(), layer.frozen(), layer.updateBlocker(), channels, layer.status(),
                         layer.tolerance(), layer.updatesNeeded(), layer.noiseFloor())),
                 new OutputDivergence(o.examples(), o.comparedValues(), Double.POSITIVE_INFINITY, Double.NaN, 3, 5,
-                        "layer index 0", 0, 0, 0, 0, 0),
+                        "layer index 0", 0, 0, 0, 0, 0, ""),
                 List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")));
 
         String json = JsonReport.render(nonFinite);

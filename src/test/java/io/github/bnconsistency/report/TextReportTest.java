@@ -28,7 +28,7 @@ class TextReportTest {
         List<LintFinding> lint = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
             layers.add(new LayerFinding("bn" + i, i, "layer index " + i, 0.99, 1e-3, StatisticsStorage.VARIANCE,
-                    ChannelLayout.DENSE, false, "", List.of(), LayerStatus.CONVERGED, 0.05, UpdatesNeeded.none(), 0));
+                    ChannelLayout.DENSE, "", false, "", List.of(), LayerStatus.CONVERGED, 0.05, UpdatesNeeded.none(), 0));
             lint.add(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn" + i, "decay too high.", "train longer."));
         }
         ConsistencyReport all = report(layers, lint);

@@ -13,7 +13,7 @@ public class ShouldHaveBatchNormLayer extends BasicErrorMessageFactory {
     }
 
     private ShouldHaveBatchNormLayer(String name, List<String> layerNames) {
-        super("Expecting the model to have a BatchNormalization layer named %s,%nbut %s.", name,
+        super("%nExpecting the model to have a BatchNormalization layer named %s,%nbut %s.", name,
                 unquotedString(layerNames.isEmpty() ? "it has none"
                         : "its BatchNormalization layers are " + String.join(", ", layerNames)));
     }

@@ -26,6 +26,6 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
     }
 
     private ShouldHaveConvergedStatistics(String format, Object... arguments) {
-        super(format, arguments);
+        super("%n" + format, arguments); // AssertJ's convention: the message starts on its own line
     }
 }

@@ -15,8 +15,8 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
     public static ErrorMessageFactory shouldHaveConvergedStatistics(LayerFinding layer) {
         if (layer.status() == LayerStatus.UNSUPPORTED) {
             return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics,%n"
-                    + "but its input layout %s is one DL4J cannot normalize, so its statistics mean nothing.",
-                    layer.name(), unquotedString(layer.layout().name()));
+                    + "but the probe data cannot measure it: %s.",
+                    layer.name(), unquotedString(layer.unmeasured()));
         }
         if (layer.status() == LayerStatus.CORRUPTED) {
             return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics,%n"
@@ -57,6 +57,6 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
     }
 
     private ShouldHaveLayerStatistics(String format, Object... arguments) {
-        super(format, arguments);
+        super("%n" + format, arguments); // AssertJ's convention: the message starts on its own line
     }
 }

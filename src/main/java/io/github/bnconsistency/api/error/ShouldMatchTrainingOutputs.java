@@ -1,9 +1,12 @@
 package io.github.bnconsistency.api.error;
 
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
+
+import java.util.List;
 
 /** Inference outputs differ from training outputs by more than the tolerance. */
 public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
@@ -16,11 +19,24 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
         return new ShouldMatchTrainingOutputs(report, tolerance);
     }
 
+    /** When no layer is the root cause: an unmeasured layer may be, otherwise it is not the statistics. */
+    private static String explanationWithoutRootCause(ConsistencyReport report) {
+        if (report.rootCause().isPresent() || !report.hasBatchNormLayers()) {
+            return "";
+        }
+        List<String> unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED)
+                .map(l -> l.name() + " (" + l.unmeasured() + ")").toList();
+        if (!unmeasured.isEmpty()) {
+            return "The likely cause is what the check could not measure: " + String.join(", ", unmeasured) + ".\n";
+        }
+        return NOT_STATISTICS;
+    }
+
     private ShouldMatchTrainingOutputs(ConsistencyReport report, double tolerance) {
-        super("Expecting inference outputs to match training outputs within %s,%nbut %s.%n%s%s",
+        super("%nExpecting inference outputs to match training outputs within %s,%nbut %s.%n%s%s",
                 unquotedString(String.valueOf(tolerance)),
                 unquotedString(TextReport.outputSummary(report.output())),
-                unquotedString(report.rootCause().isPresent() || !report.hasBatchNormLayers() ? "" : NOT_STATISTICS),
+                unquotedString(explanationWithoutRootCause(report)),
                 unquotedString(TextReport.diagnosis(report)));
     }
 }

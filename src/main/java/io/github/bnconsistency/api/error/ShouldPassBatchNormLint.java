@@ -15,7 +15,7 @@ public class ShouldPassBatchNormLint extends BasicErrorMessageFactory {
     }
 
     private ShouldPassBatchNormLint(List<LintFinding> findings) {
-        super("Expecting no reason why BatchNormalization moving statistics cannot or will not converge,%nbut found %s:%n%s",
+        super("%nExpecting no reason why BatchNormalization moving statistics cannot or will not converge,%nbut found %s:%n%s",
                 unquotedString(findings.size() == 1 ? "1" : String.valueOf(findings.size())),
                 unquotedString(findings.stream().map(f -> "  [" + f.rule() + "] " + f).collect(Collectors.joining("\n"))));
     }
