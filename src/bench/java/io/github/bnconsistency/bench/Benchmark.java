@@ -136,8 +136,8 @@ public final class Benchmark {
                 + ms(Interleaved.medianOf(s, 1)) + ", output(x,true) " + ms(Interleaved.medianOf(s, 2))
                 + " (" + report.layers().size() + " BN layers, batch " + x.size(0) + " " + Arrays.toString(x.shape())
                 + ", inference outputs " + (report.output().nonFiniteInferenceValues() > 0 ? "non-finite" : "finite") + ")");
-        figure(name + ".check_over_inference", Interleaved.medianRatio(s, r -> r[0] / r[1]));
-        figure(name + ".check_over_two_passes", Interleaved.medianRatio(s, r -> r[0] / (r[1] + r[2])));
+        figure(name + ".check_over_inference", Interleaved.ratios(s, r -> r[0] / r[1]));
+        figure(name + ".check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[1] + r[2])));
     }
 
     /** naive_per_layer_over_check on ResNet50. */
@@ -146,13 +146,14 @@ public final class Benchmark {
         DataSet data = BenchModels.resnetBatch(7);
         NaivePerLayer naive = new NaivePerLayer(model);
         double[] sink = {0};
-        double[][] s = Interleaved.run(1, 5,
+        BatchNormInspector.inspect(model, data); // warm-up: the naive arm alone takes ~50 forward passes per round
+        double[][] s = Interleaved.run(0, 5,
                 new Arm("naive", () -> sink[0] += naive.run(data.getFeatures())),
                 new Arm("check", () -> BatchNormInspector.inspect(model, data)));
         context("resnet50: one forward pass per BN layer (" + naive.layers() + " layers, training and inference path "
                 + "to each layer's input) " + ms(Interleaved.medianOf(s, 0)) + ", full check "
-                + ms(Interleaved.medianOf(s, 1)) + " (5 rounds; checksum " + (Double.isNaN(sink[0]) ? "NaN" : "ok") + ")");
-        figure("resnet50.naive_per_layer_over_check", Interleaved.medianRatio(s, r -> r[0] / r[1]));
+                + ms(Interleaved.medianOf(s, 1)) + " (5 rounds)");
+        figure("resnet50.naive_per_layer_over_check", Interleaved.ratios(s, r -> r[0] / r[1]));
     }
 
     /** recalibrate_over_train_pass: recalibration against one training-path forward pass on the same data. */
@@ -163,7 +164,7 @@ public final class Benchmark {
                 new Arm("recalibrate", repetitions(recalibrate), recalibrate),
                 new Arm("training", repetitions(training), training));
         context(name + ": recalibrate " + ms(Interleaved.medianOf(s, 0)) + ", output(x,true) " + ms(Interleaved.medianOf(s, 1)));
-        figure(name + ".recalibrate_over_train_pass", Interleaved.medianRatio(s, r -> r[0] / r[1]));
+        figure(name + ".recalibrate_over_train_pass", Interleaved.ratios(s, r -> r[0] / r[1]));
     }
 
     /** listener_overhead: blocks of fit() iterations with BatchNormConvergenceListener.every(10) and without. */
@@ -176,7 +177,7 @@ public final class Benchmark {
         context(name + ": " + iterations + " fit() iterations with the listener every 10 " + ms(Interleaved.medianOf(s, 0))
                 + ", without " + ms(Interleaved.medianOf(s, 1)) + " (" + listenerRounds + " rounds; "
                 + listener.snapshots().size() + " snapshots taken)");
-        figure(name + ".listener_overhead", Interleaved.medianRatio(s, r -> r[0] / r[1]));
+        figure(name + ".listener_overhead", Interleaved.ratios(s, r -> r[0] / r[1]));
     }
 
     /** memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch. */
@@ -196,7 +197,7 @@ public final class Benchmark {
         }
         context("resnet50 check, peak RSS of a fresh JVM (-Xmx2g): 1 batch " + median(peaks, 0) / 1024 + " MB, 20 batches "
                 + median(peaks, 1) / 1024 + " MB (medians of " + memoryRounds + " pairs of child JVMs)");
-        figure("resnet50.memory_growth_20x", Interleaved.median(ratios));
+        figure("resnet50.memory_growth_20x", ratios);
     }
 
     private static long median(long[][] peaks, int column) {
@@ -267,8 +268,14 @@ public final class Benchmark {
         return (int) Math.max(1, Math.ceil(0.3 / fastest));
     }
 
-    private void figure(String name, double value) {
-        String formatted = String.format(Locale.ROOT, "%.3f", value);
+    /** Prints the rounds' ratios as context, then the figure: their median. */
+    private void figure(String name, double[] perRound) {
+        StringBuilder rounds = new StringBuilder();
+        for (double r : perRound) {
+            rounds.append(String.format(Locale.ROOT, " %.3f", r));
+        }
+        context(name + " per round:" + rounds);
+        String formatted = String.format(Locale.ROOT, "%.3f", Interleaved.median(perRound));
         figures.add(new String[] {name, formatted});
         System.out.println(name + ": " + formatted);
         System.out.flush();
