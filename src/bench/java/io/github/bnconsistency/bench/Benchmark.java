@@ -32,7 +32,7 @@ import static io.github.bnconsistency.bench.Interleaved.Arm;
  * after warm-up, median over rounds of the per-round ratio. Prints one {@code name: value} line per figure (lines
  * starting with {@code #} are context: absolute times, settings), then a one-line summary of the targets.
  *
- * <pre>mvn -q -Pbench verify                                  # everything, ~10 minutes on 2 cores
+ * <pre>mvn -q -Pbench verify                                  # everything, ~17 minutes on 2 cores
  * mvn -q -Pbench verify -Dbench.cases=cnn,resnet50         # a subset</pre>
  *
  * Cases: {@code cnn}, {@code resnet50} (check against one and two forward passes), {@code naive} (one forward pass

@@ -60,11 +60,6 @@ final class Interleaved {
         return median(Arrays.stream(seconds).mapToDouble(round -> round[arm]).toArray());
     }
 
-    /** The median over rounds of a ratio computed within each round. */
-    static double medianRatio(double[][] seconds, java.util.function.ToDoubleFunction<double[]> ratio) {
-        return median(ratios(seconds, ratio));
-    }
-
     /** The ratio of each round, in round order. */
     static double[] ratios(double[][] seconds, java.util.function.ToDoubleFunction<double[]> ratio) {
         return Arrays.stream(seconds).mapToDouble(ratio).toArray();
