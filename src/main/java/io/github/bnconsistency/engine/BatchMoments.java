@@ -4,6 +4,8 @@ import io.github.bnconsistency.report.ChannelLayout;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.EuclideanDistance;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-channel statistics of one BatchNormalization input on one mini-batch, computed in double exactly as
@@ -33,18 +35,31 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
      */
     static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout) {
         int[] axes = layout.reductionAxes();
-        INDArray x = training.castTo(DataType.DOUBLE);
-        int channels = (int) x.size(layout.channelAxis());
-        double[] mean = x.mean(axes).toDoubleVector();
-        double[] variance = x.var(false, axes).toDoubleVector();
+        int channels = (int) training.size(layout.channelAxis());
+        INDArray x = training.castTo(DataType.DOUBLE); // the same array when already DOUBLE
+        double[] mean = perChannel(x.mean(axes));
+        double[] variance = perChannel(x.var(false, axes));
+        if (x != training) {
+            x.close(); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
+        }
         double[] drift;
         if (inference == null) {
             drift = new double[channels];
             java.util.Arrays.fill(drift, Double.NaN);
         } else {
-            INDArray difference = inference.castTo(DataType.DOUBLE).sub(x);
-            drift = difference.muli(difference).sum(axes).toDoubleVector();
+            // a diagnostic, so the activations' own precision will do: no copies, one fused reduction
+            drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(inference, training, axes)));
+            for (int c = 0; c < channels; c++) {
+                drift[c] *= drift[c];
+            }
         }
-        return new BatchMoments(mean, variance, drift, x.length() / channels);
+        return new BatchMoments(mean, variance, drift, training.length() / channels);
+    }
+
+    /** A fresh per-channel result as doubles, freed right away. */
+    private static double[] perChannel(INDArray result) {
+        double[] values = result.castTo(DataType.DOUBLE).toDoubleVector();
+        result.close();
+        return values;
     }
 }

@@ -153,6 +153,22 @@ final class ComputationGraphAdapter extends ModelAdapter {
         return passOf(graph, graph.feedForward(features, training));
     }
 
+    @Override
+    ForwardPass trainingPassToLastSite(INDArray[] features) {
+        int[] order = model.topologicalSortOrder();
+        List<String> needed = sites.stream().map(inputVertex::get).toList();
+        int last = -1;
+        for (int position = 0; position < order.length; position++) {
+            if (needed.contains(model.getVertices()[order[position]].getVertexName())) {
+                last = position;
+            }
+        }
+        if (last < 0) {
+            return forward(features, true);
+        }
+        return passOf(trainingModel, trainingModel.feedForward(features, last, true));
+    }
+
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
     ForwardPass passOf(ComputationGraph graph, Map<String, INDArray> activations) {
         int miniBatch = (int) activations.get(graph.getConfiguration().getNetworkInputs().get(0)).size(0);

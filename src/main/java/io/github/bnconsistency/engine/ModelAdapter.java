@@ -58,6 +58,12 @@ abstract class ModelAdapter {
     abstract ForwardPass forward(INDArray[] features, boolean training);
 
     /**
+     * The training path stopped after the last BatchNormalization layer's input is computed (its outputs are not
+     * available): what a recalibration needs, for less than a full pass.
+     */
+    abstract ForwardPass trainingPassToLastSite(INDArray[] features);
+
+    /**
      * Whether the site's inference-path input can be read back after the pass. An ActivationLayer at inference
      * overwrites its input in place, so a graph vertex that feeds one loses its inference activations.
      */

@@ -156,6 +156,17 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
         return passOf(network, network.feedForward(features[0], training));
     }
 
+    @Override
+    ForwardPass trainingPassToLastSite(INDArray[] features) {
+        if (sites.isEmpty()) {
+            return forward(features, true);
+        }
+        int lastInput = layerIndex.get(sites.get(sites.size() - 1)) - 1; // index -1: the input itself
+        List<INDArray> activations = lastInput < 0 ? List.of(features[0])
+                : trainingModel.feedForwardToLayer(lastInput, features[0], true);
+        return passOf(trainingModel, activations);
+    }
+
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
     ForwardPass passOf(MultiLayerNetwork network, List<INDArray> activations) {
         int miniBatch = (int) activations.get(0).size(0);

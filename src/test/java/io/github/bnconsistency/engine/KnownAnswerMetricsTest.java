@@ -11,7 +11,11 @@ import io.github.bnconsistency.report.StatisticsStorage;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -164,6 +168,48 @@ class KnownAnswerMetricsTest {
         }
         assertThat(report.output().maxAbsDifference()).isCloseTo(maxAbs, within(1e-12));
         assertThat(report.output().comparedValues()).isEqualTo(features.length());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("floatingTypes")
+    void input_drift_is_the_rms_difference_of_the_inputs_at_inference_and_in_training(DataType type) {
+        // bn1 (moving statistics off) feeds bn2 directly: bn2's input is bn1's output, z_train in training and
+        // z_inference at inference (gamma 1, beta 0), all computable by hand from the raw values
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(type).list()
+                .layer(new BatchNormalization.Builder().name("bn1").eps(EPS).build())
+                .layer(new BatchNormalization.Builder().name("bn2").eps(EPS).build())
+                .setInputType(InputType.feedForward(TinyNetworks.CHANNELS)).build());
+        net.init();
+        TinyNetworks.setMovingStatistics(net.getLayer(0), MOVING_MEAN, MOVING_VARIANCE);
+        double[][][] values = TinyNetworks.randomValues(Layout.DENSE, 10, new Random(12));
+        double[][] stats = TinyNetworks.meanAndBiasedVariance(values);
+
+        ConsistencyReport report = BatchNormInspector.inspect(net, TinyNetworks.features(Layout.DENSE, values).castTo(type));
+
+        for (int c = 0; c < TinyNetworks.CHANNELS; c++) {
+            double[] zTrain = new double[values.length];
+            double sumSquares = 0;
+            for (int n = 0; n < values.length; n++) {
+                double x = values[n][c][0];
+                zTrain[n] = (x - stats[0][c]) / Math.sqrt(stats[1][c] + EPS);
+                double zInference = (x - MOVING_MEAN[c]) / Math.sqrt(MOVING_VARIANCE[c] + EPS);
+                sumSquares += (zInference - zTrain[n]) * (zInference - zTrain[n]);
+            }
+            double[][][] bn2Input = new double[values.length][1][1];
+            for (int n = 0; n < values.length; n++) {
+                bn2Input[n][0][0] = zTrain[n];
+            }
+            double bn2Variance = TinyNetworks.meanAndBiasedVariance(bn2Input)[1][0];
+            double expected = Math.sqrt(sumSquares / values.length) / Math.sqrt(bn2Variance + EPS);
+
+            double drift = report.layer("bn2").orElseThrow().channels().get(c).inferenceInputDrift();
+            assertThat(drift).isCloseTo(expected, withinPercentage(type == DataType.DOUBLE ? 1e-9 : 1e-3));
+            assertThat(report.layer("bn1").orElseThrow().channels().get(c).inferenceInputDrift()).isZero();
+        }
+    }
+
+    static Stream<DataType> floatingTypes() {
+        return Stream.of(DataType.DOUBLE, DataType.FLOAT);
     }
 
     private static double[][][] valuesOf(INDArray array, Layout layout) {
