@@ -4,6 +4,7 @@ import io.github.bnconsistency.report.ChannelLayout;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 import org.nd4j.linalg.api.ops.impl.reduce3.EuclideanDistance;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,8 +38,9 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
         int[] axes = layout.reductionAxes();
         int channels = (int) training.size(layout.channelAxis());
         INDArray x = training.castTo(DataType.DOUBLE); // the same array when already DOUBLE
-        double[] mean = perChannel(x.mean(axes));
-        double[] variance = perChannel(x.var(false, axes));
+        INDArray[] moments = Nd4j.exec(new Moments(x, axes)); // mean and biased variance in one op
+        double[] mean = perChannel(moments[0]);
+        double[] variance = perChannel(moments[1]);
         if (x != training) {
             x.close(); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
         }

@@ -73,12 +73,16 @@ public record BatchNormSite(
     /** Far below any eps, so it changes nothing at inference, and finite in log10 even in HALF. */
     private static final double SMALLEST_STORED_VARIANCE = 1e-30;
 
+    /** Element by element: for a few thousand channels at most, cheaper than building and casting an array. */
     private void assign(String key, double[] values) {
         INDArray target = layer.getParam(key);
-        target.assign(Nd4j.create(values).reshape(target.shape()).castTo(target.dataType()));
+        for (int i = 0; i < values.length; i++) {
+            target.putScalar(i, values[i]);
+        }
     }
 
+    /** A parameter vector ([1, C] or [C]) as doubles, in one copy. */
     private static double[] toDoubles(INDArray array) {
-        return array.castTo(DataType.DOUBLE).reshape(array.length()).toDoubleVector();
+        return array.toDoubleVector();
     }
 }

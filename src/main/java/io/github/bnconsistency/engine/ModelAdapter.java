@@ -144,7 +144,7 @@ abstract class ModelAdapter {
     }
 
     private static void requireFinite(INDArray features, int input, ProbeBatch batch) {
-        if (!features.dataType().isFPType()) {
+        if (!features.dataType().isFPType() || ForwardPass.isFinite(features)) {
             return;
         }
         long nan = features.isNaN().castTo(DataType.LONG).sumNumber().longValue();
