@@ -35,9 +35,17 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
      * @param inference the layer's input on the inference path, or null when it cannot be read
      */
     static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout) {
+        return of(training, inference, layout, DataType.DOUBLE);
+    }
+
+    /**
+     * As {@link #of(INDArray, INDArray, ChannelLayout)}, reducing in {@code precision}: DOUBLE for the check; the
+     * activations' own type for a training listener, which watches a trend and must not copy activations mid-fit.
+     */
+    static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout, DataType precision) {
         int[] axes = layout.reductionAxes();
         int channels = (int) training.size(layout.channelAxis());
-        INDArray x = training.castTo(DataType.DOUBLE); // the same array when already DOUBLE
+        INDArray x = training.castTo(precision); // the same array when already of that type
         INDArray[] moments = Nd4j.exec(new Moments(x, axes)); // mean and biased variance in one op
         double[] mean = perChannel(moments[0]);
         double[] variance = perChannel(moments[1]);

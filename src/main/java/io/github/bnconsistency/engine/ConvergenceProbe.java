@@ -54,7 +54,7 @@ public final class ConvergenceProbe {
                 var layout = BatchMoments.layoutOf(input, site.config().getCnn2DFormat());
                 ChannelStatisticsAccumulator statistics = new ChannelStatisticsAccumulator(site.channels());
                 if (layout.isSupported()) {
-                    BatchMoments moments = BatchMoments.of(input, null, layout);
+                    BatchMoments moments = BatchMoments.of(input, null, layout, input.dataType());
                     statistics.addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
                             moments.valuesPerChannel());
                 }
