@@ -37,6 +37,20 @@ final class LayerConfigurations {
         }
     }
 
+    private static void copyWrapped(Layer layer) {
+        if (layer instanceof FrozenLayer frozen) {
+            copyWrapped(frozen.getLayer()); // FrozenLayer.clone() already copied the layer it wraps
+        } else if (layer instanceof BaseWrapperLayer wrapper) {
+            wrapper.setUnderlying(wrapper.getUnderlying().clone());
+            copyWrapped(wrapper.getUnderlying());
+        } else if (layer instanceof Bidirectional bidirectional) {
+            bidirectional.setFwd(bidirectional.getFwd().clone());
+            bidirectional.setBwd(bidirectional.getBwd().clone());
+            copyWrapped(bidirectional.getFwd());
+            copyWrapped(bidirectional.getBwd());
+        }
+    }
+
     /**
      * Whether the layer applies anything random only when training: dropout of any kind (also a Keras import's
      * {@code Dropout(1.0)}, which drops nothing but still draws random numbers), weight noise, DropConnect.
@@ -50,8 +64,14 @@ final class LayerConfigurations {
         return false;
     }
 
-    /** Removes every training-only noise from the layer configuration (meant for a copy). */
+    /**
+     * Removes every training-only noise from the layer configuration (meant for a copy). DL4J's {@code clone()} of a
+     * wrapper ({@code LastTimeStep}, {@code TimeDistributed}, {@code MaskZeroLayer}, {@code Bidirectional}) shares
+     * the wrapped configuration with the original, so those are replaced by copies first: the user's own layers
+     * must keep their dropout.
+     */
     static void removeTrainingOnlyNoise(Layer layer) {
+        copyWrapped(layer);
         for (Layer l : selfAndWrapped(layer)) {
             l.setIDropout(null);
             if (l instanceof BaseLayer base) {

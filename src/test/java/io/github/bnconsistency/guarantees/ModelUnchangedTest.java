@@ -12,6 +12,21 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.recurrent.TimeDistributed;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -99,6 +114,49 @@ class ModelUnchangedTest {
         Nd4j.getRandom().setSeed(2024);
         fitTwice(untouched);
         assertThat(ModelSnapshot.of(checked)).isEqualTo(ModelSnapshot.of(untouched));
+    }
+
+    /** DL4J's clone() of LastTimeStep, TimeDistributed and Bidirectional shares the wrapped layer's configuration. */
+    @Test
+    void dropout_inside_wrapper_layers_stays_in_the_model() {
+        Nd4j.getRandom().setSeed(11);
+        DataSet sequences = new DataSet(Nd4j.rand(DataType.FLOAT, 8, 3, 5), Nd4j.rand(DataType.FLOAT, 8, 2));
+        MultiLayerNetwork checked = wrappedRecurrentNetwork();
+        MultiLayerNetwork untouched = wrappedRecurrentNetwork();
+        ModelSnapshot before = ModelSnapshot.of(checked);
+
+        BatchNormInspector.inspect(checked, sequences);
+
+        assertThat(ModelSnapshot.of(checked)).isEqualTo(before);
+        assertThat(checked.getLayerWiseConfigurations().getConfs())
+                .extracting(conf -> innermost(conf.getLayer()).getIDropout())
+                .hasSize(5).filteredOn(java.util.Objects::nonNull).hasSize(3);
+        Nd4j.getRandom().setSeed(2024);
+        checked.fit(sequences);
+        Nd4j.getRandom().setSeed(2024);
+        untouched.fit(sequences);
+        assertThat(ModelSnapshot.of(checked)).isEqualTo(ModelSnapshot.of(untouched));
+    }
+
+    private static MultiLayerNetwork wrappedRecurrentNetwork() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5).list()
+                .layer(new Bidirectional(Bidirectional.Mode.CONCAT,
+                        new LSTM.Builder().nIn(3).nOut(4).dropOut(0.5).build()))
+                .layer(new TimeDistributed(new DenseLayer.Builder().nIn(8).nOut(6).dropOut(0.5).build(), RNNFormat.NCW))
+                .layer(new LastTimeStep(new LSTM.Builder().nIn(6).nOut(6).dropOut(0.5).build()))
+                .layer(new BatchNormalization.Builder().nOut(6).name("bn").build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .nIn(6).nOut(2).build())
+                .build());
+        net.init();
+        return net;
+    }
+
+    private static Layer innermost(Layer layer) {
+        if (layer instanceof Bidirectional bidirectional) {
+            return innermost(bidirectional.getFwd());
+        }
+        return layer instanceof BaseWrapperLayer wrapper ? innermost(wrapper.getUnderlying()) : layer;
     }
 
     private static void fitTwice(Model model) {
