@@ -130,11 +130,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
     @Override
     String firstRejectingLayer(INDArray[] features) {
         int[] order = model.topologicalSortOrder();
-        int rejecting = ModelAdapter.firstFailing(order.length, i -> model.feedForward(features, i, false));
+        int rejecting = ModelAdapter.firstFailing(order.length, i -> feedForwardTo(model, features, i, false));
         if (rejecting < 0) {
             return "";
         }
-        Map<String, INDArray> activations = rejecting == 0 ? Map.of() : model.feedForward(features, rejecting - 1, false);
+        Map<String, INDArray> activations = rejecting == 0 ? Map.of() : feedForwardTo(model, features, rejecting - 1, false);
         GraphVertex vertex = model.getVertices()[order[rejecting]];
         StringBuilder received = new StringBuilder();
         for (String input : model.getConfiguration().getVertexInputs().getOrDefault(vertex.getVertexName(), List.of())) {
@@ -166,7 +166,17 @@ final class ComputationGraphAdapter extends ModelAdapter {
         if (last < 0) {
             return forward(features, true);
         }
-        return passOf(trainingModel, trainingModel.feedForward(features, last, true));
+        return passOf(trainingModel, feedForwardTo(trainingModel, features, last, true));
+    }
+
+    /**
+     * The pass up to and including the vertex at {@code position} in topological order. Only this overload of
+     * DL4J's takes a topological position: {@code feedForward(INDArray[], int, boolean)} takes an index into the
+     * graph's layers and then misreads the layer's vertex index as a position.
+     */
+    private static Map<String, INDArray> feedForwardTo(ComputationGraph graph, INDArray[] features, int position,
+                                                      boolean training) {
+        return graph.feedForward(features, position, training, true);
     }
 
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */

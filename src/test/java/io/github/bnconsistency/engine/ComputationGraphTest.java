@@ -32,6 +32,7 @@ import java.util.Map;
 
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
 /** ComputationGraphs: residual branches, several inputs and outputs, multi-batch probe iterators. */
@@ -147,5 +148,46 @@ class ComputationGraphTest {
         double[][] stats = HandStatistics.graphInputStatistics(graph, new INDArray[] {features}, "dense");
         assertThat(bn.channels().get(0).batchMean()).isCloseTo(stats[0][0], within(1e-9));
         assertThat(io.github.bnconsistency.report.TextReport.render(report)).contains("n/a");
+    }
+
+    /** DL4J's feedForward(INDArray[], int, boolean) reads its index as a layer index, which a merge vertex shifts. */
+    @Test
+    void training_pass_to_the_last_batch_normalization_input_stops_there_behind_a_merge_vertex() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+                .addInputs("a", "b")
+                .addVertex("merged", new MergeVertex(), "a", "b")
+                .addLayer("bn", new BatchNormalization.Builder().nOut(8).build(), "merged")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .nIn(8).nOut(2).build(), "bn")
+                .setOutputs("out").build());
+        graph.init();
+        INDArray a = Nd4j.rand(4, 4);
+        INDArray b = Nd4j.rand(4, 4);
+        ModelAdapter adapter = ModelAdapter.of(graph);
+        adapter.begin();
+        try {
+            ForwardPass pass = adapter.trainingPassToLastSite(new INDArray[] {a, b});
+            assertThat(pass.inputOf(adapter.sites().get(0))).isEqualTo(Nd4j.hstack(a, b));
+            assertThat(pass.outputs()[0]).isNull(); // stopped at the merge vertex: no output layer ran
+        } finally {
+            adapter.end();
+        }
+    }
+
+    @Test
+    void the_first_vertex_to_reject_the_probe_data_is_named_with_the_shape_it_got() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+                .addInputs("in")
+                .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(8).build(), "in")
+                .addLayer("bn", new BatchNormalization.Builder().nOut(8).build(), "d1")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .nIn(8).nOut(2).build(), "bn")
+                .setOutputs("out").build());
+        graph.init();
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(graph, Nd4j.rand(8, 5)))
+                .withMessageContaining("vertex 'd1' (DenseLayer, expects nIn 4) is the first to reject its input of "
+                        + "shape [8, 5]");
     }
 }
