@@ -57,8 +57,16 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
             drift = new double[channels];
             java.util.Arrays.fill(drift, Double.NaN);
         } else {
-            // a diagnostic, so the activations' own precision will do: no copies, one fused reduction
-            drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(inference, training, axes)));
+            // a diagnostic, so the activations' own precision will do (no copies, one fused reduction), except
+            // 16-bit types, whose distance overflows (past 65504) as soon as the paths differ by a few units
+            boolean narrow = training.dataType() == DataType.HALF || training.dataType() == DataType.BFLOAT16;
+            INDArray a = narrow ? inference.castTo(DataType.FLOAT) : inference;
+            INDArray b = narrow ? training.castTo(DataType.FLOAT) : training;
+            drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(a, b, axes)));
+            if (narrow) {
+                a.close();
+                b.close();
+            }
             for (int c = 0; c < channels; c++) {
                 drift[c] *= drift[c];
             }

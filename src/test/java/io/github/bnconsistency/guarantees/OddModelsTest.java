@@ -179,6 +179,28 @@ class OddModelsTest {
         assertThat(report.output().allFinite()).isTrue();
     }
 
+    /** The inference path's drift from the training path is reduced in FLOAT for 16-bit models: HALF overflows. */
+    @Test
+    void half_precision_model_reports_the_input_drift_float_reports() {
+        double[] drift = new double[2];
+        for (DataType type : List.of(DataType.HALF, DataType.FLOAT)) {
+            MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(type).list()
+                    .layer(new BatchNormalization.Builder().nIn(4).nOut(4).name("bn1").build())
+                    .layer(new BatchNormalization.Builder().nIn(4).nOut(4).name("bn2").build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                            .nIn(4).nOut(2).build())
+                    .build());
+            net.init();
+            Nd4j.getRandom().setSeed(7);
+            // untrained moving statistics (0, 1) against data around 100: bn2's inputs differ by ~100 per value
+            INDArray features = Nd4j.randn(DataType.FLOAT, 256, 4).muli(30).addi(100);
+            drift[type == DataType.HALF ? 0 : 1] = BatchNormInspector.inspect(net, features).layer("bn2").orElseThrow()
+                    .maxInferenceInputDrift();
+        }
+        assertThat(drift[1]).isGreaterThan(10).isFinite();
+        assertThat(drift[0]).isCloseTo(drift[1], withinPercentage(1));
+    }
+
     @Test
     void model_whose_only_batch_normalization_layers_are_frozen() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).list()
