@@ -31,27 +31,29 @@ import java.util.function.Consumer;
 public final class ProbeData {
 
     private final String description;
+    private final boolean replayable;
     private final Source source;
 
     private interface Source {
         void forEach(Consumer<ProbeBatch> action);
     }
 
-    private ProbeData(String description, Source source) {
+    private ProbeData(String description, boolean replayable, Source source) {
         this.description = description;
+        this.replayable = replayable;
         this.source = source;
     }
 
     /** Features of one mini-batch, for a model with one input. */
     public static ProbeData of(INDArray features) {
         requireNonNull(features, "features");
-        return new ProbeData("INDArray", action -> action.accept(batch(0, new INDArray[] {features}, null)));
+        return new ProbeData("INDArray", true, action -> action.accept(batch(0, new INDArray[] {features}, null)));
     }
 
     /** One mini-batch with labels (labels enable the accuracy figures). */
     public static ProbeData of(DataSet dataSet) {
         requireNonNull(dataSet, "DataSet");
-        return new ProbeData("DataSet", action -> action.accept(fromDataSet(0, dataSet)));
+        return new ProbeData("DataSet", true, action -> action.accept(fromDataSet(0, dataSet)));
     }
 
     /**
@@ -63,14 +65,15 @@ public final class ProbeData {
         String description = "DataSetIterator (" + typeName(iterator) + ")";
         Runnable after = iterator instanceof AsyncDataSetIterator async ? async::shutdown
                 : iterator.resetSupported() ? iterator::reset : () -> { };
-        return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
-                iterator::reset, after, (index, ds) -> action.accept(fromDataSet(index, ds))));
+        boolean replayable = iterator.resetSupported() && !(iterator instanceof AsyncDataSetIterator);
+        return new ProbeData(description, replayable, action -> consume(description, iterator,
+                iterator.resetSupported(), iterator::reset, after, (index, ds) -> action.accept(fromDataSet(index, ds))));
     }
 
     /** One mini-batch for a graph with one or more inputs. */
     public static ProbeData of(MultiDataSet multiDataSet) {
         requireNonNull(multiDataSet, "MultiDataSet");
-        return new ProbeData("MultiDataSet", action -> action.accept(fromMultiDataSet(0, multiDataSet)));
+        return new ProbeData("MultiDataSet", true, action -> action.accept(fromMultiDataSet(0, multiDataSet)));
     }
 
     /** Every mini-batch the iterator yields, consumed once; an asynchronous one is shut down afterwards. */
@@ -79,8 +82,10 @@ public final class ProbeData {
         String description = "MultiDataSetIterator (" + typeName(iterator) + ")";
         Runnable after = iterator instanceof AsyncMultiDataSetIterator async ? async::shutdown
                 : iterator.resetSupported() ? iterator::reset : () -> { };
-        return new ProbeData(description, action -> consume(description, iterator, iterator.resetSupported(),
-                iterator::reset, after, (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
+        boolean replayable = iterator.resetSupported() && !(iterator instanceof AsyncMultiDataSetIterator);
+        return new ProbeData(description, replayable, action -> consume(description, iterator,
+                iterator.resetSupported(), iterator::reset, after,
+                (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
     }
 
     /**
@@ -117,6 +122,14 @@ public final class ProbeData {
      */
     public void forEachBatch(Consumer<ProbeBatch> action) {
         source.forEach(action);
+    }
+
+    /**
+     * Whether {@link #forEachBatch} can run again and yield the same batches: one batch, or an iterator that
+     * supports reset and is not asynchronous (which is shut down after it is read).
+     */
+    public boolean replayable() {
+        return replayable;
     }
 
     /** What the data came from, e.g. {@code DataSetIterator (ListDataSetIterator)}. */

@@ -79,4 +79,19 @@ class ProbeDataTest {
         assertThatIllegalArgumentException().isThrownBy(() -> ProbeData.of(masked).forEachBatch(b -> { }))
                 .withMessageContaining("carries mask arrays");
     }
+
+    @Test
+    void single_batches_and_resettable_iterators_can_be_read_again_read_once_and_asynchronous_ones_not() {
+        assertThat(ProbeData.of(BATCH).replayable()).isTrue();
+        assertThat(ProbeData.of(BATCH.getFeatures()).replayable()).isTrue();
+        assertThat(ProbeData.of(new ListDataSetIterator<>(BATCH.asList(), 2)).replayable()).isTrue();
+        assertThat(ProbeData.of(new OneShotDataSetIterator(BATCH.asList())).replayable()).isFalse();
+        org.deeplearning4j.datasets.iterator.AsyncDataSetIterator async =
+                new org.deeplearning4j.datasets.iterator.AsyncDataSetIterator(new ListDataSetIterator<>(BATCH.asList(), 2), 2);
+        try {
+            assertThat(ProbeData.of(async).replayable()).isFalse();
+        } finally {
+            async.shutdown();
+        }
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * Sets BatchNormalization moving statistics to what the moving average would converge to on the probe data:
  * {@code mu*} and {@code v*}, the unweighted averages over mini-batches of the training-path batch mean and biased
  * batch variance. Training-path inputs do not depend on moving statistics, so one training-path pass serves every
- * layer.
+ * layer; except after a frozen layer, which normalizes with its moving statistics in training too: rewriting one
+ * takes another pass for the layers after it.
  */
 public final class Recalibrator {
 
@@ -42,12 +43,14 @@ public final class Recalibrator {
         return ConsistencyEngine.withModel(model, data, adapter -> {
             Measurement measurement = ConsistencyEngine.measure(adapter, data, false);
             List<LayerFinding> before = measurement.findings(layerTolerance);
+            requireReplayableIfFrozenAreRewritten(data, measurement.sites(), before, includeFrozen);
+            List<LayerFinding> current = before;
             List<LayerFinding> after = new ArrayList<>();
             List<String> recalibrated = new ArrayList<>();
             Map<String, String> skipped = new LinkedHashMap<>();
             for (int s = 0; s < before.size(); s++) {
                 BatchNormSite site = measurement.sites().get(s);
-                LayerFinding finding = before.get(s);
+                LayerFinding finding = current.get(s);
                 String reason = skipReason(finding, includeFrozen);
                 if (reason != null) {
                     skipped.put(site.name(), reason);
@@ -59,10 +62,31 @@ public final class Recalibrator {
                 site.writeMovingStatistics(mean, variance);
                 recalibrated.add(site.name());
                 after.add(Diagnosis.withMovingStatistics(finding, site.movingMean(), site.movingVariance()));
+                if (site.frozen() && s + 1 < before.size()) {
+                    // a frozen layer normalizes with its moving statistics on the training path too: the layers
+                    // after it now receive other inputs, so measure again before calibrating them
+                    current = ConsistencyEngine.measure(adapter, data, false).findings(layerTolerance);
+                }
             }
             return new Result(measurement.report(before, layerTolerance), measurement.report(after, layerTolerance),
                     recalibrated, skipped);
         });
+    }
+
+    /** Refuses before anything is written when a frozen layer with layers after it would need the data twice. */
+    private static void requireReplayableIfFrozenAreRewritten(ProbeData data, List<BatchNormSite> sites,
+                                                             List<LayerFinding> findings, boolean includeFrozen) {
+        if (data.replayable()) {
+            return;
+        }
+        for (int s = 0; s + 1 < sites.size(); s++) {
+            if (sites.get(s).frozen() && skipReason(findings.get(s), includeFrozen) == null) {
+                throw new IllegalArgumentException("Recalibrating frozen layer '" + sites.get(s).name() + "' changes "
+                        + "the inputs of the layers after it, which must then be measured again, but the probe data ("
+                        + data.description() + ") can be read only once. Pass a DataSet, an INDArray or an iterator "
+                        + "that supports reset, or leave frozen layers out (RecalibrationOptions.defaults()).");
+            }
+        }
     }
 
     private static String skipReason(LayerFinding finding, boolean includeFrozen) {

@@ -73,7 +73,8 @@ public final class BatchNormLint {
                 findings.add(new LintFinding(LintFinding.FROZEN_MISMATCH, layer.name(),
                         "frozen (FrozenLayer or FrozenLayerWithBackprop): it never updates its moving statistics, and "
                                 + "they do not match this data (D " + number(layer.maxDivergence()) + ").",
-                        "recalibrate it on representative data (BatchNormRecalibration with includeFrozenLayers()) "
+                        "recalibrate it on representative data (BatchNormRecalibration.recalibrate(model, ProbeData.of(data), "
+                                + "RecalibrationOptions.defaults().includingFrozenLayers())) "
                                 + "or unfreeze it."));
             }
             if (layer.status() == LayerStatus.CORRUPTED) {

@@ -122,7 +122,7 @@ class BatchNormLintTest {
         assertThat(report.lint()).filteredOn(f -> f.rule().equals(LintFinding.FROZEN_MISMATCH))
                 .singleElement().satisfies(f -> {
                     assertThat(f.layer()).isEqualTo("bn1");
-                    assertThat(f.fix()).contains("includeFrozenLayers");
+                    assertThat(f.fix()).contains("RecalibrationOptions.defaults().includingFrozenLayers()");
                 });
     }
 

@@ -152,6 +152,29 @@ class BatchNormRecalibrationTest {
                 RecalibrationOptions.defaults().includingFrozenLayers());
         assertThat(included.recalibratedLayers()).contains("bn1");
         assertThat(included.after().layers()).allSatisfy(l -> assertThat(l.status()).isEqualTo(LayerStatus.CONVERGED));
+        // the frozen bn1 normalizes with its moving statistics in training too: the layers after it were measured
+        // again on their new inputs, so the model itself (not only the after() report) is consistent
+        assertThat(included.model()).inferenceMatchesTraining(IMAGES, 1e-4).hasConvergedBatchNormStatistics(IMAGES);
+        assertThat(BatchNormRecalibration.recalibrate(included.model(), ProbeData.of(IMAGES),
+                RecalibrationOptions.defaults().includingFrozenLayers()).after().layers())
+                .allSatisfy(l -> assertThat(l.maxDivergence()).isLessThan(1e-4));
+    }
+
+    @Test
+    void frozen_layers_are_recalibrated_only_on_probe_data_that_can_be_read_again() {
+        MultiLayerNetwork frozen = new TransferLearning.Builder(story.clone())
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
+                .setFeatureExtractor(2)
+                .build();
+        ModelSnapshot before = ModelSnapshot.of(frozen);
+
+        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormRecalibration.recalibrate(frozen,
+                        ProbeData.of(new OneShotDataSetIterator(IMAGES.asList())),
+                        RecalibrationOptions.defaults().includingFrozenLayers()))
+                .withMessageContaining("Recalibrating frozen layer 'bn1' changes the inputs of the layers after it")
+                .withMessageContaining("can be read only once")
+                .withMessageContaining("an iterator that supports reset");
+        assertThat(ModelSnapshot.of(frozen)).isEqualTo(before);
     }
 
     @Test
