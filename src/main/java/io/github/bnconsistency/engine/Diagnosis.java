@@ -107,6 +107,12 @@ public final class Diagnosis {
             // one example: the batch variance is 0 and DL4J's training path normalizes everything to beta
             return "dense input in probe batches of 1 example";
         }
+        if (statistics.batches() > 0 && java.util.stream.IntStream.range(0, statistics.channels())
+                .allMatch(c -> statistics.batchVariance(c) == 0)) {
+            // nothing varies: identical examples (e.g. Nd4j.ones) say nothing about the statistics to expect
+            return "batch variance 0 in every channel: the probe examples are all alike (constant input?); "
+                    + "probe with real, varied examples";
+        }
         return "";
     }
 

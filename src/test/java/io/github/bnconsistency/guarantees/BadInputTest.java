@@ -63,6 +63,27 @@ class BadInputTest {
                 .withMessageStartingWith("The ComputationGraph is not initialized: call graph.init()");
     }
 
+    /** Identical examples (say Nd4j.ones) give every channel batch variance 0: no basis to blame the model on. */
+    @Test
+    void identical_probe_examples_are_not_measured_rather_than_blamed() {
+        MultiLayerNetwork dense = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(4).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(6).nOut(6).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().name("bn").build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(6))
+                .build());
+        dense.init();
+        INDArray identical = Nd4j.ones(DataType.FLOAT, 8, 6);
+
+        assertThat(BatchNormInspector.inspect(dense, identical).layer("bn").orElseThrow().unmeasured())
+                .startsWith("batch variance 0 in every channel: the probe examples are all alike");
+        assertThatThrownBy(() -> assertThat(dense).hasConvergedBatchNormStatistics(identical))
+                .hasMessageContaining("but 1 of 1 layers could not be measured on this data.")
+                .hasMessageNotContaining("more iterations");
+    }
+
     @Test
     void null_and_empty_data() {
         assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, (ProbeData) null))

@@ -17,11 +17,18 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
             return new ShouldHaveConvergedStatistics(EXPECTING + "but the %s has no BatchNormalization layer.",
                     unquotedString(TextReport.number(report.layerTolerance())), unquotedString(report.modelType()));
         }
-        long off = report.layers().stream()
-                .filter(l -> l.isDiverging() || l.status() == LayerStatus.UNSUPPORTED).count();
-        return new ShouldHaveConvergedStatistics(EXPECTING + "but %s of %s layers have not converged.%n%s",
-                unquotedString(TextReport.number(report.layerTolerance())), unquotedString(String.valueOf(off)),
-                unquotedString(String.valueOf(report.layers().size())),
+        int layers = report.layers().size();
+        long diverging = report.layers().stream().filter(l -> l.isDiverging()).count();
+        long unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED).count();
+        java.util.List<String> but = new java.util.ArrayList<>();
+        if (diverging > 0) {
+            but.add(diverging + " of " + layers + " layers have not converged");
+        }
+        if (unmeasured > 0) {
+            but.add(unmeasured + " of " + layers + " layers could not be measured on this data");
+        }
+        return new ShouldHaveConvergedStatistics(EXPECTING + "but %s.%n%s",
+                unquotedString(TextReport.number(report.layerTolerance())), unquotedString(String.join(" and ", but)),
                 unquotedString(TextReport.diagnosis(report)));
     }
 
