@@ -9,6 +9,7 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
+import io.github.bnconsistency.report.ProbeSummary;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -90,6 +91,7 @@ public final class BatchNormLint {
                                 + "nothing (and training on such batches drives the moving variance to 0).",
                         "probe, and train, with mini-batches of several examples."));
             }
+            unrepresentativeProbeBatches(layer, report.probe()).ifPresent(findings::add);
             if (!layer.layout().isSupported()) {
                 findings.add(new LintFinding(LintFinding.UNSUPPORTED_INPUT, layer.name(),
                         "its input has layout " + layer.layout() + ", which DL4J 1.0.0-M2.1 cannot normalize (for rank-3 "
@@ -147,5 +149,34 @@ public final class BatchNormLint {
             return graph.getIterationCount();
         }
         return 0;
+    }
+
+    /** Batch means that spread this many times more than random batches' would: the batches are not random draws. */
+    static final double BATCH_SPREAD_LIMIT = 3;
+
+    /**
+     * Random batches of {@code n} examples have batch means that spread by at most about {@code sqrt(v / n)} (less
+     * when values within an example are correlated). Spreading over {@link #BATCH_SPREAD_LIMIT} times that (with
+     * 3 or more batches; chance alone gives it with odds far below one in a million) means the batches were composed
+     * (e.g. one class each): the statistics, training-path outputs and the verdicts then reflect the composition.
+     */
+    private static Optional<LintFinding> unrepresentativeProbeBatches(LayerFinding layer, ProbeSummary probe) {
+        if (probe.batches() < 3) {
+            return Optional.empty();
+        }
+        double examplesPerBatch = (double) probe.examples() / probe.batches();
+        boolean composed = layer.channels().stream()
+                .filter(c -> c.batchVariance() > 0)
+                .anyMatch(c -> c.batchMeanSpread() > BATCH_SPREAD_LIMIT * Math.sqrt(c.batchVariance() / examplesPerBatch));
+        if (!composed) {
+            return Optional.empty();
+        }
+        return Optional.of(new LintFinding(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES, layer.name(),
+                "the probe batches' means differ from one another over " + number(BATCH_SPREAD_LIMIT) + " times more "
+                        + "than random batches of " + number(examplesPerBatch) + " examples would: the batches are "
+                        + "composed (e.g. one class each), and in training mode each is normalized by its own "
+                        + "statistics, so the verdicts and training-path outputs reflect how they were composed.",
+                "probe with batches drawn as training draws them (shuffled, the training batch size), then check "
+                        + "again."));
     }
 }

@@ -130,7 +130,7 @@ public final class TextReport {
             }
         });
         lines.addAll(lintLines(report));
-        String fix = fixLine(diverging);
+        String fix = fixLine(diverging, report.lint());
         if (!fix.isEmpty()) {
             lines.add(fix);
         }
@@ -254,11 +254,15 @@ public final class TextReport {
         return lines;
     }
 
-    private static String fixLine(List<LayerFinding> diverging) {
+    private static String fixLine(List<LayerFinding> diverging, List<LintFinding> lint) {
         if (diverging.isEmpty()) {
             return "";
         }
         List<String> fixes = new ArrayList<>();
+        if (lint.stream().anyMatch(f -> f.rule().equals(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES))) {
+            fixes.add("first probe with batches drawn as training draws them (these verdicts may reflect only how the "
+                    + "probe batches were composed)");
+        }
         diverging.stream()
                 .filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE)
                 .max((a, b) -> Long.compare(a.updatesNeeded().iterations(), b.updatesNeeded().iterations()))
