@@ -208,11 +208,13 @@ public final class ProbeData {
 
     private static ProbeBatch batch(int index, INDArray[] features, INDArray[] labels) {
         if (features == null || features.length == 0) {
-            throw new IllegalArgumentException("Probe batch " + index + " has no features.");
+            throw new IllegalArgumentException("Probe batch " + index + " has no features: pass the data the model "
+                    + "takes as input (a DataSet or MultiDataSet with features set).");
         }
         for (int i = 0; i < features.length; i++) {
             if (features[i] == null) {
-                throw new IllegalArgumentException("Probe batch " + index + " has no features for input " + i + ".");
+                throw new IllegalArgumentException("Probe batch " + index + " has no features for input " + i
+                        + ": set the features of every input the model takes.");
             }
             if (features[i].rank() == 0 || features[i].size(0) == 0) {
                 throw new IllegalArgumentException("Probe batch " + index + " has no examples (features shape "

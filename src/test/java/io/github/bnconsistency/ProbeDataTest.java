@@ -94,4 +94,12 @@ class ProbeDataTest {
             async.shutdown();
         }
     }
+
+    @Test
+    void a_batch_without_features_is_named_with_the_fix() {
+        DataSet noFeatures = new DataSet(null, BATCH.getLabels());
+        assertThatIllegalArgumentException().isThrownBy(() -> ProbeData.of(noFeatures).forEachBatch(b -> { }))
+                .withMessage("Probe batch 0 has no features for input 0: set the features of every input the model "
+                        + "takes.");
+    }
 }

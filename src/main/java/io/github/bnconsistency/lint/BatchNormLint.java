@@ -127,7 +127,8 @@ public final class BatchNormLint {
         }
         String until = withCounts ? ", and will until iteration " + iterationsToForget(decay, tolerance) : "";
         String faster = decay > SUGGESTED_DECAY ? ", lower the decay (e.g. " + number(SUGGESTED_DECAY)
-                + (withCounts ? ": " + iterationsToForget(SUGGESTED_DECAY, tolerance) + " iterations" : "") + ")" : "";
+                + (withCounts ? ", at which initial values weigh " + number(tolerance) + " or less after "
+                        + iterationsToForget(SUGGESTED_DECAY, tolerance) + " iterations in all" : "") + ")" : "";
         return Optional.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, layer,
                 "decay " + number(decay) + " after " + iterations + " training iteration" + (iterations == 1 ? "" : "s")
                         + ": the initial moving statistics still weigh " + number(decay) + "^" + iterations + " = "
