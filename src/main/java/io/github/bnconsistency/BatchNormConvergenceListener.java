@@ -139,7 +139,8 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         return iteration(model) % frequency == 0;
     }
 
-    private ConvergenceProbe probeFor(Model model) {
+    /** Synchronized: one listener may be registered on models that train in parallel threads. */
+    private synchronized ConvergenceProbe probeFor(Model model) {
         if (probe == null || !probe.isFor(model)) {
             probe = new ConvergenceProbe(model, layerTolerance);
         }
