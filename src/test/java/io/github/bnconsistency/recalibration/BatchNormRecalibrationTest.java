@@ -135,12 +135,17 @@ class BatchNormRecalibrationTest {
         }
     }
 
-    @Test
-    void frozen_layers_are_left_alone_unless_asked() {
-        MultiLayerNetwork frozen = new TransferLearning.Builder(story.clone())
+    /** The story model with layers 0 to 2 (through bn1) frozen, as transfer learning freezes a feature extractor. */
+    private static MultiLayerNetwork storyFrozenUpToBn1() {
+        return new TransferLearning.Builder(story.clone())
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
                 .setFeatureExtractor(2)
                 .build();
+    }
+
+    @Test
+    void frozen_layers_are_left_alone_unless_asked() {
+        MultiLayerNetwork frozen = storyFrozenUpToBn1();
 
         Recalibration<MultiLayerNetwork> byDefault = BatchNormRecalibration.recalibratedCopy(frozen, IMAGES);
         assertThat(byDefault.skippedLayers()).containsOnlyKeys("bn1");
@@ -162,10 +167,7 @@ class BatchNormRecalibrationTest {
 
     @Test
     void frozen_layers_are_recalibrated_only_on_probe_data_that_can_be_read_again() {
-        MultiLayerNetwork frozen = new TransferLearning.Builder(story.clone())
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
-                .setFeatureExtractor(2)
-                .build();
+        MultiLayerNetwork frozen = storyFrozenUpToBn1();
         ModelSnapshot before = ModelSnapshot.of(frozen);
 
         assertThatIllegalArgumentException().isThrownBy(() -> BatchNormRecalibration.recalibrate(frozen,
