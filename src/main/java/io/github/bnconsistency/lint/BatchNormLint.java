@@ -156,20 +156,23 @@ public final class BatchNormLint {
     static final double BATCH_SPREAD_LIMIT = 3;
 
     /**
-     * Random batches of {@code n} examples have batch means that spread by at most about {@code sqrt(v / n)} (less
-     * when values within an example are correlated). Spreading over {@link #BATCH_SPREAD_LIMIT} times that (with
-     * 3 or more batches; chance alone gives it with odds far below one in a million) means the batches were composed
-     * (e.g. one class each): the statistics, training-path outputs and the verdicts then reflect the composition.
+     * Random batches of {@code n} examples have batch means that spread by at most {@code sqrt(v / n)}, {@code v}
+     * the variance over all values, which the within-batch (biased) variance {@code v*} estimates as
+     * {@code v* n / (n-1)}: so by at most {@code sqrt(v* / (n-1))}, reached when values within an example are
+     * perfectly correlated. When the median channel spreads over {@link #BATCH_SPREAD_LIMIT} times that, with 3 or
+     * more batches, the batches were composed (e.g. one class each): the statistics, training-path outputs and the
+     * verdicts then reflect the composition. The median keeps a few channels' chance spreads from deciding it.
      */
     private static Optional<LintFinding> unrepresentativeProbeBatches(LayerFinding layer, ProbeSummary probe) {
-        if (probe.batches() < 3) {
+        double examplesPerBatch = (double) probe.examples() / probe.batches();
+        if (probe.batches() < 3 || examplesPerBatch < 2) {
             return Optional.empty();
         }
-        double examplesPerBatch = (double) probe.examples() / probe.batches();
-        boolean composed = layer.channels().stream()
+        double[] ratios = layer.channels().stream()
                 .filter(c -> c.batchVariance() > 0)
-                .anyMatch(c -> c.batchMeanSpread() > BATCH_SPREAD_LIMIT * Math.sqrt(c.batchVariance() / examplesPerBatch));
-        if (!composed) {
+                .mapToDouble(c -> c.batchMeanSpread() / Math.sqrt(c.batchVariance() / (examplesPerBatch - 1)))
+                .sorted().toArray();
+        if (ratios.length == 0 || !(ratios[ratios.length / 2] > BATCH_SPREAD_LIMIT)) {
             return Optional.empty();
         }
         return Optional.of(new LintFinding(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES, layer.name(),
