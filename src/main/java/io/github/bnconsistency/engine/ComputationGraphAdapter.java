@@ -26,9 +26,6 @@ final class ComputationGraphAdapter extends ModelAdapter {
     // by identity: a site record hashes its mutable DL4J configuration, which training may change
     private final Map<BatchNormSite, String> inputVertex = new IdentityHashMap<>();
     private final Set<String> overwrittenAtInference = new HashSet<>();
-    /** Frozen ActivationLayers: frozen layers run in inference mode in training too, so they overwrite in place. */
-    private final Set<String> frozenActivations = new HashSet<>();
-    private boolean overwrittenInTraining;
     private ComputationGraph trainingModel;
     private INDArray[] savedInputs;
 
@@ -49,9 +46,6 @@ final class ComputationGraphAdapter extends ModelAdapter {
             if (layer.conf() != null && layer.conf().getLayer() instanceof ActivationLayer) {
                 // applies its activation in place at inference, overwriting its input vertex's activations
                 overwrittenAtInference.addAll(vertexInputs.get(vertex.getVertexName()));
-                if (isFrozen(layer)) {
-                    frozenActivations.add(vertex.getVertexName());
-                }
             }
             BatchNormalization bn = batchNormInside(layer);
             if (bn != null) {
@@ -61,9 +55,6 @@ final class ComputationGraphAdapter extends ModelAdapter {
                 sites.add(site);
                 inputVertex.put(site, vertexInputs.get(name).get(0));
             }
-        }
-        for (String activation : frozenActivations) {
-            overwrittenInTraining |= inputVertex.containsValue(vertexInputs.get(activation).get(0));
         }
     }
 
@@ -107,31 +98,20 @@ final class ComputationGraphAdapter extends ModelAdapter {
         trainingModel = null;
     }
 
-    /**
-     * As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy sharing its parameters. The copy
-     * is also made when a frozen ActivationLayer shares its input with a BatchNormalization layer: it would overwrite
-     * that input in place during the training pass, so the copy runs it unfrozen (it has no parameters to keep).
-     */
+    /** As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy sharing its parameters. */
     private ComputationGraph noiseFreeTrainingModel() {
         ComputationGraphConfiguration configuration = model.getConfiguration();
         boolean noisy = layerConfigurations(configuration).stream().anyMatch(LayerConfigurations::hasTrainingOnlyNoise);
-        if (!noisy && !overwrittenInTraining) {
+        if (!noisy) {
             return model;
         }
         ComputationGraphConfiguration copy = configuration.clone();
         layerConfigurations(copy).forEach(LayerConfigurations::removeTrainingOnlyNoise);
-        for (String activation : frozenActivations) {
-            org.deeplearning4j.nn.conf.NeuralNetConfiguration conf =
-                    ((org.deeplearning4j.nn.conf.graph.LayerVertex) copy.getVertices().get(activation)).getLayerConf();
-            conf.setLayer(LayerConfigurations.unfrozen(conf.getLayer()));
-        }
         ComputationGraph graph = new ComputationGraph(copy);
         graph.init(model.params(), false);
         for (GraphVertex vertex : model.getVertices()) {
-            String name = vertex.getVertexName();
-            if (vertex.hasLayer() && isFrozen(vertex.getLayer()) && !isFrozen(graph.getLayer(name))
-                    && !frozenActivations.contains(name)) {
-                graph.getVertex(name).setLayerAsFrozen();
+            if (vertex.hasLayer() && isFrozen(vertex.getLayer()) && !isFrozen(graph.getLayer(vertex.getVertexName()))) {
+                graph.getVertex(vertex.getVertexName()).setLayerAsFrozen();
             }
         }
         return graph;

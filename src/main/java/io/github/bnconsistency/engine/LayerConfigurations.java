@@ -3,7 +3,6 @@ package io.github.bnconsistency.engine;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 
@@ -50,14 +49,6 @@ final class LayerConfigurations {
             copyWrapped(bidirectional.getFwd());
             copyWrapped(bidirectional.getBwd());
         }
-    }
-
-    /** The layer a FrozenLayer or FrozenLayerWithBackprop configuration wraps, or the layer itself. */
-    static Layer unfrozen(Layer layer) {
-        if (layer instanceof FrozenLayer frozen) {
-            return frozen.getLayer();
-        }
-        return layer instanceof FrozenLayerWithBackprop frozen ? frozen.getUnderlying() : layer;
     }
 
     /**
