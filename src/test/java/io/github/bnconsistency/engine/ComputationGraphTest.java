@@ -190,4 +190,33 @@ class ComputationGraphTest {
                 .withMessageContaining("vertex 'd1' (DenseLayer, expects nIn 4) is the first to reject its input of "
                         + "shape [8, 5]");
     }
+
+    /**
+     * A frozen ActivationLayer beside a BN layer overwrites their shared input in place, in DL4J's forward pass and
+     * before the BN's backprop, where DL4J updates the moving statistics: they follow relu(input). Trained long with
+     * fixed weights, such a graph must read as converged on what DL4J itself averaged.
+     */
+    @Test
+    void frozen_activation_layer_beside_a_batch_normalization_layer_is_read_as_dl4j_trains_it() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
+                .updater(new org.nd4j.linalg.learning.config.Sgd(0)).graphBuilder()
+                .addInputs("in")
+                .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(4).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("act", new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(
+                        new ActivationLayer.Builder().activation(Activation.RELU).build()), "d1")
+                .addLayer("bn", new BatchNormalization.Builder().nOut(4).decay(0.9).build(), "d1")
+                .addVertex("merged", new MergeVertex(), "bn", "act")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .nIn(8).nOut(2).build(), "merged")
+                .setOutputs("out").build());
+        graph.init();
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 4);
+        DataSet data = new DataSet(x, Nd4j.zeros(64, 2));
+        for (int i = 0; i < 200; i++) {
+            graph.fit(data);
+        }
+
+        assertThat(BatchNormInspector.inspect(graph, x).layer("bn").orElseThrow().maxDivergence()).isLessThan(1e-3);
+    }
 }
