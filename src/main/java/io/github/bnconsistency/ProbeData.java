@@ -125,8 +125,9 @@ public final class ProbeData {
     }
 
     /**
-     * Whether {@link #forEachBatch} can run again and yield the same batches: one batch, or an iterator that
-     * supports reset and is not asynchronous (which is shut down after it is read).
+     * Whether {@link #forEachBatch} can run again and yield batches again: one batch, or an iterator that supports
+     * reset and is not asynchronous (which is shut down after it is read). A reshuffling iterator yields other
+     * batches of the same data, which serve statistics that average over batches as well.
      */
     public boolean replayable() {
         return replayable;

@@ -161,10 +161,11 @@ public final class BatchNormLint {
      * {@code v* n / (n-1)}: so by at most {@code sqrt(v* / (n-1))}, reached when values within an example are
      * perfectly correlated. When the median channel spreads over {@link #BATCH_SPREAD_LIMIT} times that, with 3 or
      * more batches, the batches were composed (e.g. one class each): the statistics, training-path outputs and the
-     * verdicts then reflect the composition. The median keeps a few channels' chance spreads from deciding it.
+     * verdicts then reflect the composition. The median keeps a few channels' chance spreads from deciding it, and
+     * {@code n} is the smallest batch's size: a short last batch's mean spreads the most, by chance alone.
      */
     private static Optional<LintFinding> unrepresentativeProbeBatches(LayerFinding layer, ProbeSummary probe) {
-        double examplesPerBatch = (double) probe.examples() / probe.batches();
+        double examplesPerBatch = probe.smallestBatch();
         if (probe.batches() < 3 || examplesPerBatch < 2) {
             return Optional.empty();
         }

@@ -177,4 +177,34 @@ class BatchNormLintTest {
                 .withMessageContaining("could not run probe batch 0 (features [6, 3, 5])")
                 .withMessageContaining("recurrent [minibatch, channels, time] input in NCHW format and rank-5 input are unsupported");
     }
+
+    /**
+     * Random batches never trip the composed-batches rule: not with a short last batch (whose mean spreads most),
+     * nor with tiny batches. Each case over 20 seeds of random-normal data through Dense(32) -> BN.
+     */
+    @Test
+    void random_batches_are_not_taken_for_composed_ones_even_with_a_short_last_batch() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new DenseLayer.Builder().nIn(8).nOut(32).activation(Activation.IDENTITY).build())
+                .layer(new BatchNormalization.Builder().name("bn").build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .nOut(2).build())
+                .setInputType(InputType.feedForward(8))
+                .build());
+        net.init();
+        for (int[] sizes : List.of(new int[] {64, 64, 64, 1}, new int[] {64, 64, 64, 4}, new int[] {128, 128, 128, 128, 2},
+                new int[] {2, 2, 2}, new int[] {4, 4, 4}, new int[] {32, 32, 32, 3})) {
+            for (int seed = 0; seed < 20; seed++) {
+                Nd4j.getRandom().setSeed(seed);
+                List<DataSet> batches = new java.util.ArrayList<>();
+                for (int size : sizes) {
+                    batches.add(new DataSet(Nd4j.randn(DataType.FLOAT, size, 8), Nd4j.zeros(DataType.FLOAT, size, 2)));
+                }
+                ConsistencyReport report = BatchNormInspector.inspect(net,
+                        new org.deeplearning4j.datasets.iterator.ExistingDataSetIterator(batches));
+                assertThat(report.lint()).as("batches %s, seed %d", java.util.Arrays.toString(sizes), seed)
+                        .extracting(LintFinding::rule).doesNotContain(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES);
+            }
+        }
+    }
 }
