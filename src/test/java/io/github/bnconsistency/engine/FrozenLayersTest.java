@@ -13,8 +13,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
@@ -31,10 +29,7 @@ class FrozenLayersTest {
         DataSet images = StoryModels.storyData(101);
         MultiLayerNetwork net = StoryModels.storyCnn(0.99, 1);
         StoryModels.train(net, images, 5);
-        MultiLayerNetwork frozen = new TransferLearning.Builder(net)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
-                .setFeatureExtractor(2) // conv1, bn1, relu1 frozen
-                .build();
+        MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(net); // conv1, bn1, relu1 frozen
 
         ConsistencyReport report = BatchNormInspector.inspect(frozen, images);
 

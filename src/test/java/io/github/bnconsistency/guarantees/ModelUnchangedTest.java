@@ -9,8 +9,6 @@ import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -81,9 +79,7 @@ class ModelUnchangedTest {
                 Named.of("MultiLayerNetwork with frozen first layers and dropout", () -> {
                     MultiLayerNetwork net = StoryModels.cnn(0.99, 3, true);
                     StoryModels.train(net, IMAGES, 1);
-                    MultiLayerNetwork frozen = new TransferLearning.Builder(net)
-                            .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
-                            .setFeatureExtractor(2).build();
+                    MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(net);
                     StoryModels.train(frozen, IMAGES, 1);
                     return frozen;
                 }),

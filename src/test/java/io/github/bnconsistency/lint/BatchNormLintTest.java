@@ -17,8 +17,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -111,10 +109,7 @@ class BatchNormLintTest {
         DataSet images = StoryModels.storyData(101);
         MultiLayerNetwork model = StoryModels.storyCnn(0.9, 1);
         StoryModels.train(model, images, 60);
-        MultiLayerNetwork frozen = new TransferLearning.Builder(model)
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
-                .setFeatureExtractor(2)
-                .build();
+        MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(model);
         DataSet brighter = new DataSet(images.getFeatures().mul(3).addi(0.5), images.getLabels()); // new domain
 
         ConsistencyReport report = BatchNormInspector.inspect(frozen, brighter);

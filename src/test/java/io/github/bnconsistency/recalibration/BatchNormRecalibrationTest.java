@@ -16,8 +16,6 @@ import io.github.bnconsistency.testing.TinyNetworks.Layout;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
-import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -135,17 +133,9 @@ class BatchNormRecalibrationTest {
         }
     }
 
-    /** The story model with layers 0 to 2 (through bn1) frozen, as transfer learning freezes a feature extractor. */
-    private static MultiLayerNetwork storyFrozenUpToBn1() {
-        return new TransferLearning.Builder(story.clone())
-                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
-                .setFeatureExtractor(2)
-                .build();
-    }
-
     @Test
     void frozen_layers_are_left_alone_unless_asked() {
-        MultiLayerNetwork frozen = storyFrozenUpToBn1();
+        MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(story.clone());
 
         Recalibration<MultiLayerNetwork> byDefault = BatchNormRecalibration.recalibratedCopy(frozen, IMAGES);
         assertThat(byDefault.skippedLayers()).containsOnlyKeys("bn1");
@@ -167,7 +157,7 @@ class BatchNormRecalibrationTest {
 
     @Test
     void frozen_layers_are_recalibrated_only_on_probe_data_that_can_be_read_again() {
-        MultiLayerNetwork frozen = storyFrozenUpToBn1();
+        MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(story.clone());
         ModelSnapshot before = ModelSnapshot.of(frozen);
 
         assertThatIllegalArgumentException().isThrownBy(() -> BatchNormRecalibration.recalibrate(frozen,

@@ -17,6 +17,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -156,5 +158,16 @@ public final class StoryModels {
         for (int i = 0; i < iterations; i++) {
             net.fit(data);
         }
+    }
+
+    /**
+     * {@code net} with layers 0 to 2 (conv1, bn1, relu1) frozen, as transfer learning freezes a feature extractor:
+     * bn1 is then a FrozenLayer.
+     */
+    public static MultiLayerNetwork withFrozenFeatureExtractor(MultiLayerNetwork net) {
+        return new TransferLearning.Builder(net)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().build())
+                .setFeatureExtractor(2)
+                .build();
     }
 }
