@@ -165,20 +165,20 @@ public final class BatchNormLint {
      * {@code n} is the smallest batch's size: a short last batch's mean spreads the most, by chance alone.
      */
     private static Optional<LintFinding> unrepresentativeProbeBatches(LayerFinding layer, ProbeSummary probe) {
-        double examplesPerBatch = probe.smallestBatch();
-        if (probe.batches() < 3 || examplesPerBatch < 2) {
+        double smallestBatch = probe.smallestBatch();
+        if (probe.batches() < 3 || smallestBatch < 2) {
             return Optional.empty();
         }
         double[] ratios = layer.channels().stream()
                 .filter(c -> c.batchVariance() > 0)
-                .mapToDouble(c -> c.batchMeanSpread() / Math.sqrt(c.batchVariance() / (examplesPerBatch - 1)))
+                .mapToDouble(c -> c.batchMeanSpread() / Math.sqrt(c.batchVariance() / (smallestBatch - 1)))
                 .sorted().toArray();
         if (ratios.length == 0 || !(ratios[ratios.length / 2] > BATCH_SPREAD_LIMIT)) {
             return Optional.empty();
         }
         return Optional.of(new LintFinding(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES, layer.name(),
                 "the probe batches' means differ from one another over " + number(BATCH_SPREAD_LIMIT) + " times more "
-                        + "than random batches of " + number(examplesPerBatch) + " examples would: the batches are "
+                        + "than random batches of " + number(smallestBatch) + " examples would: the batches are "
                         + "composed (e.g. one class each), and in training mode each is normalized by its own "
                         + "statistics, so the verdicts and training-path outputs reflect how they were composed.",
                 "probe with batches drawn as training draws them (shuffled, the training batch size), then check "

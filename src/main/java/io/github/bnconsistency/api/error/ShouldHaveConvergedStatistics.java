@@ -1,10 +1,14 @@
 package io.github.bnconsistency.api.error;
 
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** Some BatchNormalization layer's moving statistics do not match the probe data, or there is none. */
 public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
@@ -18,9 +22,9 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
                     unquotedString(TextReport.number(report.layerTolerance())), unquotedString(report.modelType()));
         }
         int layers = report.layers().size();
-        long diverging = report.layers().stream().filter(l -> l.isDiverging()).count();
+        long diverging = report.layers().stream().filter(LayerFinding::isDiverging).count();
         long unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED).count();
-        java.util.List<String> but = new java.util.ArrayList<>();
+        List<String> but = new ArrayList<>();
         if (diverging > 0) {
             but.add(diverging + " of " + layers + " layers have not converged");
         }
