@@ -1,7 +1,7 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.engine.ConvergenceProbe;
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.internal.engine.ConvergenceProbe;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
@@ -89,7 +89,7 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         if (frequency < 1) {
             throw new IllegalArgumentException("The frequency must be at least 1 iteration, but was " + frequency + ".");
         }
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
         this.frequency = frequency;
         this.layerTolerance = layerTolerance;
         this.reporter = reporter;

@@ -1,8 +1,11 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.engine.ConsistencyEngine;
+import io.github.bnconsistency.probe.ProbeData;
+import io.github.bnconsistency.internal.engine.ConsistencyEngine;
+import io.github.bnconsistency.internal.engine.Diagnosis;
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -32,6 +35,29 @@ public final class BatchNormInspector {
         ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance());
         return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), report.layerTolerance(),
                 report.layers(), report.output(), BatchNormLint.check(model, report));
+    }
+
+    /**
+     * The same report with every layer judged at another per-layer tolerance, without running the model again (the
+     * measured statistics stay; statuses, updates needed and the counts of channels off are decided anew).
+     *
+     * <pre>{@code
+     * ConsistencyReport strict = BatchNormInspector.atLayerTolerance(report, 0.01);
+     * }</pre>
+     */
+    public static ConsistencyReport atLayerTolerance(ConsistencyReport report, double layerTolerance) {
+        if (report == null) {
+            throw new IllegalArgumentException("The report is null: pass a report made by BatchNormInspector.inspect.");
+        }
+        return Diagnosis.withLayerTolerance(report, layerTolerance);
+    }
+
+    /** One layer's finding judged at another tolerance, as {@link #atLayerTolerance(ConsistencyReport, double)}. */
+    public static LayerFinding atLayerTolerance(LayerFinding layer, double layerTolerance) {
+        if (layer == null) {
+            throw new IllegalArgumentException("The layer finding is null: pass one from a report's layers().");
+        }
+        return Diagnosis.withTolerance(layer, layerTolerance);
     }
 
     /** Checks {@code model} on {@code data} with the default options. */

@@ -1,6 +1,7 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.engine.Recalibrator;
+import io.github.bnconsistency.probe.ProbeData;
+import io.github.bnconsistency.internal.engine.Recalibrator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

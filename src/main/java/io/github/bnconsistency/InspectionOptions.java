@@ -1,6 +1,6 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.internal.Tolerances;
 
 /**
  * Settings of a check.
@@ -12,10 +12,10 @@ import io.github.bnconsistency.engine.Diagnosis;
 public record InspectionOptions(double layerTolerance) {
 
     /** The default per-layer divergence tolerance. */
-    public static final double DEFAULT_LAYER_TOLERANCE = 0.05;
+    public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
 
     public InspectionOptions {
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
     }
 
     /** The defaults. */

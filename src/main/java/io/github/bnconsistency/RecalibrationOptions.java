@@ -1,6 +1,6 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.internal.Tolerances;
 
 /**
  * Settings of a recalibration.
@@ -12,7 +12,7 @@ import io.github.bnconsistency.engine.Diagnosis;
 public record RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance) {
 
     public RecalibrationOptions {
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
     }
 
     /** Unfrozen layers only, default tolerance. */

@@ -2,7 +2,7 @@ package io.github.bnconsistency.api;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;

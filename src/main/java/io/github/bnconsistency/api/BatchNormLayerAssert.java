@@ -1,6 +1,7 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
@@ -54,7 +55,7 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
 
     /** Verifies that every channel's normalized divergence is within {@code tolerance}. */
     public BatchNormLayerAssert hasConvergedStatistics(double tolerance) {
-        LayerFinding layer = Diagnosis.withTolerance(existing(), checked(tolerance));
+        LayerFinding layer = BatchNormInspector.atLayerTolerance(existing(), checked(tolerance));
         if (!ConsistencyReportAssert.isConverged(layer.status())) {
             throw assertionError(shouldHaveConvergedStatistics(layer));
         }
@@ -97,7 +98,7 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
     }
 
     private static double checked(double tolerance) {
-        Diagnosis.requireValidTolerance(tolerance, "limit");
+        Tolerances.requireValid(tolerance, "limit");
         return tolerance;
     }
 }

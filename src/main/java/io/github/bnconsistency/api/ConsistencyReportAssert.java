@@ -1,7 +1,8 @@
 package io.github.bnconsistency.api;
 
+import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.api.AbstractAssert;
@@ -40,7 +41,7 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      */
     public ConsistencyReportAssert inferenceMatchesTraining(double tolerance) {
         isNotNull();
-        Diagnosis.requireValidTolerance(tolerance, "output tolerance");
+        Tolerances.requireValid(tolerance, "output tolerance");
         if (!actual.output().isMeasured()) {
             throw new IllegalArgumentException("This report compares no outputs (it was made from the training path "
                     + "alone, e.g. by a recalibration): check the model with BatchNormInspector.inspect or "
@@ -66,7 +67,7 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
     public ConsistencyReportAssert hasConvergedBatchNormStatistics(double layerTolerance) {
         isNotNull();
-        failUnlessConverged(Diagnosis.withLayerTolerance(actual, layerTolerance));
+        failUnlessConverged(BatchNormInspector.atLayerTolerance(actual, layerTolerance));
         return myself;
     }
 

@@ -2,7 +2,7 @@ package io.github.bnconsistency.junit;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.api.ConsistencyReportAssert;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;

@@ -1,6 +1,6 @@
 package io.github.bnconsistency.junit;
 
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;

@@ -1,9 +1,9 @@
 package io.github.bnconsistency.lint;
 
-import io.github.bnconsistency.InspectionOptions;
-import io.github.bnconsistency.engine.BatchNormSite;
-import io.github.bnconsistency.engine.ConsistencyEngine;
-import io.github.bnconsistency.engine.Diagnosis;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.internal.engine.BatchNormSite;
+import io.github.bnconsistency.internal.engine.ConsistencyEngine;
+import io.github.bnconsistency.internal.engine.Diagnosis;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -47,7 +47,7 @@ public final class BatchNormLint {
             gradientNormalization(site).ifPresent(findings::add);
             if (!site.frozen()) {
                 decayTooHigh(site.name(), site.config().getDecay(), iterations,
-                        InspectionOptions.DEFAULT_LAYER_TOLERANCE, true).ifPresent(findings::add);
+                        Tolerances.DEFAULT_LAYER_TOLERANCE, true).ifPresent(findings::add);
             }
         }
         return findings;

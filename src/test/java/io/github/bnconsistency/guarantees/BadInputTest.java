@@ -1,7 +1,7 @@
 package io.github.bnconsistency.guarantees;
 
 import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
 import io.github.bnconsistency.testing.StoryModels;

@@ -2,7 +2,7 @@ package io.github.bnconsistency.recalibration;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.Recalibration;
 import io.github.bnconsistency.RecalibrationOptions;
 import io.github.bnconsistency.report.ConsistencyReport;

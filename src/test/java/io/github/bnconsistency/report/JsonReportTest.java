@@ -1,7 +1,7 @@
 package io.github.bnconsistency.report;
 
 import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;

@@ -1,6 +1,6 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
-import io.github.bnconsistency.ProbeBatch;
+import io.github.bnconsistency.probe.ProbeBatch;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;

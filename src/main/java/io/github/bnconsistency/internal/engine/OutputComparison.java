@@ -1,4 +1,4 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.OutputDivergence;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,4 +1,4 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;

@@ -1,5 +1,6 @@
-package io.github.bnconsistency;
+package io.github.bnconsistency.probe;
 
+import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;

@@ -1,5 +1,6 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
+import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.report.LayerFinding;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -24,7 +25,7 @@ public final class ConvergenceProbe {
     private final double layerTolerance;
 
     public ConvergenceProbe(Model model, double layerTolerance) {
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
         this.model = model;
         this.adapter = ModelAdapter.of(model);
         this.layerTolerance = layerTolerance;

@@ -1,7 +1,8 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
-import io.github.bnconsistency.ProbeBatch;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.probe.ProbeBatch;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
@@ -33,7 +34,7 @@ public final class ConsistencyEngine {
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance) {
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
         return withModel(model, data, adapter -> measure(adapter, data, true).report(layerTolerance));
     }
 

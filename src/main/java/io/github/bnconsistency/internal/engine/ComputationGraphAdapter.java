@@ -1,4 +1,4 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,5 +1,6 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
+import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
@@ -68,7 +69,7 @@ public final class Diagnosis {
 
     /** The same finding judged at another tolerance. */
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
-        requireValidTolerance(tolerance, "layer tolerance");
+        Tolerances.requireValid(tolerance, "layer tolerance");
         return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
                 f.layout(), f.unmeasured(), f.frozen(), f.updateBlocker(), f.channels(), f.status(), tolerance, f.updatesNeeded(),
                 f.noiseFloor()));
@@ -131,21 +132,13 @@ public final class Diagnosis {
 
     /** The same report with every layer judged at another tolerance (no forward pass). */
     public static ConsistencyReport withLayerTolerance(ConsistencyReport report, double tolerance) {
-        requireValidTolerance(tolerance, "layer tolerance");
+        Tolerances.requireValid(tolerance, "layer tolerance");
         if (tolerance == report.layerTolerance()) {
             return report;
         }
         List<LayerFinding> layers = report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
         return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), tolerance, layers,
                 report.output(), report.lint());
-    }
-
-    /** Rejects a tolerance that is not a positive finite number, naming it. */
-    public static void requireValidTolerance(double tolerance, String what) {
-        if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
-            throw new IllegalArgumentException("The " + what + " must be a positive finite number, but was "
-                    + tolerance + ".");
-        }
     }
 
     /**

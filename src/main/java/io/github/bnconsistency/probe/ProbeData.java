@@ -1,4 +1,4 @@
-package io.github.bnconsistency;
+package io.github.bnconsistency.probe;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.AsyncDataSetIterator;

@@ -1,4 +1,4 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
 import org.junit.jupiter.api.Test;
 

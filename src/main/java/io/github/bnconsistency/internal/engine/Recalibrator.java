@@ -1,6 +1,7 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import org.deeplearning4j.nn.api.Model;
@@ -39,7 +40,7 @@ public final class Recalibrator {
     }
 
     public static Result recalibrate(Model model, ProbeData data, boolean includeFrozen, double layerTolerance) {
-        Diagnosis.requireValidTolerance(layerTolerance, "layer tolerance");
+        Tolerances.requireValid(layerTolerance, "layer tolerance");
         return ConsistencyEngine.withModel(model, data, adapter -> {
             Measurement measurement = ConsistencyEngine.measure(adapter, data, false);
             List<LayerFinding> before = measurement.findings(layerTolerance);

@@ -1,7 +1,7 @@
-package io.github.bnconsistency.engine;
+package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.ProbeData;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
