@@ -1,13 +1,11 @@
 package io.github.bnconsistency;
 
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.ConvergenceProbe;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
-import io.github.bnconsistency.report.TextReport;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -75,7 +73,7 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
                     .max(Comparator.comparingDouble(LayerState::divergence))
                     .map(l -> " (" + l.name() + ")").orElse("");
             return "iteration " + iteration + ": " + divergingLayers().size() + " of " + layers.size()
-                    + " BatchNormalization layers off, max D " + TextReport.number(maxDivergence()) + worst;
+                    + " BatchNormalization layers off, max D " + Numbers.number(maxDivergence()) + worst;
         }
     }
 
@@ -136,7 +134,7 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     }
 
     private boolean due(Model model) {
-        return iteration(model) % frequency == 0;
+        return probeFor(model).iterationCount() % frequency == 0;
     }
 
     /** Synchronized: one listener may be registered on models that train in parallel threads. */
@@ -150,18 +148,11 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     private void record(Model model, List<LayerFinding> findings) {
         List<LayerState> layers = findings.stream()
                 .map(f -> new LayerState(f.name(), f.maxDivergence(), f.maxMeanShift(), f.status())).toList();
-        Snapshot snapshot = new Snapshot(iteration(model), epoch(model), layers);
+        ConvergenceProbe probe = probeFor(model);
+        Snapshot snapshot = new Snapshot(probe.iterationCount(), probe.epochCount(), layers);
         synchronized (this) {
             snapshots.add(snapshot);
         }
         reporter.accept(snapshot);
-    }
-
-    private static int iteration(Model model) {
-        return model instanceof MultiLayerNetwork n ? n.getIterationCount() : ((ComputationGraph) model).getIterationCount();
-    }
-
-    private static int epoch(Model model) {
-        return model instanceof MultiLayerNetwork n ? n.getEpochCount() : ((ComputationGraph) model).getEpochCount();
     }
 }

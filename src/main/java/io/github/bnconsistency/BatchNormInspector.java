@@ -1,8 +1,9 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.probe.ProbeData;
+import io.github.bnconsistency.internal.diagnosis.Remedies;
 import io.github.bnconsistency.internal.engine.ConsistencyEngine;
-import io.github.bnconsistency.internal.engine.Diagnosis;
+import io.github.bnconsistency.internal.engine.LayerVerdicts;
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -33,8 +34,7 @@ public final class BatchNormInspector {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
         ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance());
-        return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), report.layerTolerance(),
-                report.layers(), report.output(), BatchNormLint.check(model, report));
+        return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 
     /**
@@ -49,7 +49,7 @@ public final class BatchNormInspector {
         if (report == null) {
             throw new IllegalArgumentException("The report is null: pass a report made by BatchNormInspector.inspect.");
         }
-        return Diagnosis.withLayerTolerance(report, layerTolerance);
+        return Remedies.decided(LayerVerdicts.withLayerTolerance(report, layerTolerance));
     }
 
     /** One layer's finding judged at another tolerance, as {@link #atLayerTolerance(ConsistencyReport, double)}. */
@@ -57,7 +57,7 @@ public final class BatchNormInspector {
         if (layer == null) {
             throw new IllegalArgumentException("The layer finding is null: pass one from a report's layers().");
         }
-        return Diagnosis.withTolerance(layer, layerTolerance);
+        return LayerVerdicts.withTolerance(layer, layerTolerance);
     }
 
     /** Checks {@code model} on {@code data} with the default options. */

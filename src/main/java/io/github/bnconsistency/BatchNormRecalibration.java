@@ -1,10 +1,10 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.probe.ProbeData;
+import io.github.bnconsistency.internal.diagnosis.Remedies;
+import io.github.bnconsistency.internal.engine.Models;
 import io.github.bnconsistency.internal.engine.Recalibrator;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -39,7 +39,8 @@ public final class BatchNormRecalibration {
         }
         Recalibrator.Result result = Recalibrator.recalibrate(model, data, options.includeFrozenLayers(),
                 options.layerTolerance());
-        return new Recalibration<>(model, result.before(), result.after(), result.recalibrated(), result.skipped());
+        return new Recalibration<>(model, Remedies.decided(result.before()), Remedies.decided(result.after()),
+                result.recalibrated(), result.skipped());
     }
 
     /** Recalibrates {@code model} in place, unfrozen layers only. */
@@ -75,7 +76,7 @@ public final class BatchNormRecalibration {
     /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data,
                                                                        RecalibrationOptions options) {
-        return recalibrate(copyOf(model), data, options);
+        return recalibrate(Models.copyOf(model), data, options);
     }
 
     /** Recalibrates a copy of {@code model}, unfrozen layers only. */
@@ -106,25 +107,5 @@ public final class BatchNormRecalibration {
     /** Recalibrates a copy of a graph on every batch of the iterator (consumed once). */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, MultiDataSetIterator data) {
         return recalibratedCopy(model, ProbeData.of(data));
-    }
-
-    /** A full copy; DL4J's {@code clone()} does not carry a graph's iteration and epoch counts, so they are set. */
-    @SuppressWarnings("unchecked")
-    private static <M extends Model> M copyOf(M model) {
-        if (model instanceof MultiLayerNetwork network) {
-            MultiLayerNetwork copy = network.clone();
-            copy.setIterationCount(network.getIterationCount());
-            copy.setEpochCount(network.getEpochCount());
-            return (M) copy;
-        }
-        if (model instanceof ComputationGraph graph) {
-            ComputationGraph copy = graph.clone();
-            copy.getConfiguration().setIterationCount(graph.getIterationCount());
-            copy.getConfiguration().setEpochCount(graph.getEpochCount());
-            return (M) copy;
-        }
-        throw new IllegalArgumentException(model == null
-                ? "The model is null: pass the MultiLayerNetwork or ComputationGraph to recalibrate."
-                : "Only MultiLayerNetwork and ComputationGraph models can be recalibrated, not " + model.getClass().getName() + ".");
     }
 }

@@ -3,7 +3,8 @@ package io.github.bnconsistency.lint;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.BatchNormSite;
 import io.github.bnconsistency.internal.engine.ConsistencyEngine;
-import io.github.bnconsistency.internal.engine.Diagnosis;
+import io.github.bnconsistency.internal.engine.LayerVerdicts;
+import io.github.bnconsistency.internal.engine.Models;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -12,14 +13,12 @@ import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.ProbeSummary;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import static io.github.bnconsistency.report.TextReport.number;
+import static io.github.bnconsistency.report.Numbers.number;
 
 /**
  * Rules that explain why BatchNormalization moving statistics cannot or will not converge. Some need only the
@@ -33,8 +32,8 @@ import static io.github.bnconsistency.report.TextReport.number;
  */
 public final class BatchNormLint {
 
-    /** A decay that converges quickly, suggested when a layer's is higher. */
-    private static final double SUGGESTED_DECAY = 0.9;
+    /** A decay that converges quickly, suggested when a layer's is higher (by lint and by the report's fixes). */
+    public static final double SUGGESTED_DECAY = 0.9;
 
     private BatchNormLint() {
     }
@@ -42,7 +41,7 @@ public final class BatchNormLint {
     /** The configuration rules, at the default layer tolerance. */
     public static List<LintFinding> check(Model model) {
         List<LintFinding> findings = new ArrayList<>();
-        int iterations = iterations(model);
+        int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
             if (!site.frozen()) {
@@ -59,7 +58,7 @@ public final class BatchNormLint {
      */
     public static List<LintFinding> check(Model model, ConsistencyReport report) {
         List<LintFinding> findings = new ArrayList<>();
-        int iterations = iterations(model);
+        int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
             LayerFinding layer = report.layer(site.name()).orElse(null);
@@ -108,7 +107,7 @@ public final class BatchNormLint {
         if (normalization == null || normalization == GradientNormalization.None) {
             return Optional.empty();
         }
-        String effect = Diagnosis.rescalesMovingStatisticUpdates(normalization)
+        String effect = LayerVerdicts.rescalesMovingStatisticUpdates(normalization)
                 ? "rescales its moving-statistic updates together with its other gradients, so they do not follow "
                         + "the moving average and may never converge."
                 : "clips its moving-statistic updates too, so large gaps close more slowly than the moving average "
@@ -140,16 +139,6 @@ public final class BatchNormLint {
     /** The fewest iterations k with decay^k <= tolerance. */
     static long iterationsToForget(double decay, double tolerance) {
         return (long) Math.ceil(Math.log(tolerance) / Math.log(decay));
-    }
-
-    private static int iterations(Model model) {
-        if (model instanceof MultiLayerNetwork network) {
-            return network.getIterationCount();
-        }
-        if (model instanceof ComputationGraph graph) {
-            return graph.getIterationCount();
-        }
-        return 0;
     }
 
     /** Batch means that spread this many times more than random batches' would: the batches are not random draws. */

@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param layers         one finding per BatchNormalization layer, in topological order
  * @param output         the end-to-end comparison of the network outputs
  * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
+ * @param fixes          what to do, most direct first, each a complete alternative (e.g. {@code recalibrate the
+ *                       moving statistics ...}); empty when nothing needs fixing
  */
 public record ConsistencyReport(
         String modelType,
@@ -28,11 +30,28 @@ public record ConsistencyReport(
         double layerTolerance,
         List<LayerFinding> layers,
         OutputDivergence output,
-        List<LintFinding> lint) {
+        List<LintFinding> lint,
+        List<String> fixes) {
 
     public ConsistencyReport {
         layers = List.copyOf(layers);
         lint = List.copyOf(lint);
+        fixes = List.copyOf(fixes);
+    }
+
+    /** This report with other layer findings (e.g. judged at another tolerance). */
+    public ConsistencyReport withLayers(List<LayerFinding> newLayers, double newLayerTolerance) {
+        return new ConsistencyReport(modelType, dataType, probe, newLayerTolerance, newLayers, output, lint, fixes);
+    }
+
+    /** This report with other lint findings. */
+    public ConsistencyReport withLint(List<LintFinding> newLint) {
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, newLint, fixes);
+    }
+
+    /** This report with other fixes. */
+    public ConsistencyReport withFixes(List<String> newFixes) {
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, lint, newFixes);
     }
 
     /** Whether the model has any BatchNormalization layer. */

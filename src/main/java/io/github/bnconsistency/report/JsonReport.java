@@ -27,7 +27,8 @@ import java.util.List;
  * {@code batchNormLayers}), {@code layers}: one object per layer with {@link LayerFinding}'s components
  * ({@code updatesNeeded} as {@code {kind, iterations, reason}}; enums by name), then the derived
  * {@code maxDivergence}, {@code meanDivergence} and {@code channelsOff}, then {@code channels}: one object per
- * channel with {@link ChannelFinding}'s components, and {@code lint}: one object per {@link LintFinding}
+ * channel with {@link ChannelFinding}'s components, {@code fixes}: the report's fixes as strings, and {@code lint}: one
+ * object per {@link LintFinding}
  * ({@code rule}, {@code layer}, {@code message}, {@code fix}). The {@code summary} and the derived layer fields are for
  * readers of the file; {@link #parse} recomputes them from the rest.
  *
@@ -128,13 +129,13 @@ public final class JsonReport {
         number(o, "meanAbsDifference", output.meanAbsDifference());
         o.put("nonFiniteTrainingValues", output.nonFiniteTrainingValues());
         o.put("nonFiniteInferenceValues", output.nonFiniteInferenceValues());
-        o.put("firstNonFiniteLayer", output.firstNonFiniteLayer());
+        o.put("firstNonFiniteLayer", output.firstNonFiniteLayer().orElse(""));
         o.put("classifiedExamples", output.classifiedExamples());
         o.put("argmaxAgreements", output.argmaxAgreements());
         o.put("labelledExamples", output.labelledExamples());
         o.put("trainingCorrect", output.trainingCorrect());
         o.put("inferenceCorrect", output.inferenceCorrect());
-        o.put("ignoredLabels", output.ignoredLabels());
+        o.put("ignoredLabels", output.ignoredLabels().orElse(""));
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -145,6 +146,8 @@ public final class JsonReport {
         for (LayerFinding layer : report.layers()) {
             layers.add(layerTree(layer));
         }
+        ArrayNode fixes = root.putArray("fixes");
+        report.fixes().forEach(fixes::add);
         ArrayNode lint = root.putArray("lint");
         for (LintFinding finding : report.lint()) {
             ObjectNode f = lint.addObject();
@@ -165,9 +168,9 @@ public final class JsonReport {
         number(l, "eps", layer.eps());
         l.put("storage", layer.storage().name());
         l.put("layout", layer.layout().name());
-        l.put("unmeasured", layer.unmeasured());
+        l.put("unmeasured", layer.unmeasured().orElse(""));
         l.put("frozen", layer.frozen());
-        l.put("updateBlocker", layer.updateBlocker());
+        l.put("updateBlocker", layer.updateBlocker().orElse(""));
         l.put("status", layer.status().name());
         number(l, "tolerance", layer.tolerance());
         ObjectNode updates = l.putObject("updatesNeeded");
@@ -213,9 +216,9 @@ public final class JsonReport {
         JsonNode o = object(root, "output");
         OutputDivergence output = new OutputDivergence(integer(o, "examples"), integer(o, "comparedValues"),
                 decimal(o, "maxAbsDifference"), decimal(o, "meanAbsDifference"), integer(o, "nonFiniteTrainingValues"),
-                integer(o, "nonFiniteInferenceValues"), text(o, "firstNonFiniteLayer"), integer(o, "classifiedExamples"),
+                integer(o, "nonFiniteInferenceValues"), reason(o, "firstNonFiniteLayer"), integer(o, "classifiedExamples"),
                 integer(o, "argmaxAgreements"), integer(o, "labelledExamples"), integer(o, "trainingCorrect"),
-                integer(o, "inferenceCorrect"), text(o, "ignoredLabels"));
+                integer(o, "inferenceCorrect"), reason(o, "ignoredLabels"));
         List<LayerFinding> layers = new ArrayList<>();
         for (JsonNode l : array(root, "layers")) {
             layers.add(readLayer(l));
@@ -224,8 +227,12 @@ public final class JsonReport {
         for (JsonNode f : array(root, "lint")) {
             lint.add(new LintFinding(text(f, "rule"), text(f, "layer"), text(f, "message"), text(f, "fix")));
         }
+        List<String> fixes = new ArrayList<>();
+        for (JsonNode f : array(root, "fixes")) {
+            fixes.add(f.asText());
+        }
         return new ConsistencyReport(text(root, "modelType"), text(root, "dataType"), probe,
-                decimal(root, "layerTolerance"), layers, output, lint);
+                decimal(root, "layerTolerance"), layers, output, lint, fixes);
     }
 
     private static LayerFinding readLayer(JsonNode l) {
@@ -242,8 +249,14 @@ public final class JsonReport {
                 text(u, "reason"));
         return new LayerFinding(text(l, "name"), (int) integer(l, "position"), text(l, "location"), decimal(l, "decay"),
                 decimal(l, "eps"), constant(StatisticsStorage.class, l, "storage"),
-                constant(ChannelLayout.class, l, "layout"), text(l, "unmeasured"), bool(l, "frozen"), text(l, "updateBlocker"), channels,
+                constant(ChannelLayout.class, l, "layout"), reason(l, "unmeasured"), bool(l, "frozen"), reason(l, "updateBlocker"), channels,
                 constant(LayerStatus.class, l, "status"), decimal(l, "tolerance"), updates, decimal(l, "noiseFloor"));
+    }
+
+    /** A reason field: written as {@code ""} when there is none. */
+    private static java.util.Optional<String> reason(JsonNode node, String name) {
+        String value = text(node, name);
+        return value.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(value);
     }
 
     private static JsonNode field(JsonNode node, String name) {

@@ -2,6 +2,8 @@ package io.github.bnconsistency.report;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the check found for one BatchNormalization layer. Per-channel numbers are in {@link #channels()};
@@ -15,11 +17,11 @@ import java.util.List;
  * @param storage        how the moving variance is stored
  * @param layout         the channel layout of the layer's input, as seen on the probe data
  * @param unmeasured     why the probe data cannot measure this layer (a layout DL4J cannot normalize, dense input in
- *                       batches of one example), or empty when it can; such a layer is {@link LayerStatus#UNSUPPORTED}
+ *                       batches of one example), empty when it can; such a layer is {@link LayerStatus#UNSUPPORTED}
  * @param frozen         wrapped in FrozenLayer or FrozenLayerWithBackprop: never updates its statistics,
  *                       and normalizes with them in training as well
  * @param updateBlocker  why training can never move the statistics toward the data ({@code frozen},
- *                       {@code gradient normalization ...}), or empty when it can
+ *                       {@code gradient normalization ...}), empty when it can
  * @param channels       per-channel findings (empty when the layout is unsupported)
  * @param status         the verdict at {@link #tolerance()}
  * @param tolerance      the per-layer divergence tolerance the verdict used
@@ -35,9 +37,9 @@ public record LayerFinding(
         double eps,
         StatisticsStorage storage,
         ChannelLayout layout,
-        String unmeasured,
+        Optional<String> unmeasured,
         boolean frozen,
-        String updateBlocker,
+        Optional<String> updateBlocker,
         List<ChannelFinding> channels,
         LayerStatus status,
         double tolerance,
@@ -45,7 +47,21 @@ public record LayerFinding(
         double noiseFloor) {
 
     public LayerFinding {
+        Objects.requireNonNull(unmeasured, "unmeasured (Optional.empty() when measured)");
+        Objects.requireNonNull(updateBlocker, "updateBlocker (Optional.empty() when none)");
         channels = List.copyOf(channels);
+    }
+
+    /** This finding with other per-channel numbers (e.g. against newly written moving statistics). */
+    public LayerFinding withChannels(List<ChannelFinding> newChannels) {
+        return new LayerFinding(name, position, location, decay, eps, storage, layout, unmeasured, frozen, updateBlocker,
+                newChannels, status, tolerance, updatesNeeded, noiseFloor);
+    }
+
+    /** This finding with another verdict: its status, the tolerance it used and the updates still needed. */
+    public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
+        return new LayerFinding(name, position, location, decay, eps, storage, layout, unmeasured, frozen, updateBlocker,
+                channels, newStatus, newTolerance, newUpdatesNeeded, noiseFloor);
     }
 
     /** Number of channels. */

@@ -1,5 +1,8 @@
 package io.github.bnconsistency.report;
 
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * End-to-end comparison of the network outputs from the training path and the inference path, over all
  * probe data.
@@ -11,14 +14,14 @@ package io.github.bnconsistency.report;
  * @param meanAbsDifference        mean {@code |y_train - y_inference|} over the pairs where both are finite
  * @param nonFiniteTrainingValues  NaN or infinite values among the training-path outputs
  * @param nonFiniteInferenceValues NaN or infinite values among the inference-path outputs
- * @param firstNonFiniteLayer      the first layer whose inference-path activations are not finite, or empty
+ * @param firstNonFiniteLayer      the first layer whose inference-path activations are not finite, if any
  * @param classifiedExamples       examples whose outputs are class scores (rank 2, more than one column)
  * @param argmaxAgreements         of those, how many have the same argmax on both paths
  * @param labelledExamples         classified examples that came with labels
  * @param trainingCorrect          of those, how many the training path classifies correctly
  * @param inferenceCorrect         of those, how many the inference path classifies correctly
  * @param ignoredLabels            why labels that came with the data were not used (their shape does not match the
- *                                 class scores), or empty
+ *                                 class scores), if any
  */
 public record OutputDivergence(
         long examples,
@@ -27,17 +30,22 @@ public record OutputDivergence(
         double meanAbsDifference,
         long nonFiniteTrainingValues,
         long nonFiniteInferenceValues,
-        String firstNonFiniteLayer,
+        Optional<String> firstNonFiniteLayer,
         long classifiedExamples,
         long argmaxAgreements,
         long labelledExamples,
         long trainingCorrect,
         long inferenceCorrect,
-        String ignoredLabels) {
+        Optional<String> ignoredLabels) {
+
+    public OutputDivergence {
+        Objects.requireNonNull(firstNonFiniteLayer, "firstNonFiniteLayer (Optional.empty() when none)");
+        Objects.requireNonNull(ignoredLabels, "ignoredLabels (Optional.empty() when none)");
+    }
 
     /** No output comparison (a report made from the training path alone, e.g. by a recalibration). */
     public static OutputDivergence notMeasured() {
-        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, "", 0, 0, 0, 0, 0, "");
+        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
     }
 
     /** Whether the outputs of the two paths were compared. */

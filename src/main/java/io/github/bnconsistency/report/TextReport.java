@@ -1,12 +1,12 @@
 package io.github.bnconsistency.report;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Locale;
+
+import static io.github.bnconsistency.report.Numbers.number;
+import static io.github.bnconsistency.report.Numbers.percent;
 
 /**
  * Renders a {@link ConsistencyReport} as text, one fact a line, most important first: the root cause, a
@@ -24,9 +24,6 @@ public final class TextReport {
 
     /** Table rows shown before the rest is summarized in one line. */
     static final int MAX_TABLE_ROWS = 30;
-
-    /** A decay that converges quickly, suggested when a layer's decay is higher. */
-    static final double SUGGESTED_DECAY = 0.9;
 
     private TextReport() {
     }
@@ -48,10 +45,8 @@ public final class TextReport {
         if (!output.allFinite()) {
             sb.append(output.nonFiniteInferenceValues()).append(" inference and ")
                     .append(output.nonFiniteTrainingValues()).append(" training output values were NaN or infinite");
-            if (!output.firstNonFiniteLayer().isEmpty()) {
-                sb.append(" (at inference the first non-finite activation is at ").append(output.firstNonFiniteLayer())
-                        .append(')');
-            }
+            output.firstNonFiniteLayer().ifPresent(layer ->
+                    sb.append(" (at inference the first non-finite activation is at ").append(layer).append(')'));
             if (Double.isNaN(output.meanAbsDifference())) {
                 return sb.toString();
             }
@@ -68,9 +63,7 @@ public final class TextReport {
             sb.append("; training acc ").append(percent(output.trainingAccuracy()))
                     .append(", inference acc ").append(percent(output.inferenceAccuracy()));
         }
-        if (!output.ignoredLabels().isEmpty()) {
-            sb.append("; ").append(output.ignoredLabels());
-        }
+        output.ignoredLabels().ifPresent(reason -> sb.append("; ").append(reason));
         if (output.allFinite()) {
             sb.append(')');
         }
@@ -130,9 +123,8 @@ public final class TextReport {
             }
         });
         lines.addAll(lintLines(report));
-        String fix = fixLine(diverging, report.lint());
-        if (!fix.isEmpty()) {
-            lines.add(fix);
+        if (!report.fixes().isEmpty()) {
+            lines.add("Fix: " + String.join(", or ", report.fixes()) + ".");
         }
         lines.add(probeLine(report));
         return String.join("\n", lines);
@@ -208,7 +200,7 @@ public final class TextReport {
 
     private static String[] row(LayerFinding l) {
         if (l.status() == LayerStatus.UNSUPPORTED) {
-            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "not measured: " + l.unmeasured()};
+            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "not measured: " + l.unmeasured().orElse("")};
         }
         String updates = switch (l.updatesNeeded().kind()) {
             case NONE -> "0";
@@ -254,59 +246,10 @@ public final class TextReport {
         return lines;
     }
 
-    private static String fixLine(List<LayerFinding> diverging, List<LintFinding> lint) {
-        if (diverging.isEmpty()) {
-            return "";
-        }
-        List<String> fixes = new ArrayList<>();
-        if (lint.stream().anyMatch(f -> f.rule().equals(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES))) {
-            fixes.add("first probe with batches drawn as training draws them (these verdicts may reflect only how the "
-                    + "probe batches were composed)");
-        }
-        diverging.stream()
-                .filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE)
-                .max((a, b) -> Long.compare(a.updatesNeeded().iterations(), b.updatesNeeded().iterations()))
-                .ifPresent(slowest -> {
-                    fixes.add("train ~" + slowest.updatesNeeded().iterations() + " more iterations (at decay "
-                            + number(slowest.decay()) + ", with the weights settled)");
-                    if (slowest.decay() > SUGGESTED_DECAY) {
-                        // the divergence depends on decay^k only, so k scales with 1/log(decay)
-                        long faster = (long) Math.ceil(slowest.updatesNeeded().iterations() * Math.log(slowest.decay())
-                                / Math.log(SUGGESTED_DECAY));
-                        fixes.add("lower decay to " + number(SUGGESTED_DECAY) + " (~" + faster + " iterations)");
-                    }
-                });
-        fixes.add("recalibrate the moving statistics on representative data (BatchNormRecalibration.recalibrate)");
-        return "Fix: " + String.join(", or ", fixes) + ".";
-    }
-
     private static String probeLine(ConsistencyReport report) {
         ProbeSummary probe = report.probe();
         return "Checked on " + probe.batches() + (probe.batches() == 1 ? " batch, " : " batches, ") + probe.examples()
                 + (probe.examples() == 1 ? " example" : " examples") + " (" + probe.source() + ", first batch "
                 + probe.firstBatchShape() + "); " + report.modelType() + ", " + report.dataType() + ".";
-    }
-
-    /** Three significant digits, plain notation between 0.001 and 10000, e.g. {@code 0.859}, {@code 50.6}. */
-    public static String number(double value) {
-        if (Double.isNaN(value)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(value)) {
-            return value > 0 ? "Infinity" : "-Infinity";
-        }
-        if (value == 0) {
-            return "0";
-        }
-        double magnitude = Math.abs(value);
-        if (magnitude >= 1e4 || magnitude < 1e-3) {
-            return String.format(Locale.ROOT, "%.2e", value);
-        }
-        return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
-    }
-
-    /** E.g. {@code 33%}, {@code 66.7%}. */
-    public static String percent(double fraction) {
-        return number(fraction * 100) + "%";
     }
 }

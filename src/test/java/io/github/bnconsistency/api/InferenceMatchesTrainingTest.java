@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.List;
+import java.util.Optional;
 
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,7 +63,7 @@ class InferenceMatchesTrainingTest {
     void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
         ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, "", 4, 3, 0, 0, 0, ""), List.of());
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, Optional.empty(), 4, 3, 0, 0, 0, Optional.empty()), List.of(), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
@@ -73,8 +74,8 @@ class InferenceMatchesTrainingTest {
     void should_report_non_finite_inference_outputs() {
         ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, "vertex 'conv1'", 4, 0, 0, 0, 0, ""),
-                List.of());
+                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, Optional.of("vertex 'conv1'"), 4, 0, 0, 0, 0, Optional.empty()),
+                List.of(), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but 8 inference and 0 training output values were NaN or infinite "

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.demo;
 
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.TextReport;
@@ -29,8 +30,8 @@ public final class StoryDemo {
             model.fit(images);
             report = BatchNormInspector.inspect(model, images);
             System.out.printf("  epoch %2d: training-mode accuracy %5s, inference accuracy %5s%n", epoch,
-                    TextReport.percent(report.output().trainingAccuracy()),
-                    TextReport.percent(report.output().inferenceAccuracy()));
+                    Numbers.percent(report.output().trainingAccuracy()),
+                    Numbers.percent(report.output().inferenceAccuracy()));
         }
         System.out.println();
         System.out.println("Same images, same weights: not overfitting. What the check says:");

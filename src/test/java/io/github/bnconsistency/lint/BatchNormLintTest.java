@@ -132,7 +132,7 @@ class BatchNormLintTest {
         assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.SINGLE_EXAMPLE_BATCHES);
         // not blamed on convergence: the data cannot measure the layer
         assertThat(report.layer("bn").orElseThrow().status()).isEqualTo(LayerStatus.UNSUPPORTED);
-        assertThat(report.layer("bn").orElseThrow().unmeasured()).isEqualTo("dense input in probe batches of 1 example");
+        assertThat(report.layer("bn").orElseThrow().unmeasured()).contains("dense input in probe batches of 1 example");
         assertThat(report.rootCause()).isEmpty();
     }
 

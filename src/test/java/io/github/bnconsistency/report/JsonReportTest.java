@@ -15,6 +15,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class JsonReportTest {
         JsonNode root = new ObjectMapper().readTree(JsonReport.render(report));
 
         assertThat(names(root)).containsExactly("format", "formatVersion", "modelType", "dataType", "layerTolerance",
-                "probe", "output", "summary", "layers", "lint");
+                "probe", "output", "summary", "layers", "fixes", "lint");
         assertThat(root.get("format").asText()).isEqualTo(JsonReport.FORMAT).isEqualTo("bnconsistency-report");
         assertThat(root.get("formatVersion").asInt()).isEqualTo(JsonReport.FORMAT_VERSION).isEqualTo(1);
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
@@ -100,12 +101,11 @@ class JsonReportTest {
         OutputDivergence o = report.output();
         ConsistencyReport nonFinite = new ConsistencyReport(report.modelType(), report.dataType(), report.probe(),
                 report.layerTolerance(),
-                List.of(new LayerFinding(layer.name(), layer.position(), layer.location(), layer.decay(), layer.eps(),
-                        layer.storage(), layer.layout(), layer.unmeasured(), layer.frozen(), layer.updateBlocker(), channels, layer.status(),
-                        layer.tolerance(), layer.updatesNeeded(), layer.noiseFloor())),
+                List.of(layer.withChannels(channels)),
                 new OutputDivergence(o.examples(), o.comparedValues(), Double.POSITIVE_INFINITY, Double.NaN, 3, 5,
-                        "layer index 0", 0, 0, 0, 0, 0, ""),
-                List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")));
+                        Optional.of("layer index 0"), 0, 0, 0, 0, 0, Optional.empty()),
+                List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")),
+                List.of("train longer"));
 
         String json = JsonReport.render(nonFinite);
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,15 +12,15 @@ class TextReportTest {
 
     @Test
     void numbers_have_three_significant_digits() {
-        assertThat(TextReport.number(0.85949)).isEqualTo("0.859");
-        assertThat(TextReport.number(50.6459)).isEqualTo("50.6");
-        assertThat(TextReport.number(100)).isEqualTo("100");
-        assertThat(TextReport.number(0.05)).isEqualTo("0.05");
-        assertThat(TextReport.number(123456)).isEqualTo("1.23e+05");
-        assertThat(TextReport.number(0.0001234)).isEqualTo("1.23e-04");
-        assertThat(TextReport.number(0)).isEqualTo("0");
-        assertThat(TextReport.number(Double.NaN)).isEqualTo("NaN");
-        assertThat(TextReport.percent(1.0 / 3)).isEqualTo("33.3%");
+        assertThat(Numbers.number(0.85949)).isEqualTo("0.859");
+        assertThat(Numbers.number(50.6459)).isEqualTo("50.6");
+        assertThat(Numbers.number(100)).isEqualTo("100");
+        assertThat(Numbers.number(0.05)).isEqualTo("0.05");
+        assertThat(Numbers.number(123456)).isEqualTo("1.23e+05");
+        assertThat(Numbers.number(0.0001234)).isEqualTo("1.23e-04");
+        assertThat(Numbers.number(0)).isEqualTo("0");
+        assertThat(Numbers.number(Double.NaN)).isEqualTo("NaN");
+        assertThat(Numbers.percent(1.0 / 3)).isEqualTo("33.3%");
     }
 
     @Test
@@ -28,7 +29,7 @@ class TextReportTest {
         List<LintFinding> lint = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
             layers.add(new LayerFinding("bn" + i, i, "layer index " + i, 0.99, 1e-3, StatisticsStorage.VARIANCE,
-                    ChannelLayout.DENSE, "", false, "", List.of(), LayerStatus.CONVERGED, 0.05, UpdatesNeeded.none(), 0));
+                    ChannelLayout.DENSE, Optional.empty(), false, Optional.empty(), List.of(), LayerStatus.CONVERGED, 0.05, UpdatesNeeded.none(), 0));
             lint.add(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn" + i, "decay too high.", "train longer."));
         }
         ConsistencyReport all = report(layers, lint);
@@ -40,6 +41,6 @@ class TextReportTest {
 
     private static ConsistencyReport report(List<LayerFinding> layers, List<LintFinding> lint) {
         return new ConsistencyReport("MultiLayerNetwork", "FLOAT", new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05,
-                layers, OutputDivergence.notMeasured(), lint);
+                layers, OutputDivergence.notMeasured(), lint, List.of());
     }
 }

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.api.error;
 
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
@@ -19,7 +20,7 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
     public static ErrorMessageFactory shouldHaveConvergedStatistics(ConsistencyReport report) {
         if (!report.hasBatchNormLayers()) {
             return new ShouldHaveConvergedStatistics(EXPECTING + "but the %s has no BatchNormalization layer.",
-                    unquotedString(TextReport.number(report.layerTolerance())), unquotedString(report.modelType()));
+                    unquotedString(Numbers.number(report.layerTolerance())), unquotedString(report.modelType()));
         }
         int layers = report.layers().size();
         long diverging = report.layers().stream().filter(LayerFinding::isDiverging).count();
@@ -32,7 +33,7 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
             but.add(unmeasured + " of " + layers + " layers could not be measured on this data");
         }
         return new ShouldHaveConvergedStatistics(EXPECTING + "but %s.%n%s",
-                unquotedString(TextReport.number(report.layerTolerance())), unquotedString(String.join(" and ", but)),
+                unquotedString(Numbers.number(report.layerTolerance())), unquotedString(String.join(" and ", but)),
                 unquotedString(TextReport.diagnosis(report)));
     }
 

@@ -6,7 +6,7 @@ import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
 
-import static io.github.bnconsistency.report.TextReport.number;
+import static io.github.bnconsistency.report.Numbers.number;
 import static io.github.bnconsistency.report.TextReport.worstChannelPhrase;
 
 /** One BatchNormalization layer's statistics are not what the assertion expects. */
@@ -16,7 +16,7 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
         if (layer.status() == LayerStatus.UNSUPPORTED) {
             return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics,%n"
                     + "but the probe data cannot measure it: %s.",
-                    layer.name(), unquotedString(layer.unmeasured()));
+                    layer.name(), unquotedString(layer.unmeasured().orElse("")));
         }
         if (layer.status() == LayerStatus.CORRUPTED) {
             return new ShouldHaveLayerStatistics("Expecting BatchNormalization layer %s to have converged moving statistics,%n"

@@ -25,7 +25,7 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
             return "";
         }
         List<String> unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED)
-                .map(l -> l.name() + " (" + l.unmeasured() + ")").toList();
+                .map(l -> l.name() + " (" + l.unmeasured().orElse("") + ")").toList();
         if (!unmeasured.isEmpty()) {
             return "The likely cause is what the check could not measure: " + String.join(", ", unmeasured) + ".\n";
         }

@@ -1,6 +1,7 @@
 package io.github.bnconsistency.internal.engine;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -66,6 +67,24 @@ final class ComputationGraphAdapter extends ModelAdapter {
     @Override
     DataType dataType() {
         return model.getConfiguration().getDataType();
+    }
+
+    @Override
+    int iterationCount() {
+        return model.getIterationCount();
+    }
+
+    @Override
+    int epochCount() {
+        return model.getEpochCount();
+    }
+
+    @Override
+    Model copy() {
+        ComputationGraph copy = model.clone();
+        copy.getConfiguration().setIterationCount(model.getIterationCount());
+        copy.getConfiguration().setEpochCount(model.getEpochCount());
+        return copy;
     }
 
     @Override
@@ -179,6 +198,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
         return graph.feedForward(features, position, training, true);
     }
 
+    /** Reads the model's own training activations, as a listener's {@code onForwardPass} receives them. */
+    ForwardPass passOf(Map<String, INDArray> activations) {
+        return passOf(model, activations);
+    }
+
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
     ForwardPass passOf(ComputationGraph graph, Map<String, INDArray> activations) {
         int miniBatch = (int) activations.get(graph.getConfiguration().getNetworkInputs().get(0)).size(0);
@@ -202,15 +226,15 @@ final class ComputationGraphAdapter extends ModelAdapter {
             }
 
             @Override
-            public String firstNonFiniteLayer() {
+            public java.util.Optional<String> firstNonFiniteLayer() {
                 for (int index : graph.topologicalSortOrder()) {
                     GraphVertex vertex = graph.getVertices()[index];
                     INDArray activation = activations.get(vertex.getVertexName());
                     if (!vertex.isInputVertex() && activation != null && !ForwardPass.isFinite(activation)) {
-                        return "vertex '" + vertex.getVertexName() + "'";
+                        return java.util.Optional.of("vertex '" + vertex.getVertexName() + "'");
                     }
                 }
-                return null;
+                return java.util.Optional.empty();
             }
         };
     }

@@ -3,8 +3,6 @@ package io.github.bnconsistency.internal.engine;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.report.LayerFinding;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,14 +34,32 @@ public final class ConvergenceProbe {
         return other == model;
     }
 
+    /** The model's iteration count now. */
+    public int iterationCount() {
+        return adapter.iterationCount();
+    }
+
+    /** The model's epoch count now. */
+    public int epochCount() {
+        return adapter.epochCount();
+    }
+
     /** Findings from a MultiLayerNetwork's training activations (index 0 the input, i+1 layer i's output). */
     public List<LayerFinding> findings(List<INDArray> activations) {
-        return findings(((MultiLayerNetworkAdapter) adapter).passOf((MultiLayerNetwork) model, activations));
+        if (!(adapter instanceof MultiLayerNetworkAdapter network)) {
+            throw new IllegalStateException("Activations as a list come from a MultiLayerNetwork, but this probe watches a "
+                    + adapter.modelType() + ".");
+        }
+        return findings(network.passOf(activations));
     }
 
     /** Findings from a ComputationGraph's training activations, by vertex name. */
     public List<LayerFinding> findings(Map<String, INDArray> activations) {
-        return findings(((ComputationGraphAdapter) adapter).passOf((ComputationGraph) model, activations));
+        if (!(adapter instanceof ComputationGraphAdapter graph)) {
+            throw new IllegalStateException("Activations by vertex name come from a ComputationGraph, but this probe "
+                    + "watches a " + adapter.modelType() + ".");
+        }
+        return findings(graph.passOf(activations));
     }
 
     private List<LayerFinding> findings(ForwardPass pass) {
@@ -59,7 +75,7 @@ public final class ConvergenceProbe {
                     statistics.addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
                             moments.valuesPerChannel());
                 }
-                findings.add(Diagnosis.finding(site, layout, statistics, layerTolerance));
+                findings.add(LayerVerdicts.finding(site, layout, statistics, layerTolerance));
             }
         }
         return findings;

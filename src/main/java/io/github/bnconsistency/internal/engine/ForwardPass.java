@@ -14,8 +14,8 @@ interface ForwardPass {
     /** The network outputs, one per network output. */
     INDArray[] outputs();
 
-    /** The first layer, in topological order, whose activations hold NaN or infinite values; null if none. */
-    String firstNonFiniteLayer();
+    /** The first layer, in topological order, whose activations hold NaN or infinite values, if any. */
+    java.util.Optional<String> firstNonFiniteLayer();
 
     /**
      * One vectorized sum decides for the usual, finite array; only when the sum is not finite (a NaN or infinity,

@@ -26,7 +26,7 @@ record Measurement(
     List<LayerFinding> findings(double layerTolerance) {
         List<LayerFinding> findings = new ArrayList<>();
         for (int s = 0; s < sites.size(); s++) {
-            findings.add(Diagnosis.finding(sites.get(s), layouts.get(s), statistics.get(s), layerTolerance));
+            findings.add(LayerVerdicts.finding(sites.get(s), layouts.get(s), statistics.get(s), layerTolerance));
         }
         return findings;
     }
@@ -36,6 +36,6 @@ record Measurement(
     }
 
     ConsistencyReport report(List<LayerFinding> findings, double layerTolerance) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, List.of());
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, List.of(), List.of());
     }
 }

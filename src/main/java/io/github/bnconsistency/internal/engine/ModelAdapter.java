@@ -24,6 +24,7 @@ import java.util.List;
  */
 abstract class ModelAdapter {
 
+    /** The one place that tells a MultiLayerNetwork from a ComputationGraph. */
     static ModelAdapter of(Model model) {
         if (model == null) {
             throw new IllegalArgumentException("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
@@ -42,6 +43,18 @@ abstract class ModelAdapter {
     abstract String modelType();
 
     abstract DataType dataType();
+
+    /** The model's {@code fit()} iteration count. */
+    abstract int iterationCount();
+
+    /** The model's epoch count. */
+    abstract int epochCount();
+
+    /**
+     * A full copy (parameters, updater state, configuration); DL4J's {@code clone()} does not carry a graph's
+     * iteration and epoch counts, so they are set on the copy.
+     */
+    abstract Model copy();
 
     abstract int inputCount();
 

@@ -1,6 +1,7 @@
 package io.github.bnconsistency.internal.engine;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -53,6 +54,24 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     @Override
     DataType dataType() {
         return model.getLayerWiseConfigurations().getDataType();
+    }
+
+    @Override
+    int iterationCount() {
+        return model.getIterationCount();
+    }
+
+    @Override
+    int epochCount() {
+        return model.getEpochCount();
+    }
+
+    @Override
+    Model copy() {
+        MultiLayerNetwork copy = model.clone();
+        copy.setIterationCount(model.getIterationCount());
+        copy.setEpochCount(model.getEpochCount());
+        return copy;
     }
 
     @Override
@@ -167,6 +186,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
         return passOf(trainingModel, activations);
     }
 
+    /** Reads the model's own training activations, as a listener's {@code onForwardPass} receives them. */
+    ForwardPass passOf(List<INDArray> activations) {
+        return passOf(model, activations);
+    }
+
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
     ForwardPass passOf(MultiLayerNetwork network, List<INDArray> activations) {
         int miniBatch = (int) activations.get(0).size(0);
@@ -186,14 +210,14 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
             }
 
             @Override
-            public String firstNonFiniteLayer() {
+            public java.util.Optional<String> firstNonFiniteLayer() {
                 for (int i = 1; i < activations.size(); i++) {
                     if (!ForwardPass.isFinite(activations.get(i))) {
                         String name = network.getLayer(i - 1).conf().getLayer().getLayerName();
-                        return (name == null ? "layer" + (i - 1) : name) + " (layer index " + (i - 1) + ")";
+                        return java.util.Optional.of((name == null ? "layer" + (i - 1) : name) + " (layer index " + (i - 1) + ")");
                     }
                 }
-                return null;
+                return java.util.Optional.empty();
             }
         };
     }

@@ -4,6 +4,8 @@ import io.github.bnconsistency.report.OutputDivergence;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Optional;
+
 /** Accumulates the end-to-end comparison of training-path and inference-path outputs over probe batches. */
 final class OutputComparison {
 
@@ -14,13 +16,13 @@ final class OutputComparison {
     private long finitePairs;
     private long nonFiniteTraining;
     private long nonFiniteInference;
-    private String firstNonFiniteLayer = "";
+    private Optional<String> firstNonFiniteLayer = Optional.empty();
     private long classified;
     private long agreements;
     private long labelled;
     private long trainingCorrect;
     private long inferenceCorrect;
-    private String ignoredLabels = "";
+    private Optional<String> ignoredLabels = Optional.empty();
 
     /**
      * @param training  training-path outputs, one per network output
@@ -38,8 +40,7 @@ final class OutputComparison {
             }
         }
         if (nonFiniteInference > inferenceNonFiniteBefore && firstNonFiniteLayer.isEmpty()) {
-            String layer = inferencePass.firstNonFiniteLayer();
-            firstNonFiniteLayer = layer == null ? "" : layer;
+            firstNonFiniteLayer = inferencePass.firstNonFiniteLayer();
         }
     }
 
@@ -73,8 +74,8 @@ final class OutputComparison {
             l = argmax(labels);
         } else if (labels != null && ignoredLabels.isEmpty()) {
             // not an error (the output need not be what the labels describe), but never silent
-            ignoredLabels = "labels of shape " + java.util.Arrays.toString(labels.shape()) + " do not match outputs of "
-                    + "shape " + java.util.Arrays.toString(training.shape()) + ", so no accuracy";
+            ignoredLabels = Optional.of("labels of shape " + java.util.Arrays.toString(labels.shape()) + " do not match outputs of "
+                    + "shape " + java.util.Arrays.toString(training.shape()) + ", so no accuracy");
         }
         for (int row = 0; row < t.length; row++) {
             classified++;

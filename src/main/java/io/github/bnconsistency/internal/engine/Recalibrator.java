@@ -62,7 +62,7 @@ public final class Recalibrator {
                 double[] variance = finding.channels().stream().mapToDouble(c -> c.batchVariance()).toArray();
                 site.writeMovingStatistics(mean, variance);
                 recalibrated.add(site.name());
-                after.add(Diagnosis.withMovingStatistics(finding, site.movingMean(), site.movingVariance()));
+                after.add(LayerVerdicts.withMovingStatistics(finding, site.movingMean(), site.movingVariance()));
                 if (site.frozen() && s + 1 < before.size()) {
                     // a frozen layer normalizes with its moving statistics on the training path too: the layers
                     // after it now receive other inputs, so measure again before calibrating them
@@ -91,8 +91,8 @@ public final class Recalibrator {
     }
 
     private static String skipReason(LayerFinding finding, boolean includeFrozen) {
-        if (!finding.unmeasured().isEmpty() || finding.channels().isEmpty()) {
-            return "not measured: " + (finding.unmeasured().isEmpty() ? "no data reached it" : finding.unmeasured());
+        if (finding.unmeasured().isPresent() || finding.channels().isEmpty()) {
+            return "not measured: " + finding.unmeasured().orElse("no data reached it");
         }
         if (finding.frozen() && !includeFrozen) {
             return "frozen: left as is (recalibrate frozen layers only on purpose, with "

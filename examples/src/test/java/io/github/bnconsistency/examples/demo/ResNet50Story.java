@@ -1,5 +1,6 @@
 package io.github.bnconsistency.examples.demo;
 
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
 import io.github.bnconsistency.Recalibration;
@@ -57,8 +58,8 @@ public final class ResNet50Story {
             model.fit(images);
             report = BatchNormInspector.inspect(model, images); // both paths on the same images, model unchanged
             System.out.printf("  training-path accuracy %5s   inference accuracy %5s%n",
-                    TextReport.percent(report.output().trainingAccuracy()),
-                    TextReport.percent(report.output().inferenceAccuracy()));
+                    Numbers.percent(report.output().trainingAccuracy()),
+                    Numbers.percent(report.output().inferenceAccuracy()));
         }
 
         LayerFinding root = report.rootCause().orElseThrow();
@@ -88,8 +89,8 @@ public final class ResNet50Story {
                   recalibrated %d layers: training-path accuracy %s, inference accuracy %s
                   (max |train - inference| %s, argmax agreement %d/%d)
                 """, recalibration.recalibratedLayers().size(),
-                TextReport.percent(after.trainingAccuracy()), TextReport.percent(after.inferenceAccuracy()),
-                TextReport.number(after.maxAbsDifference()), after.argmaxAgreements(), after.classifiedExamples());
+                Numbers.percent(after.trainingAccuracy()), Numbers.percent(after.inferenceAccuracy()),
+                Numbers.number(after.maxAbsDifference()), after.argmaxAgreements(), after.classifiedExamples());
 
         assertThat(model).inferenceMatchesTraining(images, TOLERANCE).hasConvergedBatchNormStatistics();
         System.out.printf("""

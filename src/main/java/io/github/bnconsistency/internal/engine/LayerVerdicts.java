@@ -11,18 +11,19 @@ import org.deeplearning4j.nn.conf.GradientNormalization;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Turns accumulated statistics into per-layer findings and verdicts at a given layer tolerance. */
-public final class Diagnosis {
+public final class LayerVerdicts {
 
-    private Diagnosis() {
+    private LayerVerdicts() {
     }
 
     static LayerFinding finding(BatchNormSite site, ChannelLayout layout, ChannelStatisticsAccumulator statistics,
                                 double tolerance) {
         double eps = site.config().getEps();
         double decay = site.config().getDecay();
-        String blocker = updateBlocker(site);
+        Optional<String> blocker = updateBlocker(site);
         List<ChannelFinding> channels = new ArrayList<>();
         if (layout.isSupported() && statistics.batches() > 0) {
             double[] movingMean = site.movingMean();
@@ -37,8 +38,8 @@ public final class Diagnosis {
             }
         }
         return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),
-                layout, unmeasured(layout, statistics), site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED, tolerance, UpdatesNeeded.none(),
-                channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
+                layout, unmeasured(layout, statistics), site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED,
+                tolerance, UpdatesNeeded.none(), channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
     }
 
     /**
@@ -52,9 +53,7 @@ public final class Diagnosis {
                     movingVariance[c.channel()], c.batchMeanSpread(), c.batchVarianceSpread(),
                     c.inferenceInputDrift(), c.noiseFloor(), f.eps()));
         }
-        return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
-                f.layout(), f.unmeasured(), f.frozen(), f.updateBlocker(), channels, f.status(), f.tolerance(), f.updatesNeeded(),
-                f.noiseFloor()));
+        return judged(f.withChannels(channels));
     }
 
     private static ChannelFinding channel(int c, double mu, double v, double movingMean, double movingVariance,
@@ -70,9 +69,7 @@ public final class Diagnosis {
     /** The same finding judged at another tolerance. */
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
         Tolerances.requireValid(tolerance, "layer tolerance");
-        return judged(new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(),
-                f.layout(), f.unmeasured(), f.frozen(), f.updateBlocker(), f.channels(), f.status(), tolerance, f.updatesNeeded(),
-                f.noiseFloor()));
+        return judged(f.withVerdict(f.status(), tolerance, f.updatesNeeded()));
     }
 
     /** Sets status and updates needed from the channels, tolerance and noise floors. */
@@ -91,30 +88,28 @@ public final class Diagnosis {
             status = LayerStatus.WITHIN_NOISE;
         } else {
             status = LayerStatus.NOT_CONVERGED;
-            updates = f.updateBlocker().isEmpty()
-                    ? DivergenceMath.updatesNeeded(f.channels(), f.decay(), f.eps(), tolerance)
-                    : UpdatesNeeded.never(f.updateBlocker());
+            updates = f.updateBlocker().map(UpdatesNeeded::never)
+                    .orElseGet(() -> DivergenceMath.updatesNeeded(f.channels(), f.decay(), f.eps(), tolerance));
         }
-        return new LayerFinding(f.name(), f.position(), f.location(), f.decay(), f.eps(), f.storage(), f.layout(),
-                f.unmeasured(), f.frozen(), f.updateBlocker(), f.channels(), status, tolerance, updates, f.noiseFloor());
+        return f.withVerdict(status, tolerance, updates);
     }
 
-    /** Why the probe data cannot measure the layer, or empty. */
-    private static String unmeasured(ChannelLayout layout, ChannelStatisticsAccumulator statistics) {
+    /** Why the probe data cannot measure the layer, if it cannot. */
+    private static Optional<String> unmeasured(ChannelLayout layout, ChannelStatisticsAccumulator statistics) {
         if (!layout.isSupported()) {
-            return "input layout " + layout + ", which DL4J cannot normalize";
+            return Optional.of("input layout " + layout + ", which DL4J cannot normalize");
         }
         if (layout == ChannelLayout.DENSE && statistics.smallestBatchValues() == 1) {
             // one example: the batch variance is 0 and DL4J's training path normalizes everything to beta
-            return "dense input in probe batches of 1 example";
+            return Optional.of("dense input in probe batches of 1 example");
         }
         if (statistics.batches() > 0 && java.util.stream.IntStream.range(0, statistics.channels())
                 .allMatch(c -> statistics.batchVariance(c) == 0)) {
             // nothing varies: identical examples (e.g. Nd4j.ones) say nothing about the statistics to expect
-            return "batch variance 0 in every channel: the probe examples are all alike (constant input?); "
-                    + "probe with real, varied examples";
+            return Optional.of("batch variance 0 in every channel: the probe examples are all alike (constant input?); "
+                    + "probe with real, varied examples");
         }
-        return "";
+        return Optional.empty();
     }
 
     /** Every channel within tolerance or within its sampling noise (which needs a noise estimate). */
@@ -137,8 +132,7 @@ public final class Diagnosis {
             return report;
         }
         List<LayerFinding> layers = report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
-        return new ConsistencyReport(report.modelType(), report.dataType(), report.probe(), tolerance, layers,
-                report.output(), report.lint());
+        return report.withLayers(layers, tolerance);
     }
 
     /**
@@ -152,14 +146,14 @@ public final class Diagnosis {
                 || normalization == GradientNormalization.RenormalizeL2PerParamType;
     }
 
-    static String updateBlocker(BatchNormSite site) {
+    static Optional<String> updateBlocker(BatchNormSite site) {
         if (site.frozen()) {
-            return "frozen";
+            return Optional.of("frozen");
         }
         GradientNormalization normalization = site.config().getGradientNormalization();
         if (rescalesMovingStatisticUpdates(normalization)) {
-            return "gradient normalization " + normalization;
+            return Optional.of("gradient normalization " + normalization);
         }
-        return "";
+        return Optional.empty();
     }
 }
