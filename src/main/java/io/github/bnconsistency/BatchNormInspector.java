@@ -33,7 +33,8 @@ public final class BatchNormInspector {
         if (options == null) {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
-        ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance());
+        ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance(),
+                options.trainingBatchSize());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 

@@ -38,7 +38,7 @@ public final class BatchNormRecalibration {
             throw new IllegalArgumentException("The recalibration options are null: use RecalibrationOptions.defaults().");
         }
         Recalibrator.Result result = Recalibrator.recalibrate(model, data, options.includeFrozenLayers(),
-                options.layerTolerance());
+                options.layerTolerance(), options.trainingBatchSize());
         return new Recalibration<>(model, Remedies.decided(result.before()), Remedies.decided(result.after()),
                 result.recalibrated(), result.skipped());
     }

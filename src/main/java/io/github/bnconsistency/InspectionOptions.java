@@ -1,30 +1,50 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.internal.engine.ConsistencyEngine;
 
 /**
  * Settings of a check.
  *
- * @param layerTolerance the normalized divergence above which a layer's moving statistics count as not
- *                       converged (default {@value #DEFAULT_LAYER_TOLERANCE}: the inference-normalized
- *                       activation is off by 5% of a standard deviation)
+ * <pre>{@code
+ * InspectionOptions options = InspectionOptions.defaults().withTrainingBatchSize(32).withLayerTolerance(0.1);
+ * ConsistencyReport report = BatchNormInspector.inspect(model, ProbeData.of(validation), options);
+ * }</pre>
+ *
+ * @param layerTolerance    the normalized divergence above which a layer's moving statistics count as not
+ *                          converged (default {@value #DEFAULT_LAYER_TOLERANCE}: the inference-normalized
+ *                          activation is off by 5% of a standard deviation)
+ * @param trainingBatchSize the mini-batch size the model was trained with, which the moving statistics converge to
+ *                          the statistics of; 0 (the default) infers it: from the moving variances when they rule
+ *                          out the probe's batch size, else the probe's batch size
  */
-public record InspectionOptions(double layerTolerance) {
+public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
 
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
 
     public InspectionOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
+        ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
+    }
+
+    /** Another layer tolerance, the training batch size inferred. */
+    public InspectionOptions(double layerTolerance) {
+        this(layerTolerance, 0);
     }
 
     /** The defaults. */
     public static InspectionOptions defaults() {
-        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE);
+        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0);
     }
 
     /** These options with another per-layer tolerance. */
     public InspectionOptions withLayerTolerance(double tolerance) {
-        return new InspectionOptions(tolerance);
+        return new InspectionOptions(tolerance, trainingBatchSize);
+    }
+
+    /** These options with the mini-batch size you train with (at least 2). */
+    public InspectionOptions withTrainingBatchSize(int batchSize) {
+        return new InspectionOptions(layerTolerance, batchSize);
     }
 }

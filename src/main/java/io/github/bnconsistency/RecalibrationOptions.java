@@ -1,6 +1,7 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.internal.engine.ConsistencyEngine;
 
 /**
  * Settings of a recalibration.
@@ -8,11 +9,27 @@ import io.github.bnconsistency.internal.Tolerances;
  * @param includeFrozenLayers also overwrite the statistics of frozen BatchNormalization layers (off by default:
  *                            a frozen layer's statistics are usually frozen on purpose, e.g. from pretraining)
  * @param layerTolerance      the per-layer tolerance the before/after reports judge with
+ * @param trainingBatchSize   the batch size you train with: the statistics written are those of batches of this size
+ *                            (the data is re-batched to it when it can be read again); 0 for the data's own batches
  */
-public record RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance) {
+public record RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance, int trainingBatchSize) {
 
     public RecalibrationOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
+        ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
+    }
+
+    /** Frozen layers as given, at the data's own batch size. */
+    public RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance) {
+        this(includeFrozenLayers, layerTolerance, 0);
+    }
+
+    /**
+     * These options, writing the statistics of batches of {@code batchSize} examples, the size you train with:
+     * {@code RecalibrationOptions.defaults().withTrainingBatchSize(32)}.
+     */
+    public RecalibrationOptions withTrainingBatchSize(int batchSize) {
+        return new RecalibrationOptions(includeFrozenLayers, layerTolerance, batchSize);
     }
 
     /** Unfrozen layers only, default tolerance. */
@@ -22,6 +39,6 @@ public record RecalibrationOptions(boolean includeFrozenLayers, double layerTole
 
     /** These options, recalibrating frozen layers too. */
     public RecalibrationOptions includingFrozenLayers() {
-        return new RecalibrationOptions(true, layerTolerance);
+        return new RecalibrationOptions(true, layerTolerance, trainingBatchSize);
     }
 }

@@ -10,12 +10,17 @@ package io.github.bnconsistency.report;
  * inference-normalized and the training-normalized activation in units of the latter.
  *
  * @param channel             channel index
- * @param batchMean           {@code mu*}: average over probe mini-batches of the training-path batch mean
- * @param batchVariance       {@code v*}: average over probe mini-batches of the biased batch variance
+ * @param batchMean           {@code mu*}: the target mean, what the moving mean converges to: the average over
+ *                            training-size batches of the training-path batch mean
+ * @param batchVariance       {@code v*}: the target variance: the average over training-size batches of the biased
+ *                            batch variance (from the probe's own batches when they have the training size, else
+ *                            {@code W + (1 - 1/n) S^2} from the per-example statistics)
  * @param movingMean          {@code mu_M}: the layer's moving mean
  * @param movingVariance      {@code v_M}: the layer's moving variance (decoded from {@code log10stdev} if stored so)
- * @param batchMeanSpread     standard deviation of the batch mean across probe mini-batches (0 with one batch)
- * @param batchVarianceSpread standard deviation of the batch variance across probe mini-batches (0 with one batch)
+ * @param batchMeanSpread     standard deviation of the batch mean over training-size batches, from the per-example
+ *                            statistics ({@code S / sqrt(n)}; 0 with one example)
+ * @param batchVarianceSpread standard deviation of the biased batch variance over training-size batches, to first
+ *                            order from the per-example statistics (0 with one example)
  * @param meanShift           {@code |mu* - mu_M| / s*}, in batch standard deviations
  * @param varianceRatio       {@code (v_M + eps) / (v* + eps)}
  * @param divergence          the normalized divergence {@code delta_c}
@@ -24,7 +29,7 @@ package io.github.bnconsistency.report;
  *                            (NaN when it cannot be read back)
  * @param noiseFloor          the standard deviation of the divergence that sampling alone produces: the moving
  *                            average's fluctuation around its target plus the uncertainty of {@code mu*} and
- *                            {@code v*} from the probe batches (0 when unknown, i.e. with a single probe batch)
+ *                            {@code v*} from the probe examples (0 when unknown, i.e. with a single example)
  */
 public record ChannelFinding(
         int channel,
@@ -39,4 +44,10 @@ public record ChannelFinding(
         double divergence,
         double inferenceInputDrift,
         double noiseFloor) {
+
+    /** This channel with another inference input drift. */
+    public ChannelFinding withInferenceInputDrift(double drift) {
+        return new ChannelFinding(channel, batchMean, batchVariance, movingMean, movingVariance, batchMeanSpread,
+                batchVarianceSpread, meanShift, varianceRatio, divergence, drift, noiseFloor);
+    }
 }

@@ -18,7 +18,11 @@ import java.util.Optional;
  * @param probe          what data the check ran on
  * @param layerTolerance the per-layer divergence tolerance the layer verdicts used
  * @param layers         one finding per BatchNormalization layer, in topological order
- * @param output         the end-to-end comparison of the network outputs
+ * @param output         the end-to-end comparison of the inference outputs with the reference outputs: those of
+ *                       the model with every BatchNormalization layer normalizing with the target statistics of
+ *                       training-size batches (see {@link Reference})
+ * @param reference      what the outputs were compared with, the training batch size it used, and the raw
+ *                       training-path comparison (batch noise included)
  * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
  * @param fixes          what to do, most direct first, each a complete alternative (e.g. {@code recalibrate the
  *                       moving statistics ...}); empty when nothing needs fixing
@@ -30,10 +34,12 @@ public record ConsistencyReport(
         double layerTolerance,
         List<LayerFinding> layers,
         OutputDivergence output,
+        Reference reference,
         List<LintFinding> lint,
         List<String> fixes) {
 
     public ConsistencyReport {
+        java.util.Objects.requireNonNull(reference, "reference");
         layers = List.copyOf(layers);
         lint = List.copyOf(lint);
         fixes = List.copyOf(fixes);
@@ -41,17 +47,17 @@ public record ConsistencyReport(
 
     /** This report with other layer findings (e.g. judged at another tolerance). */
     public ConsistencyReport withLayers(List<LayerFinding> newLayers, double newLayerTolerance) {
-        return new ConsistencyReport(modelType, dataType, probe, newLayerTolerance, newLayers, output, lint, fixes);
+        return new ConsistencyReport(modelType, dataType, probe, newLayerTolerance, newLayers, output, reference, lint, fixes);
     }
 
     /** This report with other lint findings. */
     public ConsistencyReport withLint(List<LintFinding> newLint) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, newLint, fixes);
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, reference, newLint, fixes);
     }
 
     /** This report with other fixes. */
     public ConsistencyReport withFixes(List<String> newFixes) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, lint, newFixes);
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);
     }
 
     /** Whether the model has any BatchNormalization layer. */

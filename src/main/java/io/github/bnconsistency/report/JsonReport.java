@@ -22,7 +22,9 @@ import java.util.List;
  *
  * <p>The document (format {@value #FORMAT}, version {@value #FORMAT_VERSION}) is one object whose fields come in
  * a fixed order: {@code format}, {@code formatVersion}, {@code modelType}, {@code dataType}, {@code layerTolerance},
- * {@code probe} ({@link ProbeSummary}'s components), {@code output} ({@link OutputDivergence}'s components),
+ * {@code probe} ({@link ProbeSummary}'s components), {@code output} ({@link OutputDivergence}'s components: the
+ * inference outputs against the reference), {@code reference} ({@link Reference}'s components, {@code trainingPath}
+ * as an output object, {@code batchSizeEstimate} an object or null),
  * {@code summary} ({@code rootCause}: the root-cause layer's name or null, {@code divergingLayers},
  * {@code batchNormLayers}), {@code layers}: one object per layer with {@link LayerFinding}'s components
  * ({@code updatesNeeded} as {@code {kind, iterations, reason}}; enums by name), then the derived
@@ -121,21 +123,22 @@ public final class JsonReport {
         p.put("firstBatchShape", probe.firstBatchShape());
         p.put("smallestBatch", probe.smallestBatch());
 
-        OutputDivergence output = report.output();
-        ObjectNode o = root.putObject("output");
-        o.put("examples", output.examples());
-        o.put("comparedValues", output.comparedValues());
-        number(o, "maxAbsDifference", output.maxAbsDifference());
-        number(o, "meanAbsDifference", output.meanAbsDifference());
-        o.put("nonFiniteTrainingValues", output.nonFiniteTrainingValues());
-        o.put("nonFiniteInferenceValues", output.nonFiniteInferenceValues());
-        o.put("firstNonFiniteLayer", output.firstNonFiniteLayer().orElse(""));
-        o.put("classifiedExamples", output.classifiedExamples());
-        o.put("argmaxAgreements", output.argmaxAgreements());
-        o.put("labelledExamples", output.labelledExamples());
-        o.put("trainingCorrect", output.trainingCorrect());
-        o.put("inferenceCorrect", output.inferenceCorrect());
-        o.put("ignoredLabels", output.ignoredLabels().orElse(""));
+        writeOutput(root.putObject("output"), report.output());
+
+        Reference reference = report.reference();
+        ObjectNode r = root.putObject("reference");
+        r.put("kind", reference.kind().name());
+        r.put("trainingBatchSize", reference.trainingBatchSize());
+        r.put("batchSizeSource", reference.batchSizeSource().name());
+        reference.estimate().ifPresentOrElse(e -> {
+            ObjectNode estimate = r.putObject("batchSizeEstimate");
+            estimate.put("layer", e.layer());
+            number(estimate, "low", e.low());
+            number(estimate, "median", e.median());
+            number(estimate, "high", e.high());
+            estimate.put("channels", e.channels());
+        }, () -> r.putNull("batchSizeEstimate"));
+        writeOutput(r.putObject("trainingPath"), reference.trainingPath());
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -209,16 +212,46 @@ public final class JsonReport {
         }
     }
 
-    private static ConsistencyReport readReport(JsonNode root) {
-        JsonNode p = object(root, "probe");
-        ProbeSummary probe = new ProbeSummary(text(p, "source"), (int) integer(p, "batches"), integer(p, "examples"),
-                text(p, "firstBatchShape"), integer(p, "smallestBatch"));
-        JsonNode o = object(root, "output");
-        OutputDivergence output = new OutputDivergence(integer(o, "examples"), integer(o, "comparedValues"),
+    private static void writeOutput(ObjectNode o, OutputDivergence output) {
+        o.put("examples", output.examples());
+        o.put("comparedValues", output.comparedValues());
+        number(o, "maxAbsDifference", output.maxAbsDifference());
+        number(o, "meanAbsDifference", output.meanAbsDifference());
+        o.put("nonFiniteTrainingValues", output.nonFiniteTrainingValues());
+        o.put("nonFiniteInferenceValues", output.nonFiniteInferenceValues());
+        o.put("firstNonFiniteLayer", output.firstNonFiniteLayer().orElse(""));
+        o.put("classifiedExamples", output.classifiedExamples());
+        o.put("argmaxAgreements", output.argmaxAgreements());
+        o.put("labelledExamples", output.labelledExamples());
+        o.put("trainingCorrect", output.trainingCorrect());
+        o.put("inferenceCorrect", output.inferenceCorrect());
+        o.put("ignoredLabels", output.ignoredLabels().orElse(""));
+    }
+
+    private static OutputDivergence readOutput(JsonNode o) {
+        return new OutputDivergence(integer(o, "examples"), integer(o, "comparedValues"),
                 decimal(o, "maxAbsDifference"), decimal(o, "meanAbsDifference"), integer(o, "nonFiniteTrainingValues"),
                 integer(o, "nonFiniteInferenceValues"), reason(o, "firstNonFiniteLayer"), integer(o, "classifiedExamples"),
                 integer(o, "argmaxAgreements"), integer(o, "labelledExamples"), integer(o, "trainingCorrect"),
                 integer(o, "inferenceCorrect"), reason(o, "ignoredLabels"));
+    }
+
+    private static Reference readReference(JsonNode r) {
+        JsonNode e = r.get("batchSizeEstimate");
+        java.util.Optional<Reference.BatchSizeEstimate> estimate = e == null || e.isNull() ? java.util.Optional.empty()
+                : java.util.Optional.of(new Reference.BatchSizeEstimate(text(e, "layer"), decimal(e, "low"),
+                        decimal(e, "median"), decimal(e, "high"), (int) integer(e, "channels")));
+        return new Reference(constant(Reference.Kind.class, r, "kind"), (int) integer(r, "trainingBatchSize"),
+                constant(Reference.BatchSizeSource.class, r, "batchSizeSource"), estimate,
+                readOutput(object(r, "trainingPath")));
+    }
+
+    private static ConsistencyReport readReport(JsonNode root) {
+        JsonNode p = object(root, "probe");
+        ProbeSummary probe = new ProbeSummary(text(p, "source"), (int) integer(p, "batches"), integer(p, "examples"),
+                text(p, "firstBatchShape"), integer(p, "smallestBatch"));
+        OutputDivergence output = readOutput(object(root, "output"));
+        Reference reference = readReference(object(root, "reference"));
         List<LayerFinding> layers = new ArrayList<>();
         for (JsonNode l : array(root, "layers")) {
             layers.add(readLayer(l));
@@ -232,7 +265,7 @@ public final class JsonReport {
             fixes.add(f.asText());
         }
         return new ConsistencyReport(text(root, "modelType"), text(root, "dataType"), probe,
-                decimal(root, "layerTolerance"), layers, output, lint, fixes);
+                decimal(root, "layerTolerance"), layers, output, reference, lint, fixes);
     }
 
     private static LayerFinding readLayer(JsonNode l) {

@@ -31,7 +31,7 @@ public final class TextReport {
     /** The whole report: the output comparison, then the layer diagnosis. */
     public static String render(ConsistencyReport report) {
         String outputs = report.output().isMeasured()
-                ? "Inference vs training outputs: " + outputSummary(report.output()) + "."
+                ? "Inference vs training outputs: " + outputSummary(report) + "."
                 : "Inference vs training outputs: not compared (training path only).";
         return outputs + "\n" + diagnosis(report);
     }
@@ -41,6 +41,20 @@ public final class TextReport {
      * argmax agreement 4/12; training acc 100%, inference acc 33%)}.
      */
     public static String outputSummary(OutputDivergence output) {
+        return outputSummary(output, "train", "training");
+    }
+
+    /**
+     * The report's output comparison in one phrase, naming what the inference outputs were compared with: the
+     * training path ({@code |train - inference|}) or the converged reference ({@code |reference - inference|}).
+     */
+    public static String outputSummary(ConsistencyReport report) {
+        boolean converged = report.reference().kind() == Reference.Kind.CONVERGED_STATISTICS;
+        return converged ? outputSummary(report.output(), "reference", "reference")
+                : outputSummary(report.output(), "train", "training");
+    }
+
+    private static String outputSummary(OutputDivergence output, String against, String accuracyOf) {
         StringBuilder sb = new StringBuilder();
         if (!output.allFinite()) {
             sb.append(output.nonFiniteInferenceValues()).append(" inference and ")
@@ -50,17 +64,17 @@ public final class TextReport {
             if (Double.isNaN(output.meanAbsDifference())) {
                 return sb.toString();
             }
-            sb.append("; over the finite values mean |train - inference| was ")
+            sb.append("; over the finite values mean |" + against + " - inference| was ")
                     .append(number(output.meanAbsDifference()));
         } else {
-            sb.append("max |train - inference| was ").append(number(output.maxAbsDifference()))
+            sb.append("max |" + against + " - inference| was ").append(number(output.maxAbsDifference()))
                     .append(" (mean ").append(number(output.meanAbsDifference()));
         }
         if (output.isClassifier()) {
             sb.append("; argmax agreement ").append(output.argmaxAgreements()).append('/').append(output.classifiedExamples());
         }
         if (output.labelledExamples() > 0) {
-            sb.append("; training acc ").append(percent(output.trainingAccuracy()))
+            sb.append("; " + accuracyOf + " acc ").append(percent(output.trainingAccuracy()))
                     .append(", inference acc ").append(percent(output.inferenceAccuracy()));
         }
         output.ignoredLabels().ifPresent(reason -> sb.append("; ").append(reason));
@@ -250,6 +264,29 @@ public final class TextReport {
         ProbeSummary probe = report.probe();
         return "Checked on " + probe.batches() + (probe.batches() == 1 ? " batch, " : " batches, ") + probe.examples()
                 + (probe.examples() == 1 ? " example" : " examples") + " (" + probe.source() + ", first batch "
-                + probe.firstBatchShape() + "); " + report.modelType() + ", " + report.dataType() + ".";
+                + probe.firstBatchShape() + "); " + report.modelType() + ", " + report.dataType() + "."
+                + referenceSentence(report);
+    }
+
+    /** What the statistics and outputs were judged against, when it is not plainly the probe's own batch. */
+    private static String referenceSentence(ConsistencyReport report) {
+        Reference reference = report.reference();
+        String size = " Judged at training batch size " + reference.trainingBatchSize() + switch (reference.batchSizeSource()) {
+            case GIVEN -> " (given)";
+            case ESTIMATED -> " (estimated from the moving variances"
+                    + reference.estimate().map(e -> " of " + e.layer() + ": " + number(e.low()) + ".." + number(e.high()))
+                            .orElse("") + ")";
+            case PROBE_BATCH_SIZE -> " (the probe's batch size)";
+        };
+        return switch (reference.kind()) {
+            case TRAINING_PATH, NONE -> reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE ? ""
+                    : size + ".";
+            case CONVERGED_STATISTICS -> size + "; outputs compared with a copy normalizing with the target statistics"
+                    + (reference.trainingPath().isMeasured() ? " (each probe batch's own training path differs by up to "
+                            + number(reference.trainingPath().maxAbsDifference()) + ": batch noise, not judged)" : "")
+                    + ".";
+            case TRAINING_PATH_PER_BATCH -> size + "; outputs compared with each probe batch's own training path, batch "
+                    + "noise included, because the data can be read only once.";
+        };
     }
 }

@@ -3,6 +3,7 @@ package io.github.bnconsistency.api;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
+import io.github.bnconsistency.report.Reference;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class InferenceMatchesTrainingTest {
     void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
         ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, Optional.empty(), 4, 3, 0, 0, 0, Optional.empty()), List.of(), List.of());
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, Optional.empty(), 4, 3, 0, 0, 0, Optional.empty()), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), List.of(), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
@@ -75,7 +76,7 @@ class InferenceMatchesTrainingTest {
         ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
                 new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
                 new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, Optional.of("vertex 'conv1'"), 4, 0, 0, 0, 0, Optional.empty()),
-                List.of(), List.of());
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), List.of(), List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but 8 inference and 0 training output values were NaN or infinite "

@@ -59,7 +59,7 @@ class JsonReportTest {
         JsonNode root = new ObjectMapper().readTree(JsonReport.render(report));
 
         assertThat(names(root)).containsExactly("format", "formatVersion", "modelType", "dataType", "layerTolerance",
-                "probe", "output", "summary", "layers", "fixes", "lint");
+                "probe", "output", "reference", "summary", "layers", "fixes", "lint");
         assertThat(root.get("format").asText()).isEqualTo(JsonReport.FORMAT).isEqualTo("bnconsistency-report");
         assertThat(root.get("formatVersion").asInt()).isEqualTo(JsonReport.FORMAT_VERSION).isEqualTo(1);
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
@@ -104,6 +104,7 @@ class JsonReportTest {
                 List.of(layer.withChannels(channels)),
                 new OutputDivergence(o.examples(), o.comparedValues(), Double.POSITIVE_INFINITY, Double.NaN, 3, 5,
                         Optional.of("layer index 0"), 0, 0, 0, 0, 0, Optional.empty()),
+                report.reference(),
                 List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")),
                 List.of("train longer"));
 

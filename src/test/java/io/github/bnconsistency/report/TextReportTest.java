@@ -41,6 +41,6 @@ class TextReportTest {
 
     private static ConsistencyReport report(List<LayerFinding> layers, List<LintFinding> lint) {
         return new ConsistencyReport("MultiLayerNetwork", "FLOAT", new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05,
-                layers, OutputDivergence.notMeasured(), lint, List.of());
+                layers, OutputDivergence.notMeasured(), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), lint, List.of());
     }
 }

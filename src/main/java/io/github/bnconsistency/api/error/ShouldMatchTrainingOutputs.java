@@ -35,7 +35,7 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
     private ShouldMatchTrainingOutputs(ConsistencyReport report, double tolerance) {
         super("%nExpecting inference outputs to match training outputs within %s,%nbut %s.%n%s%s",
                 unquotedString(String.valueOf(tolerance)),
-                unquotedString(TextReport.outputSummary(report.output())),
+                unquotedString(TextReport.outputSummary(report)),
                 unquotedString(explanationWithoutRootCause(report)),
                 unquotedString(TextReport.diagnosis(report)));
     }

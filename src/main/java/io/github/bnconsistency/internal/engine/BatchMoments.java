@@ -16,8 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param variance         per-channel biased batch variance
  * @param squaredDrift     per-channel sum of {@code (x_inference - x_training)^2}, NaN when unreadable
  * @param valuesPerChannel values each channel's statistics average over
+ * @param exampleMeans     each example's mean per channel, row-major {@code [examples, channels]}
+ * @param exampleVariances each example's within-example biased variance per channel (0 for dense input)
+ * @param examples         examples in the batch
  */
-record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, long valuesPerChannel) {
+record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, long valuesPerChannel,
+                    double[] exampleMeans, double[] exampleVariances, int examples) {
 
     /** The layout DL4J applies to an input of this rank for a layer of this format. */
     static ChannelLayout layoutOf(INDArray input, CNN2DFormat format) {
@@ -49,6 +53,19 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
         INDArray[] moments = Nd4j.exec(new Moments(x, axes)); // mean and biased variance in one op
         double[] mean = perChannel(moments[0]);
         double[] variance = perChannel(moments[1]);
+        int examples = (int) training.size(0);
+        double[] exampleMeans;
+        double[] exampleVariances;
+        if (axes.length == 1) {
+            exampleMeans = flat(x); // dense: each example has one value per channel
+            exampleVariances = new double[exampleMeans.length];
+        } else {
+            INDArray[] perExample = Nd4j.exec(new Moments(x, java.util.Arrays.copyOfRange(axes, 1, axes.length)));
+            exampleMeans = flat(perExample[0]);
+            exampleVariances = flat(perExample[1]);
+            perExample[0].close();
+            perExample[1].close();
+        }
         if (x != training) {
             x.close(); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
         }
@@ -71,7 +88,27 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
                 drift[c] *= drift[c];
             }
         }
-        return new BatchMoments(mean, variance, drift, training.length() / channels);
+        return new BatchMoments(mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances,
+                examples);
+    }
+
+    /** Squared distances per channel between two inputs of one site (NaN per channel when either is missing). */
+    static double[] squaredDrift(INDArray a, INDArray b, ChannelLayout layout) {
+        int channels = (int) a.size(layout.channelAxis());
+        double[] drift = new double[channels];
+        boolean narrow = a.dataType() == DataType.HALF || a.dataType() == DataType.BFLOAT16;
+        INDArray x = narrow ? a.castTo(DataType.FLOAT) : a;
+        INDArray y = narrow ? b.castTo(DataType.FLOAT) : b;
+        double[] distance = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, layout.reductionAxes())));
+        for (int c = 0; c < channels; c++) {
+            drift[c] = distance[c] * distance[c];
+        }
+        return drift;
+    }
+
+    /** An array's values in row-major order, as doubles. */
+    private static double[] flat(INDArray array) {
+        return array.castTo(DataType.DOUBLE).dup('c').reshape(array.length()).toDoubleVector();
     }
 
     /** A fresh per-channel result as doubles, freed right away. */

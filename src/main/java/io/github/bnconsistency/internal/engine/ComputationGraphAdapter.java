@@ -88,6 +88,13 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter parameterCopy() {
+        ComputationGraph copy = new ComputationGraph(model.getConfiguration().clone());
+        copy.init(model.params().dup(), false);
+        return new ComputationGraphAdapter(copy);
+    }
+
+    @Override
     int inputCount() {
         return model.getNumInputArrays();
     }

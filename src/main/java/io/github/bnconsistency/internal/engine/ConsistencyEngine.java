@@ -1,6 +1,4 @@
 package io.github.bnconsistency.internal.engine;
-
-import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.probe.ProbeBatch;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelLayout;
@@ -15,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
+import io.github.bnconsistency.internal.Tolerances;
+
 /**
  * Runs the check: for each probe batch one training-path and one inference-path forward pass, per-layer
  * statistics from those same two passes, then the diagnosis. Holds nothing of a batch once it is counted,
@@ -27,15 +27,26 @@ public final class ConsistencyEngine {
 
     /**
      * Checks {@code model} on {@code data}. The model's parameters, updater state, counters, configuration and
-     * random-number stream are left exactly as they were. The report carries no lint findings (see
+     * random-number stream are left exactly as they were. The report carries no lint findings and no fixes (see
      * {@code BatchNormInspector}, which adds them).
      *
+     * @param trainingBatchSize the batch size the model was trained with, or 0 to infer it
      * @throws IllegalArgumentException for a null or uninitialized model, missing or empty data, or data the
      *                                  model rejects (the message names the batch and the shapes)
      */
-    public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance) {
+    public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance, int trainingBatchSize) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
-        return withModel(model, data, adapter -> measure(adapter, data, true).report(layerTolerance));
+        requireValidBatchSize(trainingBatchSize);
+        return withModel(model, data, adapter -> Inspection.run(adapter, data, layerTolerance, trainingBatchSize));
+    }
+
+    /** Rejects a negative training batch size (0 means: infer it), naming the fix. */
+    public static int requireValidBatchSize(int trainingBatchSize) {
+        if (trainingBatchSize < 0 || trainingBatchSize == 1) {
+            throw new IllegalArgumentException("The training batch size must be at least 2 (or 0 to infer it), but was "
+                    + trainingBatchSize + ": pass the mini-batch size your training iterator yields.");
+        }
+        return trainingBatchSize;
     }
 
     /** The BatchNormalization layers of {@code model}, in topological order. */
@@ -63,34 +74,127 @@ public final class ConsistencyEngine {
     }
 
     /**
-     * One pass over the data: the training path always, the inference path only when {@code compareOutputs}
-     * (the per-layer statistics need only the training path).
+     * How a sweep runs the training path.
+     *
+     * @param compareOutputs   also run the inference path on each probe batch and compare outputs (and input drift)
+     * @param batchSize        re-batch the examples to this size for the training path when the probe's batches have
+     *                         another size (0: use the probe's batches as they come)
+     * @param keepOutputs      keep each probe batch's inference outputs for a reference pass that follows
      */
-    static Measurement measure(ModelAdapter adapter, ProbeData data, boolean compareOutputs) {
-        List<BatchNormSite> sites = adapter.sites();
-        ChannelStatisticsAccumulator[] statistics = new ChannelStatisticsAccumulator[sites.size()];
-        ChannelLayout[] layouts = new ChannelLayout[sites.size()];
-        Arrays.fill(layouts, ChannelLayout.UNKNOWN);
-        for (int s = 0; s < statistics.length; s++) {
-            statistics[s] = new ChannelStatisticsAccumulator(sites.get(s).channels());
-        }
-        OutputComparison outputs = new OutputComparison();
-        int[] batches = {0};
-        long[] examples = {0, Long.MAX_VALUE};
-        String[] firstShape = {""};
+    record Sweep(boolean compareOutputs, long batchSize, boolean keepOutputs) {
+        static final Sweep STATISTICS_ONLY = new Sweep(false, 0, false);
+    }
 
+    /**
+     * One sweep over the data: per probe batch the training path (on the probe batch, or on re-batched examples) and,
+     * when asked, the inference path, counted into per-site accumulators; nothing of a batch is held once counted
+     * but, when asked, its inference outputs.
+     */
+    static Measurement measure(ModelAdapter adapter, ProbeData data, Sweep sweep) {
+        Tally tally = new Tally(adapter, sweep);
         OffHeapGarbage garbage = new OffHeapGarbage();
         data.forEachBatch(batch -> {
             garbage.collectIfGrown();
-            INDArray[] features = adapter.features(batch);
-            ForwardPass training = compareOutputs ? pass(adapter, features, true, batch)
-                    : trainingPassToLastSite(adapter, features, batch);
-            ForwardPass inference = compareOutputs ? pass(adapter, features, false, batch) : null;
-            for (int s = 0; s < statistics.length; s++) {
+            tally.add(batch, adapter.features(batch));
+        });
+        return tally.measurement(data);
+    }
+
+    /** The running counts of one sweep, in named steps. */
+    private static final class Tally {
+        private final ModelAdapter adapter;
+        private final Sweep sweep;
+        private final List<BatchNormSite> sites;
+        private final ChannelStatisticsAccumulator[] statistics;
+        private final ExampleStatistics[] examples;
+        private final ChannelLayout[] layouts;
+        private final OutputComparison outputs = new OutputComparison();
+        private final List<INDArray[]> keptOutputs = new ArrayList<>();
+        private Rechunker rechunker;
+        private boolean rebatched;
+        private int probeBatches;
+        private long probeExamples;
+        private long smallestProbeBatch = Long.MAX_VALUE;
+        private String firstShape = "";
+        private long trainingBatches;
+        private long uniformBatchSize = -1;
+        private long fullPassFallbacks;
+        private long firstBatchSize;
+
+        Tally(ModelAdapter adapter, Sweep sweep) {
+            this.adapter = adapter;
+            this.sweep = sweep;
+            this.sites = adapter.sites();
+            statistics = new ChannelStatisticsAccumulator[sites.size()];
+            examples = new ExampleStatistics[sites.size()];
+            layouts = new ChannelLayout[sites.size()];
+            Arrays.fill(layouts, ChannelLayout.UNKNOWN);
+            for (int s = 0; s < sites.size(); s++) {
+                statistics[s] = new ChannelStatisticsAccumulator(sites.get(s).channels());
+                examples[s] = new ExampleStatistics(sites.get(s).channels());
+            }
+        }
+
+        void add(ProbeBatch batch, INDArray[] features) {
+            countProbeBatch(batch);
+            if (probeBatches == 1 && sweep.batchSize() > 0 && batch.examples() != sweep.batchSize()) {
+                rechunker = new Rechunker(sweep.batchSize()); // the first batch decides: re-batch them all
+                rebatched = true;
+            }
+            if (rechunker != null) {
+                for (INDArray[] chunk : rechunker.add(features)) {
+                    countTrainingPass(trainingPass(chunk, batch, false), null);
+                }
+                if (sweep.compareOutputs() && sweep.keepOutputs()) {
+                    keptOutputs.add(null); // the reference sweep runs this batch's inference pass itself
+                }
+                return;
+            }
+            ForwardPass training = trainingPass(features, batch, sweep.compareOutputs());
+            ForwardPass inference = sweep.compareOutputs() ? pass(adapter, features, false, batch) : null;
+            countTrainingPass(training, inference);
+            if (inference != null) {
+                outputs.add(training.outputs(), inference.outputs(), batch.labels(), inference);
+                if (sweep.keepOutputs()) {
+                    keptOutputs.add(inference.outputs());
+                }
+            }
+        }
+
+        private void countProbeBatch(ProbeBatch batch) {
+            if (probeBatches == 0) {
+                firstShape = batch.shapeDescription();
+                firstBatchSize = batch.examples();
+            }
+            probeBatches++;
+            probeExamples += batch.examples();
+            smallestProbeBatch = Math.min(smallestProbeBatch, batch.examples());
+        }
+
+        private ForwardPass trainingPass(INDArray[] features, ProbeBatch batch, boolean full) {
+            if (full) {
+                return pass(adapter, features, true, batch);
+            }
+            try {
+                return adapter.trainingPassToLastSite(features);
+            } catch (RuntimeException e) {
+                // the shortened pass failed: the full pass words the error (or succeeds); counted, never silent
+                fullPassFallbacks++;
+                return pass(adapter, features, true, batch);
+            }
+        }
+
+        private void countTrainingPass(ForwardPass training, ForwardPass inference) {
+            trainingBatches++;
+            for (int s = 0; s < sites.size(); s++) {
                 BatchNormSite site = sites.get(s);
                 INDArray trainingInput = training.inputOf(site);
                 if (layouts[s] == ChannelLayout.UNKNOWN) {
                     layouts[s] = BatchMoments.layoutOf(trainingInput, site.config().getCnn2DFormat());
+                }
+                if (s == 0) {
+                    long size = trainingInput.size(0);
+                    uniformBatchSize = uniformBatchSize < 0 || uniformBatchSize == size ? size : 0;
                 }
                 if (layouts[s].isSupported()) {
                     INDArray inferenceInput = inference != null && adapter.inferenceInputReadable(site)
@@ -98,34 +202,27 @@ public final class ConsistencyEngine {
                     BatchMoments moments = BatchMoments.of(trainingInput, inferenceInput, layouts[s]);
                     statistics[s].addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
                             moments.valuesPerChannel());
+                    examples[s].add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
                 }
             }
-            if (inference != null) {
-                outputs.add(training.outputs(), inference.outputs(), batch.labels(), inference);
-            }
-            if (batches[0] == 0) {
-                firstShape[0] = batch.shapeDescription();
-            }
-            batches[0]++;
-            examples[0] += batch.examples();
-            examples[1] = Math.min(examples[1], batch.examples());
-        });
-        if (batches[0] == 0) {
-            throw new IllegalArgumentException("The probe data (" + data.description() + ") yielded no batch: "
-                    + "nothing to compare. Pass a non-empty iterator (or reset it before the check).");
         }
-        return new Measurement(adapter.modelType(), adapter.dataType().name(), sites, List.of(layouts),
-                new ArrayList<>(List.of(statistics)),
-                new ProbeSummary(data.description(), batches[0], examples[0], firstShape[0], examples[1]),
-                compareOutputs ? outputs.result() : OutputDivergence.notMeasured());
-    }
 
-    /** The training path only as far as the last BatchNormalization input: enough when outputs are not compared. */
-    private static ForwardPass trainingPassToLastSite(ModelAdapter adapter, INDArray[] features, ProbeBatch batch) {
-        try {
-            return adapter.trainingPassToLastSite(features);
-        } catch (RuntimeException e) {
-            return pass(adapter, features, true, batch); // the full pass words the error
+        Measurement measurement(ProbeData data) {
+            if (rechunker != null) {
+                for (INDArray[] rest : rechunker.finish()) {
+                    countTrainingPass(trainingPass(rest, new ProbeBatch(probeBatches, rest, null), false), null);
+                }
+            }
+            if (probeBatches == 0) {
+                throw new IllegalArgumentException("The probe data (" + data.description() + ") yielded no batch: "
+                        + "nothing to compare. Pass a non-empty iterator (or reset it before the check).");
+            }
+            boolean compared = sweep.compareOutputs() && !rebatched;
+            return new Measurement(adapter.modelType(), adapter.dataType().name(), sites, List.of(layouts),
+                    new ArrayList<>(List.of(statistics)), List.of(examples),
+                    new ProbeSummary(data.description(), probeBatches, probeExamples, firstShape, smallestProbeBatch),
+                    compared ? outputs.result() : OutputDivergence.notMeasured(), trainingBatches,
+                    Math.max(0, uniformBatchSize), rebatched, keptOutputs, fullPassFallbacks, firstBatchSize);
         }
     }
 

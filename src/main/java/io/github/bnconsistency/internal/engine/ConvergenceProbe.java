@@ -70,12 +70,16 @@ public final class ConvergenceProbe {
                 INDArray input = pass.inputOf(site);
                 var layout = BatchMoments.layoutOf(input, site.config().getCnn2DFormat());
                 ChannelStatisticsAccumulator statistics = new ChannelStatisticsAccumulator(site.channels());
+                ExampleStatistics examples = new ExampleStatistics(site.channels());
                 if (layout.isSupported()) {
                     BatchMoments moments = BatchMoments.of(input, null, layout, input.dataType());
                     statistics.addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
                             moments.valuesPerChannel());
+                    examples.add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
                 }
-                findings.add(LayerVerdicts.finding(site, layout, statistics, layerTolerance));
+                // the batch being trained on is the target; its noise floor comes from its own examples
+                long batchSize = Math.max(2, input.size(0));
+                findings.add(LayerVerdicts.finding(site, layout, statistics, examples, batchSize, true, layerTolerance));
             }
         }
         return findings;

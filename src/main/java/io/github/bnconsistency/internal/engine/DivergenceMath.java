@@ -38,18 +38,19 @@ public final class DivergenceMath {
 
     /**
      * The standard deviation of a channel's divergence that mini-batch sampling alone produces. Two sources: the
-     * moving average of i.i.d. batch statistics with spread {@code sigma} fluctuates around its target with
-     * standard deviation {@code sigma * sqrt((1-decay)/(1+decay))} (when it updates at all), and the target
-     * {@code mu*}, {@code v*} is itself estimated from {@code batches} probe batches, with standard deviation
-     * {@code sigma / sqrt(batches)}. Expressed in divergence units by the first-order expansion of
+     * moving average of i.i.d. batch statistics with spread {@code sigma} (over batches of the training size)
+     * fluctuates around its target with standard deviation {@code sigma * sqrt((1-decay)/(1+decay))} (when it updates
+     * at all), and the target is itself estimated from the probe, as from {@code batches} training-size batches, with
+     * standard deviation {@code sigma / sqrt(batches)}. Expressed in divergence units by the first-order expansion of
      * {@link #divergence}: a mean error {@code e_m} costs {@code e_m/s*}, a variance error {@code e_v} costs
      * {@code e_v / (2 (v* + eps))}.
      *
-     * @return the noise floor, or 0 when it cannot be estimated (fewer than two batches)
+     * @param batches how many training-size batches the probe examples make (examples / batch size)
+     * @return the noise floor, or 0 when it cannot be estimated (no spread known)
      */
     public static double noiseFloor(double batchVariance, double batchMeanSpread, double batchVarianceSpread,
-                                    double decay, double eps, long batches, boolean movingAverageUpdates) {
-        if (batches < 2) {
+                                    double decay, double eps, double batches, boolean movingAverageUpdates) {
+        if (!(batches > 0)) {
             return 0;
         }
         double factor = Math.sqrt((movingAverageUpdates ? (1 - decay) / (1 + decay) : 0) + 1.0 / batches);

@@ -19,8 +19,13 @@ public final class LayerVerdicts {
     private LayerVerdicts() {
     }
 
+    /**
+     * One layer's finding at training batch size {@code n}: the target statistics are the average batch statistics
+     * of the training-path batches when they all had {@code n} examples ({@code uniform}), else those the
+     * per-example statistics give for batches of {@code n}; the noise floor comes from the per-example statistics.
+     */
     static LayerFinding finding(BatchNormSite site, ChannelLayout layout, ChannelStatisticsAccumulator statistics,
-                                double tolerance) {
+                                ExampleStatistics examples, long n, boolean uniform, double tolerance) {
         double eps = site.config().getEps();
         double decay = site.config().getDecay();
         Optional<String> blocker = updateBlocker(site);
@@ -28,13 +33,16 @@ public final class LayerVerdicts {
         if (layout.isSupported() && statistics.batches() > 0) {
             double[] movingMean = site.movingMean();
             double[] movingVariance = site.movingVariance();
+            double batchesOfN = (double) examples.examples() / n; // how many training-size batches the probe makes
             for (int c = 0; c < statistics.channels(); c++) {
-                double mu = statistics.batchMean(c);
-                double v = statistics.batchVariance(c);
-                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], statistics.batchMeanSpread(c),
-                        statistics.batchVarianceSpread(c), statistics.rmsDrift(c) / Math.sqrt(v + eps),
-                        DivergenceMath.noiseFloor(v, statistics.batchMeanSpread(c), statistics.batchVarianceSpread(c),
-                                decay, eps, statistics.batches(), blocker.isEmpty()), eps));
+                double mu = uniform ? statistics.batchMean(c) : examples.mean(c);
+                double v = uniform ? statistics.batchVariance(c) : examples.targetVariance(c, n);
+                double meanSpread = examples.batchMeanSpread(c, n);
+                double varianceSpread = examples.batchVarianceSpread(c, n);
+                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], meanSpread, varianceSpread,
+                        statistics.rmsDrift(c) / Math.sqrt(v + eps),
+                        DivergenceMath.noiseFloor(v, meanSpread, varianceSpread, decay, eps, batchesOfN,
+                                blocker.isEmpty()), eps));
             }
         }
         return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),

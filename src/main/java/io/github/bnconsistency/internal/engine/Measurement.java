@@ -5,13 +5,22 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
+import io.github.bnconsistency.report.Reference;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one pass over the probe data measured: per BatchNormalization site its input layout and accumulated
- * statistics, and the output comparison (not measured when only the training path ran).
+ * What one sweep over the probe data measured: per BatchNormalization site its input layout, the accumulated
+ * batch statistics of the training-path batches, the per-example statistics, and the raw training-path vs
+ * inference output comparison (not measured when only the training path ran, or ran on re-batched data).
+ *
+ * @param trainingBatches      batches the training path ran on (the probe's own, or re-batched ones)
+ * @param uniformBatchSize     the size every training-path batch had, or 0 when they differed
+ * @param rebatched            whether the training path ran on the probe examples re-batched to the training size
+ * @param inferenceOutputs     the inference outputs of each probe batch, kept when a reference pass is to follow
+ * @param fullPassFallbacks    how often the shortened training pass failed and the full pass ran instead
+ * @param firstBatchSize       examples in the probe's first batch
  */
 record Measurement(
         String modelType,
@@ -19,23 +28,29 @@ record Measurement(
         List<BatchNormSite> sites,
         List<ChannelLayout> layouts,
         List<ChannelStatisticsAccumulator> statistics,
+        List<ExampleStatistics> examples,
         ProbeSummary probe,
-        OutputDivergence output) {
+        OutputDivergence trainingPathOutput,
+        long trainingBatches,
+        long uniformBatchSize,
+        boolean rebatched,
+        List<org.nd4j.linalg.api.ndarray.INDArray[]> inferenceOutputs,
+        long fullPassFallbacks,
+        long firstBatchSize) {
 
-    /** Per-layer findings against the moving statistics the model holds now. */
-    List<LayerFinding> findings(double layerTolerance) {
+    /** Per-layer findings against the moving statistics the model holds now, at the given training batch size. */
+    List<LayerFinding> findings(double layerTolerance, long trainingBatchSize) {
         List<LayerFinding> findings = new ArrayList<>();
         for (int s = 0; s < sites.size(); s++) {
-            findings.add(LayerVerdicts.finding(sites.get(s), layouts.get(s), statistics.get(s), layerTolerance));
+            findings.add(LayerVerdicts.finding(sites.get(s), layouts.get(s), statistics.get(s), examples.get(s),
+                    trainingBatchSize, uniformBatchSize == trainingBatchSize, layerTolerance));
         }
         return findings;
     }
 
-    ConsistencyReport report(double layerTolerance) {
-        return report(findings(layerTolerance), layerTolerance);
-    }
-
-    ConsistencyReport report(List<LayerFinding> findings, double layerTolerance) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, List.of(), List.of());
+    ConsistencyReport report(List<LayerFinding> findings, double layerTolerance, OutputDivergence output,
+                             Reference reference) {
+        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, reference,
+                List.of(), List.of());
     }
 }

@@ -39,6 +39,12 @@ abstract class ModelAdapter {
                 + model.getClass().getName() + ".");
     }
 
+    /**
+     * A network of the same configuration with a copy of the parameters (no updater state), to run the inference
+     * path with other moving statistics without touching the model.
+     */
+    abstract ModelAdapter parameterCopy();
+
     /** {@code MultiLayerNetwork} or {@code ComputationGraph}. */
     abstract String modelType();
 

@@ -75,6 +75,13 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter parameterCopy() {
+        MultiLayerNetwork copy = new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
+        copy.init(model.params().dup(), false);
+        return new MultiLayerNetworkAdapter(copy);
+    }
+
+    @Override
     int inputCount() {
         return 1;
     }

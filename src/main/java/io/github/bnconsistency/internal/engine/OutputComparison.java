@@ -28,6 +28,7 @@ final class OutputComparison {
      * @param training  training-path outputs, one per network output
      * @param inference inference-path outputs
      * @param labels    labels per network output, or null
+     * @param inferencePass the inference pass, to find where non-finite values start; null when not at hand
      */
     void add(INDArray[] training, INDArray[] inference, INDArray[] labels, ForwardPass inferencePass) {
         examples += training[0].size(0);
@@ -39,7 +40,7 @@ final class OutputComparison {
                 compareClasses(training[o], inference[o], label);
             }
         }
-        if (nonFiniteInference > inferenceNonFiniteBefore && firstNonFiniteLayer.isEmpty()) {
+        if (nonFiniteInference > inferenceNonFiniteBefore && firstNonFiniteLayer.isEmpty() && inferencePass != null) {
             firstNonFiniteLayer = inferencePass.firstNonFiniteLayer();
         }
     }
@@ -121,6 +122,19 @@ final class OutputComparison {
 
     private static double[] flat(INDArray array) {
         return array.castTo(DataType.DOUBLE).dup('c').reshape(array.length()).toDoubleVector();
+    }
+
+    /** The result; where non-finite values start is taken from {@code fallback} when no pass was at hand. */
+    OutputDivergence result(OutputDivergence fallback) {
+        OutputDivergence result = result();
+        if (result.nonFiniteInferenceValues() > 0 && result.firstNonFiniteLayer().isEmpty()
+                && fallback.firstNonFiniteLayer().isPresent()) {
+            return new OutputDivergence(result.examples(), result.comparedValues(), result.maxAbsDifference(),
+                    result.meanAbsDifference(), result.nonFiniteTrainingValues(), result.nonFiniteInferenceValues(),
+                    fallback.firstNonFiniteLayer(), result.classifiedExamples(), result.argmaxAgreements(),
+                    result.labelledExamples(), result.trainingCorrect(), result.inferenceCorrect(), result.ignoredLabels());
+        }
+        return result;
     }
 
     OutputDivergence result() {

@@ -4,6 +4,8 @@ import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.OutputDivergence;
+import io.github.bnconsistency.report.Reference;
 import org.deeplearning4j.nn.api.Model;
 
 import java.util.ArrayList;
@@ -39,11 +41,22 @@ public final class Recalibrator {
     private Recalibrator() {
     }
 
-    public static Result recalibrate(Model model, ProbeData data, boolean includeFrozen, double layerTolerance) {
+    /**
+     * @param trainingBatchSize the batch size to calibrate for (the probe examples are re-batched to it when the
+     *                          data can be read again), or 0 for the probe's own batches
+     */
+    public static Result recalibrate(Model model, ProbeData data, boolean includeFrozen, double layerTolerance,
+                                     int trainingBatchSize) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
+        ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
+        ConsistencyEngine.Sweep sweep = new ConsistencyEngine.Sweep(false, data != null && data.replayable()
+                ? trainingBatchSize : 0, false);
         return ConsistencyEngine.withModel(model, data, adapter -> {
-            Measurement measurement = ConsistencyEngine.measure(adapter, data, false);
-            List<LayerFinding> before = measurement.findings(layerTolerance);
+            Measurement measurement = ConsistencyEngine.measure(adapter, data, sweep);
+            long n = trainingBatchSize > 0 ? trainingBatchSize : Math.max(2, measurement.firstBatchSize());
+            Reference reference = Reference.none((int) n, trainingBatchSize > 0 ? Reference.BatchSizeSource.GIVEN
+                    : Reference.BatchSizeSource.PROBE_BATCH_SIZE);
+            List<LayerFinding> before = measurement.findings(layerTolerance, n);
             requireReplayableIfFrozenAreRewritten(data, measurement.sites(), before, includeFrozen);
             List<LayerFinding> current = before;
             List<LayerFinding> after = new ArrayList<>();
@@ -66,10 +79,11 @@ public final class Recalibrator {
                 if (site.frozen() && s + 1 < before.size()) {
                     // a frozen layer normalizes with its moving statistics on the training path too: the layers
                     // after it now receive other inputs, so measure again before calibrating them
-                    current = ConsistencyEngine.measure(adapter, data, false).findings(layerTolerance);
+                    current = ConsistencyEngine.measure(adapter, data, sweep).findings(layerTolerance, n);
                 }
             }
-            return new Result(measurement.report(before, layerTolerance), measurement.report(after, layerTolerance),
+            return new Result(measurement.report(before, layerTolerance, OutputDivergence.notMeasured(), reference),
+                    measurement.report(after, layerTolerance, OutputDivergence.notMeasured(), reference),
                     recalibrated, skipped);
         });
     }

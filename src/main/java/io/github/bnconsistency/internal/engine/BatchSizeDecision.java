@@ -1,0 +1,73 @@
+package io.github.bnconsistency.internal.engine;
+
+import io.github.bnconsistency.report.Reference.BatchSizeEstimate;
+import io.github.bnconsistency.report.Reference.BatchSizeSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The training batch size a check judges at: given, or else the one the moving variances of the first
+ * BatchNormalization layer point to when they rule out the probe's batch size, or else the probe's batch size.
+ *
+ * <p>Each channel's moving variance {@code v_M} gives a batch size through {@code E[v_n] = W + (1 - 1/n) S^2}:
+ * {@code n = S^2 / (S^2 - (v_M - W))} (infinite when {@code v_M >= W + S^2}, 1 when {@code v_M < W}). The median
+ * over channels is the estimate; the order statistics at ranks {@code C/2 -+ 1.96 sqrt(C)/2} bound it at about 95%.
+ * The estimate is used only when that interval is finite and excludes the probe's batch size: then the data says
+ * the moving statistics were not accumulated at the probe's batch size.
+ *
+ * @param size     the batch size to judge at
+ * @param source   where it came from
+ * @param estimate the estimate, when the data gave one
+ */
+record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEstimate> estimate) {
+
+    /** Fewer channels than this cannot bound a median. */
+    private static final int MIN_CHANNELS = 4;
+
+    static BatchSizeDecision decide(int given, Measurement measurement, long probeBatchSize) {
+        Optional<BatchSizeEstimate> estimate = estimate(measurement);
+        if (given > 0) {
+            return new BatchSizeDecision(given, BatchSizeSource.GIVEN, estimate);
+        }
+        if (estimate.isPresent() && Double.isFinite(estimate.get().high()) && estimate.get().low() >= 2
+                && !(estimate.get().low() <= probeBatchSize && probeBatchSize <= estimate.get().high())) {
+            return new BatchSizeDecision(Math.max(2, Math.round(estimate.get().median())), BatchSizeSource.ESTIMATED,
+                    estimate);
+        }
+        return new BatchSizeDecision(Math.max(2, probeBatchSize), BatchSizeSource.PROBE_BATCH_SIZE, estimate);
+    }
+
+    /** From the first measured layer that updates its statistics (a frozen one says nothing of training). */
+    static Optional<BatchSizeEstimate> estimate(Measurement m) {
+        for (int s = 0; s < m.sites().size(); s++) {
+            BatchNormSite site = m.sites().get(s);
+            ExampleStatistics examples = m.examples().get(s);
+            if (site.frozen() || !m.layouts().get(s).isSupported() || examples.examples() < 2) {
+                continue;
+            }
+            double[] moving = site.movingVariance();
+            List<Double> sizes = new ArrayList<>();
+            for (int c = 0; c < examples.channels(); c++) {
+                double s2 = examples.betweenVariance(c);
+                if (!(s2 > 0) || !Double.isFinite(moving[c])) {
+                    continue;
+                }
+                double excess = moving[c] - examples.withinVariance(c);
+                sizes.add(excess < 0 ? 1 : excess >= s2 ? Double.POSITIVE_INFINITY : s2 / (s2 - excess));
+            }
+            if (sizes.size() < MIN_CHANNELS) {
+                return Optional.empty();
+            }
+            sizes.sort(null);
+            int count = sizes.size();
+            double halfWidth = 1.96 * Math.sqrt(count) / 2;
+            int low = (int) Math.max(0, Math.floor(count / 2.0 - halfWidth));
+            int high = (int) Math.min(count - 1, Math.ceil(count / 2.0 + halfWidth) - 1);
+            double median = count % 2 == 1 ? sizes.get(count / 2) : (sizes.get(count / 2 - 1) + sizes.get(count / 2)) / 2;
+            return Optional.of(new BatchSizeEstimate(site.name(), sizes.get(low), median, sizes.get(high), count));
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,79 @@
+package io.github.bnconsistency.report;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the inference outputs were compared with, and the training batch size that decided it. The moving statistics
+ * converge to the average statistics of training-size batches, so the reference is what a model whose moving
+ * statistics had converged exactly would output: the model with every BatchNormalization layer normalizing with the
+ * target statistics of batches of {@link #trainingBatchSize()} examples.
+ *
+ * <pre>{@code
+ * Reference reference = BatchNormInspector.inspect(model, validation).reference();
+ * System.out.println(reference.kind() + " at batch size " + reference.trainingBatchSize());
+ * }</pre>
+ *
+ * @param kind               how the reference outputs were computed
+ * @param trainingBatchSize  the batch size the moving statistics are taken to be accumulated with
+ * @param batchSizeSource    where that batch size came from
+ * @param estimate           the batch size the moving statistics look accumulated with, if the data can tell
+ * @param trainingPath       the raw comparison of each probe batch's training-path outputs (normalized with that
+ *                           batch's own statistics) with the inference outputs: batch noise included, shown beside
+ *                           the reference, never judged; not measured when the training path ran on re-batched data
+ */
+public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchSizeSource,
+                        Optional<BatchSizeEstimate> estimate, OutputDivergence trainingPath) {
+
+    /** How the reference outputs were computed. */
+    public enum Kind {
+        /** One probe batch of the training batch size: its training-path outputs are the converged model's. */
+        TRAINING_PATH,
+        /** A copy of the model normalizing with the target statistics (the user's model is not touched). */
+        CONVERGED_STATISTICS,
+        /**
+         * Each probe batch's own training path, because the data could be read only once (batch noise included);
+         * pass data that can be read twice (a DataSet, or an iterator that supports reset) for the exact reference.
+         */
+        TRAINING_PATH_PER_BATCH,
+        /** Outputs were not compared (e.g. a report made by a recalibration, from the training path alone). */
+        NONE
+    }
+
+    /** Where the training batch size came from. */
+    public enum BatchSizeSource {
+        /** Given in the options (or the extension's configuration). */
+        GIVEN,
+        /** Estimated from the moving variances against the probe examples (see {@link BatchSizeEstimate}). */
+        ESTIMATED,
+        /** Taken to be the probe's batch size: not given, and the data could not tell otherwise. */
+        PROBE_BATCH_SIZE
+    }
+
+    public Reference {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(batchSizeSource, "batchSizeSource");
+        Objects.requireNonNull(estimate, "estimate (Optional.empty() when the data cannot tell)");
+        Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
+    }
+
+    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}. */
+    public static Reference none(int trainingBatchSize, BatchSizeSource source) {
+        return new Reference(Kind.NONE, trainingBatchSize, source, Optional.empty(), OutputDivergence.notMeasured());
+    }
+
+    /**
+     * The batch size the moving variances look accumulated with: for values that vary between examples a batch of
+     * {@code n} has biased variance {@code E[v_n] = W + (1 - 1/n) S^2}, so each channel's moving variance gives an
+     * {@code n}; the median and quartiles over the channels of the first BatchNormalization layer (whose input no
+     * other BatchNormalization layer changes).
+     *
+     * @param layer    the layer the estimate is taken from
+     * @param low      the lower quartile over channels
+     * @param median   the median over channels
+     * @param high     the upper quartile over channels
+     * @param channels channels that gave an estimate
+     */
+    public record BatchSizeEstimate(String layer, double low, double median, double high, int channels) {
+    }
+}
