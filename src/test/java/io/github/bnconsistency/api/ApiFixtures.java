@@ -20,6 +20,9 @@ final class ApiFixtures {
 
     static final double[][][] VALUES = TinyNetworks.randomValues(Layout.DENSE, 16, new Random(3));
     static final INDArray FEATURES = TinyNetworks.features(Layout.DENSE, VALUES);
+    /** Enough examples that a shift of half a standard deviation is far beyond what sampling produces. */
+    static final double[][][] MANY_VALUES = TinyNetworks.randomValues(Layout.DENSE, 400, new Random(3));
+    static final INDArray MANY_FEATURES = TinyNetworks.features(Layout.DENSE, MANY_VALUES);
 
     private ApiFixtures() {
     }

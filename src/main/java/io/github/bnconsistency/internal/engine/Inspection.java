@@ -43,7 +43,8 @@ final class Inspection {
         if (size.source() == Reference.BatchSizeSource.ESTIMATED && data.replayable()) {
             measurement = ConsistencyEngine.measure(adapter, data, new ConsistencyEngine.Sweep(true, size.size(), true));
         }
-        List<LayerFinding> findings = measurement.findings(layerTolerance, size.size());
+        List<LayerFinding> findings = measurement.findings(layerTolerance, size.size(), measurement.batchesStandForTraining(
+                size.size(), size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE));
         boolean trainingPathIsReference = !measurement.rebatched() && measurement.probe().batches() == 1
                 && measurement.uniformBatchSize() == size.size();
         if (trainingPathIsReference || !data.replayable()) {

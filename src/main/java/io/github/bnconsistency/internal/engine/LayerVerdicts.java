@@ -21,11 +21,12 @@ public final class LayerVerdicts {
 
     /**
      * One layer's finding at training batch size {@code n}: the target statistics are the average batch statistics
-     * of the training-path batches when they all had {@code n} examples ({@code uniform}), else those the
-     * per-example statistics give for batches of {@code n}; the noise floor comes from the per-example statistics.
+     * of the training-path batches when those stand for training's ({@code fromBatches}: they have the training
+     * size, or the probe's batches are taken as training's), else those the per-example statistics give for batches
+     * of {@code n}; the noise floor comes from the per-example statistics at {@code n}, so one probe batch has one.
      */
     static LayerFinding finding(BatchNormSite site, ChannelLayout layout, ChannelStatisticsAccumulator statistics,
-                                ExampleStatistics examples, long n, boolean uniform, double tolerance) {
+                                ExampleStatistics examples, long n, boolean fromBatches, double tolerance) {
         double eps = site.config().getEps();
         double decay = site.config().getDecay();
         Optional<String> blocker = updateBlocker(site);
@@ -35,14 +36,12 @@ public final class LayerVerdicts {
             double[] movingVariance = site.movingVariance();
             double batchesOfN = (double) examples.examples() / n; // how many training-size batches the probe makes
             for (int c = 0; c < statistics.channels(); c++) {
-                double mu = uniform ? statistics.batchMean(c) : examples.mean(c);
-                double v = uniform ? statistics.batchVariance(c) : examples.targetVariance(c, n);
-                double meanSpread = examples.batchMeanSpread(c, n);
-                double varianceSpread = examples.batchVarianceSpread(c, n);
-                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], meanSpread, varianceSpread,
-                        statistics.rmsDrift(c) / Math.sqrt(v + eps),
-                        DivergenceMath.noiseFloor(v, meanSpread, varianceSpread, decay, eps, batchesOfN,
-                                blocker.isEmpty()), eps));
+                double mu = fromBatches ? statistics.batchMean(c) : examples.mean(c);
+                double v = fromBatches ? statistics.batchVariance(c) : examples.targetVariance(c, n);
+                double noise = DivergenceMath.noiseFloor(v, examples.batchMeanSpread(c, n),
+                        examples.batchVarianceSpread(c, n), decay, eps, batchesOfN, blocker.isEmpty());
+                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], statistics.batchMeanSpread(c),
+                        statistics.batchVarianceSpread(c), statistics.rmsDrift(c) / Math.sqrt(v + eps), noise, eps));
             }
         }
         return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),

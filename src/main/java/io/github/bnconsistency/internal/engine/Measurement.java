@@ -38,14 +38,22 @@ record Measurement(
         long fullPassFallbacks,
         long firstBatchSize) {
 
-    /** Per-layer findings against the moving statistics the model holds now, at the given training batch size. */
-    List<LayerFinding> findings(double layerTolerance, long trainingBatchSize) {
+    /**
+     * Per-layer findings against the moving statistics the model holds now, at the given training batch size; the
+     * targets from the batches' own statistics when {@code fromBatches}, else from the per-example statistics.
+     */
+    List<LayerFinding> findings(double layerTolerance, long trainingBatchSize, boolean fromBatches) {
         List<LayerFinding> findings = new ArrayList<>();
         for (int s = 0; s < sites.size(); s++) {
             findings.add(LayerVerdicts.finding(sites.get(s), layouts.get(s), statistics.get(s), examples.get(s),
-                    trainingBatchSize, uniformBatchSize == trainingBatchSize, layerTolerance));
+                    trainingBatchSize, fromBatches, layerTolerance));
         }
         return findings;
+    }
+
+    /** Whether the training-path batches stand for training's at batch size {@code n} (see {@link #findings}). */
+    boolean batchesStandForTraining(long n, boolean probeBatchesTaken) {
+        return rebatched || probeBatchesTaken || uniformBatchSize == n;
     }
 
     ConsistencyReport report(List<LayerFinding> findings, double layerTolerance, OutputDivergence output,

@@ -56,7 +56,8 @@ public final class Recalibrator {
             long n = trainingBatchSize > 0 ? trainingBatchSize : Math.max(2, measurement.firstBatchSize());
             Reference reference = Reference.none((int) n, trainingBatchSize > 0 ? Reference.BatchSizeSource.GIVEN
                     : Reference.BatchSizeSource.PROBE_BATCH_SIZE);
-            List<LayerFinding> before = measurement.findings(layerTolerance, n);
+            boolean fromBatches = measurement.batchesStandForTraining(n, trainingBatchSize == 0);
+            List<LayerFinding> before = measurement.findings(layerTolerance, n, fromBatches);
             requireReplayableIfFrozenAreRewritten(data, measurement.sites(), before, includeFrozen);
             List<LayerFinding> current = before;
             List<LayerFinding> after = new ArrayList<>();
@@ -79,7 +80,7 @@ public final class Recalibrator {
                 if (site.frozen() && s + 1 < before.size()) {
                     // a frozen layer normalizes with its moving statistics on the training path too: the layers
                     // after it now receive other inputs, so measure again before calibrating them
-                    current = ConsistencyEngine.measure(adapter, data, sweep).findings(layerTolerance, n);
+                    current = ConsistencyEngine.measure(adapter, data, sweep).findings(layerTolerance, n, fromBatches);
                 }
             }
             return new Result(measurement.report(before, layerTolerance, OutputDivergence.notMeasured(), reference),

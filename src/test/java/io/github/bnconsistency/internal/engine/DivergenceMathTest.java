@@ -69,7 +69,12 @@ class DivergenceMathTest {
         // a frozen layer's statistics do not fluctuate: only the estimate's uncertainty remains
         double frozen = Math.sqrt(Math.pow(0.2 * 0.5, 2) + Math.pow(0.4 * 0.5 / 2, 2));
         assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 4, false)).isCloseTo(frozen, within(1e-15));
-        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 1, true)).isZero();
+        // one training-size batch's worth of probe examples still has a floor: f^2 = 0.1/1.9 + 1
+        double one = Math.sqrt(0.1 / 1.9 + 1);
+        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 1, true))
+                .isCloseTo(Math.hypot(0.2 * one, 0.4 * one / 2), within(1e-15));
+        // nothing known about the spread: no floor
+        assertThat(DivergenceMath.noiseFloor(1, 0.2, 0.4, 0.9, 0, 0, true)).isZero();
     }
 
     @Test
