@@ -6,7 +6,7 @@ import io.github.bnconsistency.report.UpdatesNeeded;
 import java.util.List;
 
 /**
- * The numbers of DESIGN.md, in double precision, for one channel or one layer. Pure functions.
+ * The numbers of ARCHITECTURE.md (metric definitions), in double precision, for one channel or one layer. Pure functions.
  */
 public final class DivergenceMath {
 

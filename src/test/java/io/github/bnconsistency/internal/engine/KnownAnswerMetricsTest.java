@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 /**
  * Every per-channel number against an independent computation in double: plain loops over the raw probe values,
- * the formulas of DESIGN.md written out here, and for the divergence also DL4J's own training-mode and
+ * the formulas of ARCHITECTURE.md written out here, and for the divergence also DL4J's own training-mode and
  * inference-mode outputs of the layer (gamma 1, beta 0, so output = normalized input).
  */
 class KnownAnswerMetricsTest {
