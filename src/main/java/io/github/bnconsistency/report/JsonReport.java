@@ -130,6 +130,7 @@ public final class JsonReport {
         r.put("kind", reference.kind().name());
         r.put("trainingBatchSize", reference.trainingBatchSize());
         r.put("batchSizeSource", reference.batchSizeSource().name());
+        r.put("targets", reference.targets().name());
         reference.estimate().ifPresentOrElse(e -> {
             ObjectNode estimate = r.putObject("batchSizeEstimate");
             estimate.put("layer", e.layer());
@@ -242,7 +243,8 @@ public final class JsonReport {
                 : java.util.Optional.of(new Reference.BatchSizeEstimate(text(e, "layer"), decimal(e, "low"),
                         decimal(e, "median"), decimal(e, "high"), (int) integer(e, "channels")));
         return new Reference(constant(Reference.Kind.class, r, "kind"), (int) integer(r, "trainingBatchSize"),
-                constant(Reference.BatchSizeSource.class, r, "batchSizeSource"), estimate,
+                constant(Reference.BatchSizeSource.class, r, "batchSizeSource"),
+                constant(Reference.Targets.class, r, "targets"), estimate,
                 readOutput(object(r, "trainingPath")));
     }
 

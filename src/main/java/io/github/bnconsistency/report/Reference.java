@@ -17,13 +17,27 @@ import java.util.Optional;
  * @param kind               how the reference outputs were computed
  * @param trainingBatchSize  the batch size the moving statistics are taken to be accumulated with
  * @param batchSizeSource    where that batch size came from
+ * @param targets            how the target statistics were measured at that batch size
  * @param estimate           the batch size the moving statistics look accumulated with, if the data can tell
  * @param trainingPath       the raw comparison of each probe batch's training-path outputs (normalized with that
  *                           batch's own statistics) with the inference outputs: batch noise included, shown beside
  *                           the reference, never judged; not measured when the training path ran on re-batched data
  */
-public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchSizeSource,
+public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchSizeSource, Targets targets,
                         Optional<BatchSizeEstimate> estimate, OutputDivergence trainingPath) {
+
+    /** How the target statistics were measured. */
+    public enum Targets {
+        /** From the probe's own batches, taken to stand for training's. */
+        PROBE_BATCHES,
+        /** From the probe's examples re-batched to the training batch size (the probe's batches had another size). */
+        REBATCHED,
+        /**
+         * From per-example statistics ({@code E[v_n] = W + (1 - 1/n) S^2}), because the probe's batches had another
+         * size and the data could be read only once: exact for the first layer, approximate after it.
+         */
+        PER_EXAMPLE
+    }
 
     /** How the reference outputs were computed. */
     public enum Kind {
@@ -53,13 +67,20 @@ public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchS
     public Reference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(batchSizeSource, "batchSizeSource");
+        Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(estimate, "estimate (Optional.empty() when the data cannot tell)");
         Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
     }
 
     /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}. */
     public static Reference none(int trainingBatchSize, BatchSizeSource source) {
-        return new Reference(Kind.NONE, trainingBatchSize, source, Optional.empty(), OutputDivergence.notMeasured());
+        return none(trainingBatchSize, source, Targets.PROBE_BATCHES);
+    }
+
+    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so. */
+    public static Reference none(int trainingBatchSize, BatchSizeSource source, Targets targets) {
+        return new Reference(Kind.NONE, trainingBatchSize, source, targets, Optional.empty(),
+                OutputDivergence.notMeasured());
     }
 
     /**

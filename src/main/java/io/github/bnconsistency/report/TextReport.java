@@ -277,10 +277,15 @@ public final class TextReport {
                     + reference.estimate().map(e -> " of " + e.layer() + ": " + number(e.low()) + ".." + number(e.high()))
                             .orElse("") + ")";
             case PROBE_BATCH_SIZE -> " (the probe's batch size)";
+        } + switch (reference.targets()) {
+            case PROBE_BATCHES -> "";
+            case REBATCHED -> ", the probe's examples re-batched to that size";
+            case PER_EXAMPLE -> ", the targets from per-example statistics (the probe's batches have another size and "
+                    + "the data can be read only once)";
         };
         return switch (reference.kind()) {
-            case TRAINING_PATH, NONE -> reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE ? ""
-                    : size + ".";
+            case TRAINING_PATH, NONE -> reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
+                    && reference.targets() == Reference.Targets.PROBE_BATCHES ? "" : size + ".";
             case CONVERGED_STATISTICS -> size + "; outputs compared with a copy normalizing with the target statistics"
                     + (reference.trainingPath().isMeasured() ? " (each probe batch's own training path differs by up to "
                             + number(reference.trainingPath().maxAbsDifference()) + ": batch noise, not judged)" : "")

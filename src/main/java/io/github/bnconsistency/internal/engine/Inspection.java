@@ -43,8 +43,10 @@ final class Inspection {
         if (size.source() == Reference.BatchSizeSource.ESTIMATED && data.replayable()) {
             measurement = ConsistencyEngine.measure(adapter, data, new ConsistencyEngine.Sweep(true, size.size(), true));
         }
-        List<LayerFinding> findings = measurement.findings(layerTolerance, size.size(), measurement.batchesStandForTraining(
-                size.size(), size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE));
+        boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
+        List<LayerFinding> findings = measurement.findings(layerTolerance, size.size(),
+                measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
+        Reference.Targets targets = measurement.targets(size.size(), probeBatchesTaken);
         boolean trainingPathIsReference = !measurement.rebatched() && measurement.probe().batches() == 1
                 && measurement.uniformBatchSize() == size.size();
         if (trainingPathIsReference || !data.replayable()) {
@@ -52,7 +54,7 @@ final class Inspection {
                     : Reference.Kind.TRAINING_PATH_PER_BATCH;
             OutputDivergence raw = measurement.trainingPathOutput();
             return measurement.report(findings, layerTolerance, raw,
-                    new Reference(kind, (int) size.size(), size.source(), size.estimate(), raw));
+                    new Reference(kind, (int) size.size(), size.source(), targets, size.estimate(), raw));
         }
         ReferenceSweep reference = referenceSweep(measurement, findings);
         if (measurement.rebatched()) {
@@ -60,7 +62,7 @@ final class Inspection {
         }
         OutputDivergence output = reference.outputs.result(measurement.trainingPathOutput());
         return measurement.report(findings, layerTolerance, output, new Reference(Reference.Kind.CONVERGED_STATISTICS,
-                (int) size.size(), size.source(), size.estimate(), measurement.trainingPathOutput()));
+                (int) size.size(), size.source(), targets, size.estimate(), measurement.trainingPathOutput()));
     }
 
     /** What the reference sweep measured: outputs against the reference, and input drift when re-batched. */

@@ -56,6 +56,13 @@ record Measurement(
         return rebatched || probeBatchesTaken || uniformBatchSize == n;
     }
 
+    /** How the targets at batch size {@code n} were measured. */
+    io.github.bnconsistency.report.Reference.Targets targets(long n, boolean probeBatchesTaken) {
+        return rebatched ? io.github.bnconsistency.report.Reference.Targets.REBATCHED
+                : batchesStandForTraining(n, probeBatchesTaken) ? io.github.bnconsistency.report.Reference.Targets.PROBE_BATCHES
+                : io.github.bnconsistency.report.Reference.Targets.PER_EXAMPLE;
+    }
+
     ConsistencyReport report(List<LayerFinding> findings, double layerTolerance, OutputDivergence output,
                              Reference reference) {
         return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, reference,

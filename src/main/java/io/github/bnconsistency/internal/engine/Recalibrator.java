@@ -54,9 +54,9 @@ public final class Recalibrator {
         return ConsistencyEngine.withModel(model, data, adapter -> {
             Measurement measurement = ConsistencyEngine.measure(adapter, data, sweep);
             long n = trainingBatchSize > 0 ? trainingBatchSize : Math.max(2, measurement.firstBatchSize());
-            Reference reference = Reference.none((int) n, trainingBatchSize > 0 ? Reference.BatchSizeSource.GIVEN
-                    : Reference.BatchSizeSource.PROBE_BATCH_SIZE);
             boolean fromBatches = measurement.batchesStandForTraining(n, trainingBatchSize == 0);
+            Reference reference = Reference.none((int) n, trainingBatchSize > 0 ? Reference.BatchSizeSource.GIVEN
+                    : Reference.BatchSizeSource.PROBE_BATCH_SIZE, measurement.targets(n, trainingBatchSize == 0));
             List<LayerFinding> before = measurement.findings(layerTolerance, n, fromBatches);
             requireReplayableIfFrozenAreRewritten(data, measurement.sites(), before, includeFrozen);
             List<LayerFinding> current = before;
