@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param trainingBatchSize  the batch size the moving statistics are taken to be accumulated with
  * @param batchSizeSource    where that batch size came from
  * @param targets            how the target statistics were measured at that batch size
- * @param estimate           the batch size the moving statistics look accumulated with, if the data can tell
+ * @param estimate           the batch size the moving variances of the first layer fit, if the data can tell: shown
+ *                           to the user, not used to judge (see {@link BatchSizeEstimate})
  * @param trainingPath       the raw comparison of each probe batch's training-path outputs (normalized with that
  *                           batch's own statistics) with the inference outputs: batch noise included, shown beside
  *                           the reference, never judged; not measured when the training path ran on re-batched data
@@ -58,8 +59,6 @@ public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchS
     public enum BatchSizeSource {
         /** Given in the options (or the extension's configuration). */
         GIVEN,
-        /** Estimated from the moving variances against the probe examples (see {@link BatchSizeEstimate}). */
-        ESTIMATED,
         /** Taken to be the probe's batch size: not given, and the data could not tell otherwise. */
         PROBE_BATCH_SIZE
     }
@@ -83,11 +82,18 @@ public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchS
                 OutputDivergence.notMeasured());
     }
 
+    /** Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size. */
+    public boolean estimateRulesOutTrainingBatchSize() {
+        return estimate.filter(e -> Double.isFinite(e.high()) && (trainingBatchSize < e.low() || trainingBatchSize > e.high()))
+                .isPresent();
+    }
+
     /**
-     * The batch size the moving variances look accumulated with: for values that vary between examples a batch of
+     * The batch size the moving variances fit: for values that vary between examples a batch of
      * {@code n} has biased variance {@code E[v_n] = W + (1 - 1/n) S^2}, so each channel's moving variance gives an
      * {@code n}; the median and quartiles over the channels of the first BatchNormalization layer (whose input no
-     * other BatchNormalization layer changes).
+     * other BatchNormalization layer changes). The moving variances also lag weights that still move, which biases it
+     * low, so it is a hint to pass the training batch size, never used to judge.
      *
      * @param layer    the layer the estimate is taken from
      * @param low      the lower quartile over channels

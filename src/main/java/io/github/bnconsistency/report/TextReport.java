@@ -273,9 +273,6 @@ public final class TextReport {
         Reference reference = report.reference();
         String size = " Judged at training batch size " + reference.trainingBatchSize() + switch (reference.batchSizeSource()) {
             case GIVEN -> " (given)";
-            case ESTIMATED -> " (estimated from the moving variances"
-                    + reference.estimate().map(e -> " of " + e.layer() + ": " + number(e.low()) + ".." + number(e.high()))
-                            .orElse("") + ")";
             case PROBE_BATCH_SIZE -> " (the probe's batch size)";
         } + switch (reference.targets()) {
             case PROBE_BATCHES -> "";
@@ -283,15 +280,25 @@ public final class TextReport {
             case PER_EXAMPLE -> ", the targets from per-example statistics (the probe's batches have another size and "
                     + "the data can be read only once)";
         };
+        // only for one probe batch far larger than the fit (a whole validation set as one DataSet): the estimate
+        // runs low on real models (see Reference.BatchSizeEstimate), so it must not nag a probe at the training size
+        boolean oneLargeBatch = report.probe().batches() == 1 && reference.estimate()
+                .filter(e -> reference.trainingBatchSize() > 2 * e.high()).isPresent();
+        String hint = reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE && oneLargeBatch
+                && reference.estimateRulesOutTrainingBatchSize() ? reference.estimate().map(e -> " The moving variances of "
+                        + e.layer() + " fit batches of " + number(e.low()) + ".." + number(e.high()) + " examples better "
+                        + "than the probe's " + reference.trainingBatchSize() + ": if you train with another batch size, "
+                        + "pass it (InspectionOptions.withTrainingBatchSize, @BatchNormConsistency(trainingBatchSize)).")
+                        .orElse("") : "";
         return switch (reference.kind()) {
-            case TRAINING_PATH, NONE -> reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
-                    && reference.targets() == Reference.Targets.PROBE_BATCHES ? "" : size + ".";
+            case TRAINING_PATH, NONE -> (reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
+                    && reference.targets() == Reference.Targets.PROBE_BATCHES ? "" : size + ".") + hint;
             case CONVERGED_STATISTICS -> size + "; outputs compared with a copy normalizing with the target statistics"
                     + (reference.trainingPath().isMeasured() ? " (each probe batch's own training path differs by up to "
                             + number(reference.trainingPath().maxAbsDifference()) + ": batch noise, not judged)" : "")
-                    + ".";
+                    + "." + hint;
             case TRAINING_PATH_PER_BATCH -> size + "; outputs compared with each probe batch's own training path, batch "
-                    + "noise included, because the data can be read only once.";
+                    + "noise included, because the data can be read only once." + hint;
         };
     }
 }

@@ -40,9 +40,6 @@ final class Inspection {
         Measurement measurement = ConsistencyEngine.measure(adapter, data,
                 new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
         BatchSizeDecision size = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
-        if (size.source() == Reference.BatchSizeSource.ESTIMATED && data.replayable()) {
-            measurement = ConsistencyEngine.measure(adapter, data, new ConsistencyEngine.Sweep(true, size.size(), true));
-        }
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
         List<LayerFinding> findings = measurement.findings(layerTolerance, size.size(),
                 measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
