@@ -3,12 +3,13 @@ package io.github.bnconsistency.api;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.probe.ProbeData;
-import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LintFinding;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
+import org.assertj.core.error.ErrorMessageFactory;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -17,6 +18,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Assertions on a DL4J model's BatchNormalization consistency, shared by {@link MultiLayerNetworkAssert} and
@@ -37,11 +39,6 @@ import java.util.List;
  */
 public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF, ACTUAL>, ACTUAL extends Model>
         extends AbstractAssert<SELF, ACTUAL> {
-
-    /** The library's assert classes (and, by prefix, their lambdas and soft-assertion proxies). */
-    private static final List<String> ASSERT_CLASSES = List.of(AbstractModelAssert.class.getName(),
-            MultiLayerNetworkAssert.class.getName(), ComputationGraphAssert.class.getName(),
-            ConsistencyReportAssert.class.getName(), AssertionState.class.getName());
 
     private Object probeSource;
     private ProbeData probe;
@@ -100,7 +97,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * to do.
      */
     public SELF inferenceMatchesTraining(double tolerance) {
-        return delegating(report -> report.inferenceMatchesTraining(tolerance));
+        return verify(ConsistencyChecks.inferenceMatchesTraining(report(), tolerance));
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
@@ -134,12 +131,12 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * divergence). Fails for a model without BatchNormalization layers.
      */
     public SELF hasConvergedBatchNormStatistics() {
-        return delegating(ConsistencyReportAssert::hasConvergedBatchNormStatistics);
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report()));
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
     public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
-        return delegating(report -> report.hasConvergedBatchNormStatistics(layerTolerance));
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report(), layerTolerance));
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
@@ -201,10 +198,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     public SELF passesBatchNormLint() {
         isNotNull();
         List<LintFinding> findings = probe == null ? BatchNormLint.check(actual) : report().lint();
-        if (!findings.isEmpty()) {
-            throw assertionError(ShouldPassBatchNormLint.shouldPassBatchNormLint(findings));
-        }
-        return myself;
+        return verify(ConsistencyChecks.passesBatchNormLint(findings));
     }
 
     /**
@@ -233,17 +227,12 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     }
 
     /**
-     * Runs a report assertion; its failure points at the caller's line, as a failure of this assert would (AssertJ
-     * strips the frames of the assert that fails, which is the report assert, not this one).
+     * Throws this assert's own failure when the check failed, so that AssertJ words it with this assert's
+     * description and strips this assert's frames: the stack trace starts at the caller's line.
      */
-    private SELF delegating(java.util.function.Consumer<ConsistencyReportAssert> assertion) {
-        try {
-            assertion.accept(reportAssert());
-        } catch (AssertionError e) {
-            e.setStackTrace(java.util.Arrays.stream(e.getStackTrace())
-                    .filter(frame -> ASSERT_CLASSES.stream().noneMatch(frame.getClassName()::startsWith))
-                    .toArray(StackTraceElement[]::new));
-            throw e;
+    private SELF verify(Optional<ErrorMessageFactory> failure) {
+        if (failure.isPresent()) {
+            throw assertionError(failure.get());
         }
         return myself;
     }

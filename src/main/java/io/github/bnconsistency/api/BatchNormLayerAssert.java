@@ -1,18 +1,15 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.internal.Tolerances;
-import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.report.ChannelFinding;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.api.AbstractAssert;
+import org.assertj.core.error.ErrorMessageFactory;
 
 import java.util.List;
+import java.util.Optional;
 
 import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveConvergedStatistics;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveMeanShiftBelow;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveVarianceRatioWithin;
 
 /**
  * Assertions on one BatchNormalization layer's finding.
@@ -46,47 +43,22 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
      * within the sampling noise of the probe data ({@link LayerStatus#WITHIN_NOISE}).
      */
     public BatchNormLayerAssert hasConvergedStatistics() {
-        LayerFinding layer = existing();
-        if (!ConsistencyReportAssert.isConverged(layer.status())) {
-            throw assertionError(shouldHaveConvergedStatistics(layer));
-        }
-        return myself;
+        return verify(ConsistencyChecks.hasConvergedStatistics(existing()));
     }
 
     /** Verifies that every channel's normalized divergence is within {@code tolerance}. */
     public BatchNormLayerAssert hasConvergedStatistics(double tolerance) {
-        LayerFinding layer = BatchNormInspector.atLayerTolerance(existing(), checked(tolerance));
-        if (!ConsistencyReportAssert.isConverged(layer.status())) {
-            throw assertionError(shouldHaveConvergedStatistics(layer));
-        }
-        return myself;
+        return verify(ConsistencyChecks.hasConvergedStatistics(existing(), tolerance));
     }
 
     /** Verifies that every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}. */
     public BatchNormLayerAssert hasMeanShiftBelow(double standardDeviations) {
-        LayerFinding layer = existing();
-        checked(standardDeviations);
-        for (ChannelFinding channel : layer.channels()) {
-            if (!(channel.meanShift() < standardDeviations)) {
-                throw assertionError(shouldHaveMeanShiftBelow(layer, channel, standardDeviations));
-            }
-        }
-        return myself;
+        return verify(ConsistencyChecks.hasMeanShiftBelow(existing(), standardDeviations));
     }
 
     /** Verifies that every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}. */
     public BatchNormLayerAssert hasVarianceRatioWithin(double min, double max) {
-        LayerFinding layer = existing();
-        if (!(min >= 0 && min <= max) || Double.isInfinite(max)) {
-            throw new IllegalArgumentException("The variance ratio range must satisfy 0 <= min <= max < Infinity, but was ["
-                    + min + ", " + max + "].");
-        }
-        for (ChannelFinding channel : layer.channels()) {
-            if (!(channel.varianceRatio() >= min && channel.varianceRatio() <= max)) {
-                throw assertionError(shouldHaveVarianceRatioWithin(layer, channel, min, max));
-            }
-        }
-        return myself;
+        return verify(ConsistencyChecks.hasVarianceRatioWithin(existing(), min, max));
     }
 
     private LayerFinding existing() {
@@ -97,8 +69,11 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
         return actual;
     }
 
-    private static double checked(double tolerance) {
-        Tolerances.requireValid(tolerance, "limit");
-        return tolerance;
+    /** Throws this assert's own failure (AssertJ strips its frames) when the check failed. */
+    private BatchNormLayerAssert verify(Optional<ErrorMessageFactory> failure) {
+        if (failure.isPresent()) {
+            throw assertionError(failure.get());
+        }
+        return myself;
     }
 }

@@ -1,6 +1,6 @@
 package io.github.bnconsistency.junit;
 
-import io.github.bnconsistency.api.ConsistencyReportAssert;
+import io.github.bnconsistency.api.BatchNormAssertions;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.report.TextReport;
@@ -47,8 +47,11 @@ class BatchNormConsistencyExtensionTest {
         ConsistencyReport report = Fixtures.inspect(Fixtures.Story.DIVERGING, Fixtures.Story.data(),
                 BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
         AssertionError expected = catchThrowableOfType(AssertionError.class,
-                () -> new ConsistencyReportAssert(report).inferenceMatchesTraining(TOLERANCE));
-        assertThat(failure).isInstanceOf(AssertionError.class).hasMessage(expected.getMessage());
+                () -> BatchNormAssertions.assertThat(report).inferenceMatchesTraining(TOLERANCE));
+        AssertionError onTheModel = catchThrowableOfType(AssertionError.class, () -> BatchNormAssertions
+                .assertThat(Fixtures.Story.DIVERGING).inferenceMatchesTraining(Fixtures.Story.data(), TOLERANCE));
+        assertThat(failure).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage())
+                .hasMessage(onTheModel.getMessage());
         assertThat(failure.getMessage())
                 .startsWith("\nExpecting inference outputs to match training outputs within 0.001")
                 .contains("Root cause: bn1 (BN layer 1 of 4");
