@@ -58,35 +58,38 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /** Sets the data the following assertions check the model on: one batch of features. */
     public SELF probedWith(INDArray features) {
-        return useProbe(features, ProbeData.of(features));
+        return using(features, ProbeData.of(features));
     }
 
     /** Sets the data the following assertions check the model on: one batch with labels. */
     public SELF probedWith(DataSet data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(DataSetIterator data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: one multi-input batch. */
     public SELF probedWith(MultiDataSet data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(MultiDataSetIterator data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on. */
+    /**
+     * Sets the data the following assertions check the model on. Every other form of probe data comes here, and
+     * so do the assertions that take data.
+     */
     public SELF probedWith(ProbeData data) {
         if (data == null) {
             throw new IllegalArgumentException("The probe data is null: pass the data to check the model on.");
         }
-        return useProbe(data, data);
+        return using(data, data);
     }
 
     /**
@@ -102,91 +105,86 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
     public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
-        return useProbe(features, ProbeData.of(features)).inferenceMatchesTraining(tolerance);
+        return probedWith(features).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
     public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
     public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on {@code data}. */
+    public SELF inferenceMatchesTraining(ProbeData data, double tolerance) {
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /**
      * Verifies that every BatchNormalization layer's moving statistics match the probe data's batch statistics
      * within the default per-layer tolerance ({@value InspectionOptions#DEFAULT_LAYER_TOLERANCE} normalized
-     * divergence). Fails for a model without BatchNormalization layers.
+     * divergence), or within the sampling noise of the probe data. Fails for a model without BatchNormalization
+     * layers.
      */
     public SELF hasConvergedBatchNormStatistics() {
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report()));
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance; the probe data is the data set
+     * with {@code probedWith} or by an earlier assertion, e.g.
+     * {@code assertThat(model).probedWith(data).hasConvergedBatchNormStatistics(0.1)}.
+     */
     public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report(), layerTolerance));
     }
 
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on {@code data}. */
+    public SELF hasConvergedBatchNormStatistics(ProbeData data, double layerTolerance) {
+        return probedWith(data).hasConvergedBatchNormStatistics(layerTolerance);
+    }
+
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
     public SELF hasConvergedBatchNormStatistics(INDArray features) {
-        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics();
+        return probedWith(features).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
     public SELF hasConvergedBatchNormStatistics(DataSet data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch of features. */
-    public SELF hasConvergedBatchNormStatistics(INDArray features, double layerTolerance) {
-        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch. */
-    public SELF hasConvergedBatchNormStatistics(DataSet data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
-    public SELF hasConvergedBatchNormStatistics(DataSetIterator data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one multi-input batch. */
-    public SELF hasConvergedBatchNormStatistics(MultiDataSet data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
-    public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    /** As {@link #hasConvergedBatchNormStatistics()} on {@code data}. */
+    public SELF hasConvergedBatchNormStatistics(ProbeData data) {
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /**
@@ -242,11 +240,12 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     }
 
     /**
-     * Sets the probe data; passing the same object again keeps the report, so a one-shot iterator handed to
-     * several assertions of one chain is still read once.
+     * The one path all probe data takes: the data the following assertions read, from {@code source} (the object
+     * the user passed). Passing the same object again keeps the report, so a one-shot iterator handed to several
+     * assertions of one chain is read once.
      */
-    private SELF useProbe(Object source, ProbeData data) {
-        if (source != probeSource || report == null) {
+    private SELF using(Object source, ProbeData data) {
+        if (source != probeSource) {
             this.probeSource = source;
             this.probe = data;
             this.report = null;
