@@ -29,7 +29,9 @@ import java.util.Optional;
  * assertThat(model)
  *     .inferenceMatchesTraining(validationIterator, 1e-3)   // checks the model
  *     .hasConvergedBatchNormStatistics()                    // reuses that check
- *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1);
+ *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1)         // and so does every layer
+ *     .returnToModel()
+ *     .batchNormLayer("bn2").hasMeanShiftBelow(0.1);
  * }</pre>
  *
  * Nothing in the model changes: parameters, updater state, counters and configuration stay bit-identical.
@@ -201,14 +203,18 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /**
      * Navigates to the BatchNormalization layer named {@code name} (the vertex name in a ComputationGraph), on the
-     * data set with {@code probedWith} or by an earlier assertion.
+     * data set with {@code probedWith} or by an earlier assertion. A name the model has no BatchNormalization layer
+     * by fails here, listing the layers there are (soft assertions collect that failure and skip the layer's
+     * assertions). {@link BatchNormLayerAssert#returnToModel()} comes back to this assert and its report.
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
-                    + "(the vertex name in a ComputationGraph).");
+        AssertionState.requireLayerName(name);
+        ConsistencyReport report = report();
+        Optional<ErrorMessageFactory> missing = ConsistencyChecks.hasBatchNormLayer(report, name);
+        if (missing.isPresent()) {
+            AssertionState.failOrCollect(soft, assertionError(missing.get()));
         }
-        return reportAssert().batchNormLayer(name);
+        return AssertionState.layerAssert(soft, report.layer(name).orElse(null), this, this);
     }
 
     /** The report the assertions read (computed on first use for the current probe data). */
@@ -233,10 +239,6 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
             throw assertionError(failure.get());
         }
         return myself;
-    }
-
-    private ConsistencyReportAssert reportAssert() {
-        return AssertionState.inherit(new ConsistencyReportAssert(report()), this).collectingInto(soft);
     }
 
     /**

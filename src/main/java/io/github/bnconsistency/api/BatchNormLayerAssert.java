@@ -6,10 +6,8 @@ import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.error.ErrorMessageFactory;
 
-import java.util.List;
 import java.util.Optional;
-
-import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
+import java.util.function.Function;
 
 /**
  * Assertions on one BatchNormalization layer's finding.
@@ -24,17 +22,20 @@ import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldH
  */
 public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, LayerFinding> {
 
-    private String missingName;
-    private List<String> availableNames = List.of();
+    private AbstractModelAssert<?, ?> model;
+    private boolean skipped;
 
     public BatchNormLayerAssert(LayerFinding actual) {
         super(actual, BatchNormLayerAssert.class);
     }
 
-    /** Marks this assert as navigated to a layer the model does not have: every assertion then fails saying so. */
-    BatchNormLayerAssert missing(String name, List<String> available) {
-        this.missingName = name;
-        this.availableNames = List.copyOf(available);
+    /**
+     * Records where the navigation came from: the model assert to return to (null from a report), and whether the
+     * layer is missing in soft mode (its failure collected already), which skips the assertions that follow.
+     */
+    BatchNormLayerAssert navigatedFrom(AbstractModelAssert<?, ?> model, boolean skipped) {
+        this.model = model;
+        this.skipped = skipped;
         return this;
     }
 
@@ -43,34 +44,57 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
      * within the sampling noise of the probe data ({@link LayerStatus#WITHIN_NOISE}).
      */
     public BatchNormLayerAssert hasConvergedStatistics() {
-        return verify(ConsistencyChecks.hasConvergedStatistics(existing()));
+        return verify(ConsistencyChecks::hasConvergedStatistics);
     }
 
     /** Verifies that every channel's normalized divergence is within {@code tolerance}. */
     public BatchNormLayerAssert hasConvergedStatistics(double tolerance) {
-        return verify(ConsistencyChecks.hasConvergedStatistics(existing(), tolerance));
+        return verify(layer -> ConsistencyChecks.hasConvergedStatistics(layer, tolerance));
     }
 
     /** Verifies that every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}. */
     public BatchNormLayerAssert hasMeanShiftBelow(double standardDeviations) {
-        return verify(ConsistencyChecks.hasMeanShiftBelow(existing(), standardDeviations));
+        return verify(layer -> ConsistencyChecks.hasMeanShiftBelow(layer, standardDeviations));
     }
 
     /** Verifies that every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}. */
     public BatchNormLayerAssert hasVarianceRatioWithin(double min, double max) {
-        return verify(ConsistencyChecks.hasVarianceRatioWithin(existing(), min, max));
+        return verify(layer -> ConsistencyChecks.hasVarianceRatioWithin(layer, min, max));
     }
 
-    private LayerFinding existing() {
-        if (missingName != null) {
-            throw assertionError(shouldHaveBatchNormLayer(missingName, availableNames));
+    /**
+     * Returns to the model assert this layer was navigated to from, with the inspection it already made: checking
+     * several layers, or the whole model after a layer, runs the model once.
+     *
+     * <pre>{@code
+     * assertThat(model).probedWith(validation)
+     *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1).returnToModel()
+     *     .batchNormLayer("bn2").hasMeanShiftBelow(0.1).returnToModel()
+     *     .hasConvergedBatchNormStatistics();
+     * }</pre>
+     *
+     * @throws IllegalStateException when this assert was not reached by {@code batchNormLayer(name)} on a model
+     *                               assert (but from a report, or by {@code assertThat(layerFinding)})
+     */
+    public AbstractModelAssert<?, ?> returnToModel() {
+        if (model == null) {
+            throw new IllegalStateException("This layer assert was not reached by batchNormLayer(name) on "
+                    + "assertThat(model), so there is no model assert to return to: keep the assert you navigated from "
+                    + "and call batchNormLayer(name) on it again (the report is not made again).");
+        }
+        return model;
+    }
+
+    /**
+     * Runs one check on the layer and throws this assert's own failure (AssertJ strips its frames) when it failed;
+     * skipped for a missing layer whose failure soft assertions collected at the navigation.
+     */
+    private BatchNormLayerAssert verify(Function<LayerFinding, Optional<ErrorMessageFactory>> check) {
+        if (skipped) {
+            return myself;
         }
         isNotNull();
-        return actual;
-    }
-
-    /** Throws this assert's own failure (AssertJ strips its frames) when the check failed. */
-    private BatchNormLayerAssert verify(Optional<ErrorMessageFactory> failure) {
+        Optional<ErrorMessageFactory> failure = check.apply(actual);
         if (failure.isPresent()) {
             throw assertionError(failure.get());
         }

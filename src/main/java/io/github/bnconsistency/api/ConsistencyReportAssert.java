@@ -69,18 +69,17 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     }
 
     /**
-     * Navigates to the BatchNormalization layer named {@code name}. When there is no such layer, every assertion on
-     * the returned assert fails with a message listing the layers there are.
+     * Navigates to the BatchNormalization layer named {@code name}. A name the report has no layer by fails here,
+     * listing the layers there are (soft assertions collect that failure and skip the layer's assertions).
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
-                    + "(the vertex name in a ComputationGraph).");
-        }
+        AssertionState.requireLayerName(name);
         isNotNull();
-        BatchNormLayerAssert layer = AssertionState.layerAssert(soft, actual.layer(name).orElse(null));
-        AssertionState.inherit(layer, this);
-        return actual.layer(name).isPresent() ? layer : layer.missing(name, actual.layerNames());
+        Optional<ErrorMessageFactory> missing = ConsistencyChecks.hasBatchNormLayer(actual, name);
+        if (missing.isPresent()) {
+            AssertionState.failOrCollect(soft, assertionError(missing.get()));
+        }
+        return AssertionState.layerAssert(soft, actual.layer(name).orElse(null), this, null);
     }
 
     /** Throws this assert's own failure (AssertJ strips its frames) when the check failed. */

@@ -72,6 +72,18 @@ class FailureLocationTest {
     }
 
     @Test
+    void should_point_at_the_line_of_a_navigation_to_a_missing_layer() {
+        StackTraceElement line = null;
+        try {
+            line = here(); assertThat(ApiFixtures.diverging()).probedWith(ApiFixtures.FEATURES).batchNormLayer("bn9");
+        } catch (AssertionError failure) {
+            assertThat(failure.getStackTrace()[0]).isEqualTo(line);
+            return;
+        }
+        fail("the navigation did not fail");
+    }
+
+    @Test
     void should_point_every_soft_failure_at_the_line_of_its_assertion() {
         BatchNormSoftAssertions softly = new BatchNormSoftAssertions();
 
