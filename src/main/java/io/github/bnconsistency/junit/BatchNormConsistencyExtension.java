@@ -24,7 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The JUnit Jupiter extension behind {@link BatchNormConsistency}; register it through the annotation.
+ * The JUnit Jupiter extension behind {@link BatchNormConsistency}, registered through the annotation only (so it is
+ * package-private, as JUnit's and junit-pioneer's extensions are).
  *
  * <pre>{@code
  * @BatchNormConsistency(tolerance = 1e-3)
@@ -44,7 +45,7 @@ import java.util.Optional;
  * per-test plan in the test's store, so it is safe under parallel execution. Checks of one model take turns
  * (the engine locks the model), checks of different models run at once.
  */
-public class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, AfterTestExecutionCallback {
+class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, AfterTestExecutionCallback {
 
     private static final Namespace NAMESPACE = Namespace.create(BatchNormConsistencyExtension.class);
 

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +19,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -140,6 +142,13 @@ class BatchNormConsistencyExtensionTest {
                 .hasMessageContaining("Root cause: bn1");
         assertThat(Fixtures.reportEntries(results)).singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
+    }
+
+    @Test
+    void should_be_registered_through_the_annotation_only() {
+        assertThat(Modifier.isPublic(BatchNormConsistencyExtension.class.getModifiers())).isFalse();
+        assertThat(BatchNormConsistency.class.getAnnotation(ExtendWith.class).value())
+                .containsExactly(BatchNormConsistencyExtension.class);
     }
 
     @Test
