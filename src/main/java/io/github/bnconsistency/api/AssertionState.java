@@ -47,8 +47,8 @@ final class AssertionState {
      * assert is soft, able to return to {@code model} (null when the navigation started at a report). A null
      * {@code finding} is a layer the model does not have, whose failure was collected: its assertions are skipped.
      */
-    static BatchNormLayerAssert layerAssert(SoftAssertionsProvider soft, LayerFinding finding, AbstractAssert<?, ?> source,
-                                            AbstractModelAssert<?, ?> model) {
+    static BatchNormLayerAssert layerAssert(SoftAssertionsProvider soft, LayerFinding finding,
+                                            AbstractAssert<?, ?> source, AbstractModelAssert<?, ?> model) {
         BatchNormLayerAssert layer = soft == null ? new BatchNormLayerAssert(finding)
                 : soft.proxy(BatchNormLayerAssert.class, LayerFinding.class, finding);
         return inherit(layer, source).navigatedFrom(model, finding == null);

@@ -10,14 +10,17 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Assertions on one BatchNormalization layer's finding.
+ * Assertions on one BatchNormalization layer's finding. Reached from a model assert, it reads that assert's report
+ * and {@link #returnToModel()} goes back to it.
  *
  * <pre>{@code
  * assertThat(model).probedWith(validation)
  *     .batchNormLayer("bn1")
  *     .hasConvergedStatistics()
  *     .hasMeanShiftBelow(0.1)
- *     .hasVarianceRatioWithin(0.9, 1.1);
+ *     .hasVarianceRatioWithin(0.9, 1.1)
+ *     .returnToModel()
+ *     .batchNormLayer("bn2").hasConvergedStatistics();
  * }</pre>
  */
 public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, LayerFinding> {

@@ -85,7 +85,8 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
 
         // The check the assertion makes decides and words the failure, so the extension and the assertion never
         // disagree.
-        Optional<ErrorMessageFactory> failure = ConsistencyChecks.inferenceMatchesTraining(report, settings.tolerance());
+        Optional<ErrorMessageFactory> failure =
+                ConsistencyChecks.inferenceMatchesTraining(report, settings.tolerance());
         String verdict = failure.isEmpty() ? ReportEntries.CONSISTENT : ReportEntries.DIVERGES;
 
         Map<String, String> entries = new LinkedHashMap<>();

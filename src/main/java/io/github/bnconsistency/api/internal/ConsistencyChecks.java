@@ -58,11 +58,15 @@ public final class ConsistencyChecks {
      * within the sampling noise of the probe data.
      */
     public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report) {
-        boolean converged = report.hasBatchNormLayers() && report.layers().stream().allMatch(l -> isConverged(l.status()));
+        boolean converged = report.hasBatchNormLayers()
+                && report.layers().stream().allMatch(layer -> isConverged(layer.status()));
         return converged ? Optional.empty() : Optional.of(shouldHaveConvergedStatistics(report));
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics(ConsistencyReport)} with every layer judged at {@code layerTolerance}. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics(ConsistencyReport)} with every layer judged at
+     * {@code layerTolerance}.
+     */
     public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report,
                                                                                 double layerTolerance) {
         return hasConvergedBatchNormStatistics(BatchNormInspector.atLayerTolerance(report, layerTolerance));
@@ -96,7 +100,8 @@ public final class ConsistencyChecks {
         Tolerances.requireValid(standardDeviations, "limit");
         for (ChannelFinding channel : layer.channels()) {
             if (!(channel.meanShift() < standardDeviations)) {
-                return Optional.of(ShouldHaveLayerStatistics.shouldHaveMeanShiftBelow(layer, channel, standardDeviations));
+                return Optional.of(
+                        ShouldHaveLayerStatistics.shouldHaveMeanShiftBelow(layer, channel, standardDeviations));
             }
         }
         return Optional.empty();
@@ -109,8 +114,8 @@ public final class ConsistencyChecks {
      */
     public static Optional<ErrorMessageFactory> hasVarianceRatioWithin(LayerFinding layer, double min, double max) {
         if (!(min >= 0 && min <= max) || Double.isInfinite(max)) {
-            throw new IllegalArgumentException("The variance ratio range must satisfy 0 <= min <= max < Infinity, but was ["
-                    + min + ", " + max + "].");
+            throw new IllegalArgumentException("The variance ratio range must satisfy 0 <= min <= max < Infinity, "
+                    + "but was [" + min + ", " + max + "].");
         }
         for (ChannelFinding channel : layer.channels()) {
             if (!(channel.varianceRatio() >= min && channel.varianceRatio() <= max)) {
