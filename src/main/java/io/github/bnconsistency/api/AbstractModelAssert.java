@@ -3,12 +3,13 @@ package io.github.bnconsistency.api;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.probe.ProbeData;
-import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LintFinding;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
+import org.assertj.core.error.ErrorMessageFactory;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -17,6 +18,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Assertions on a DL4J model's BatchNormalization consistency, shared by {@link MultiLayerNetworkAssert} and
@@ -27,7 +29,9 @@ import java.util.List;
  * assertThat(model)
  *     .inferenceMatchesTraining(validationIterator, 1e-3)   // checks the model
  *     .hasConvergedBatchNormStatistics()                    // reuses that check
- *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1);
+ *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1)         // and so does every layer
+ *     .returnToModel()
+ *     .batchNormLayer("bn2").hasMeanShiftBelow(0.1);
  * }</pre>
  *
  * Nothing in the model changes: parameters, updater state, counters and configuration stay bit-identical.
@@ -37,11 +41,6 @@ import java.util.List;
  */
 public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF, ACTUAL>, ACTUAL extends Model>
         extends AbstractAssert<SELF, ACTUAL> {
-
-    /** The library's assert classes (and, by prefix, their lambdas and soft-assertion proxies). */
-    private static final List<String> ASSERT_CLASSES = List.of(AbstractModelAssert.class.getName(),
-            MultiLayerNetworkAssert.class.getName(), ComputationGraphAssert.class.getName(),
-            ConsistencyReportAssert.class.getName(), AssertionState.class.getName());
 
     private Object probeSource;
     private ProbeData probe;
@@ -61,35 +60,38 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /** Sets the data the following assertions check the model on: one batch of features. */
     public SELF probedWith(INDArray features) {
-        return useProbe(features, ProbeData.of(features));
+        return using(features, ProbeData.of(features));
     }
 
     /** Sets the data the following assertions check the model on: one batch with labels. */
     public SELF probedWith(DataSet data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(DataSetIterator data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: one multi-input batch. */
     public SELF probedWith(MultiDataSet data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
     /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
     public SELF probedWith(MultiDataSetIterator data) {
-        return useProbe(data, ProbeData.of(data));
+        return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on. */
+    /**
+     * Sets the data the following assertions check the model on. Every other form of probe data comes here, and
+     * so do the assertions that take data.
+     */
     public SELF probedWith(ProbeData data) {
         if (data == null) {
             throw new IllegalArgumentException("The probe data is null: pass the data to check the model on.");
         }
-        return useProbe(data, data);
+        return using(data, data);
     }
 
     /**
@@ -100,96 +102,91 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * to do.
      */
     public SELF inferenceMatchesTraining(double tolerance) {
-        return delegating(report -> report.inferenceMatchesTraining(tolerance));
+        return verify(ConsistencyChecks.inferenceMatchesTraining(report(), tolerance));
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
     public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
-        return useProbe(features, ProbeData.of(features)).inferenceMatchesTraining(tolerance);
+        return probedWith(features).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
     public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
     public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
     public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
-        return useProbe(data, ProbeData.of(data)).inferenceMatchesTraining(tolerance);
+        return probedWith(data).inferenceMatchesTraining(tolerance);
+    }
+
+    /** As {@link #inferenceMatchesTraining(double)} on {@code data}. */
+    public SELF inferenceMatchesTraining(ProbeData data, double tolerance) {
+        return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
     /**
      * Verifies that every BatchNormalization layer's moving statistics match the probe data's batch statistics
      * within the default per-layer tolerance ({@value InspectionOptions#DEFAULT_LAYER_TOLERANCE} normalized
-     * divergence). Fails for a model without BatchNormalization layers.
+     * divergence), or within the sampling noise of the probe data. Fails for a model without BatchNormalization
+     * layers.
      */
     public SELF hasConvergedBatchNormStatistics() {
-        return delegating(ConsistencyReportAssert::hasConvergedBatchNormStatistics);
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report()));
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance; the probe data is the data set
+     * with {@code probedWith} or by an earlier assertion, e.g.
+     * {@code assertThat(model).probedWith(data).hasConvergedBatchNormStatistics(0.1)}.
+     */
     public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
-        return delegating(report -> report.hasConvergedBatchNormStatistics(layerTolerance));
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report(), layerTolerance));
+    }
+
+    /** As {@link #hasConvergedBatchNormStatistics(double)} on {@code data}. */
+    public SELF hasConvergedBatchNormStatistics(ProbeData data, double layerTolerance) {
+        return probedWith(data).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
     public SELF hasConvergedBatchNormStatistics(INDArray features) {
-        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics();
+        return probedWith(features).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
     public SELF hasConvergedBatchNormStatistics(DataSet data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics();
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch of features. */
-    public SELF hasConvergedBatchNormStatistics(INDArray features, double layerTolerance) {
-        return useProbe(features, ProbeData.of(features)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one batch. */
-    public SELF hasConvergedBatchNormStatistics(DataSet data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
-    public SELF hasConvergedBatchNormStatistics(DataSetIterator data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on one multi-input batch. */
-    public SELF hasConvergedBatchNormStatistics(MultiDataSet data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
-    }
-
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on every batch of the iterator, consumed once. */
-    public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data, double layerTolerance) {
-        return useProbe(data, ProbeData.of(data)).hasConvergedBatchNormStatistics(layerTolerance);
+    /** As {@link #hasConvergedBatchNormStatistics()} on {@code data}. */
+    public SELF hasConvergedBatchNormStatistics(ProbeData data) {
+        return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
     /**
@@ -201,22 +198,23 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     public SELF passesBatchNormLint() {
         isNotNull();
         List<LintFinding> findings = probe == null ? BatchNormLint.check(actual) : report().lint();
-        if (!findings.isEmpty()) {
-            throw assertionError(ShouldPassBatchNormLint.shouldPassBatchNormLint(findings));
-        }
-        return myself;
+        return verify(ConsistencyChecks.passesBatchNormLint(findings));
     }
 
     /**
      * Navigates to the BatchNormalization layer named {@code name} (the vertex name in a ComputationGraph), on the
-     * data set with {@code probedWith} or by an earlier assertion.
+     * data set with {@code probedWith} or by an earlier assertion. A name the model has no BatchNormalization layer
+     * by fails here, listing the layers there are (soft assertions collect that failure and skip the layer's
+     * assertions). {@link BatchNormLayerAssert#returnToModel()} comes back to this assert and its report.
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
-                    + "(the vertex name in a ComputationGraph).");
+        AssertionState.requireLayerName(name);
+        ConsistencyReport report = report();
+        Optional<ErrorMessageFactory> missing = ConsistencyChecks.hasBatchNormLayer(report, name);
+        if (missing.isPresent()) {
+            AssertionState.failOrCollect(soft, assertionError(missing.get()));
         }
-        return reportAssert().batchNormLayer(name);
+        return AssertionState.layerAssert(soft, report.layer(name).orElse(null), this, this);
     }
 
     /** The report the assertions read (computed on first use for the current probe data). */
@@ -233,31 +231,23 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     }
 
     /**
-     * Runs a report assertion; its failure points at the caller's line, as a failure of this assert would (AssertJ
-     * strips the frames of the assert that fails, which is the report assert, not this one).
+     * Throws this assert's own failure when the check failed, so that AssertJ words it with this assert's
+     * description and strips this assert's frames: the stack trace starts at the caller's line.
      */
-    private SELF delegating(java.util.function.Consumer<ConsistencyReportAssert> assertion) {
-        try {
-            assertion.accept(reportAssert());
-        } catch (AssertionError e) {
-            e.setStackTrace(java.util.Arrays.stream(e.getStackTrace())
-                    .filter(frame -> ASSERT_CLASSES.stream().noneMatch(frame.getClassName()::startsWith))
-                    .toArray(StackTraceElement[]::new));
-            throw e;
+    private SELF verify(Optional<ErrorMessageFactory> failure) {
+        if (failure.isPresent()) {
+            throw assertionError(failure.get());
         }
         return myself;
     }
 
-    private ConsistencyReportAssert reportAssert() {
-        return AssertionState.inherit(new ConsistencyReportAssert(report()), this).collectingInto(soft);
-    }
-
     /**
-     * Sets the probe data; passing the same object again keeps the report, so a one-shot iterator handed to
-     * several assertions of one chain is still read once.
+     * The one path all probe data takes: the data the following assertions read, from {@code source} (the object
+     * the user passed). Passing the same object again keeps the report, so a one-shot iterator handed to several
+     * assertions of one chain is read once.
      */
-    private SELF useProbe(Object source, ProbeData data) {
-        if (source != probeSource || report == null) {
+    private SELF using(Object source, ProbeData data) {
+        if (source != probeSource) {
             this.probeSource = source;
             this.probe = data;
             this.report = null;

@@ -1,43 +1,44 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.internal.Tolerances;
-import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.report.ChannelFinding;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.api.AbstractAssert;
+import org.assertj.core.error.ErrorMessageFactory;
 
-import java.util.List;
-
-import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveConvergedStatistics;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveMeanShiftBelow;
-import static io.github.bnconsistency.api.error.ShouldHaveLayerStatistics.shouldHaveVarianceRatioWithin;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Assertions on one BatchNormalization layer's finding.
+ * Assertions on one BatchNormalization layer's finding. Reached from a model assert, it reads that assert's report
+ * and {@link #returnToModel()} goes back to it.
  *
  * <pre>{@code
  * assertThat(model).probedWith(validation)
  *     .batchNormLayer("bn1")
  *     .hasConvergedStatistics()
  *     .hasMeanShiftBelow(0.1)
- *     .hasVarianceRatioWithin(0.9, 1.1);
+ *     .hasVarianceRatioWithin(0.9, 1.1)
+ *     .returnToModel()
+ *     .batchNormLayer("bn2").hasConvergedStatistics();
  * }</pre>
  */
 public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, LayerFinding> {
 
-    private String missingName;
-    private List<String> availableNames = List.of();
+    private AbstractModelAssert<?, ?> model;
+    private boolean skipped;
 
     public BatchNormLayerAssert(LayerFinding actual) {
         super(actual, BatchNormLayerAssert.class);
     }
 
-    /** Marks this assert as navigated to a layer the model does not have: every assertion then fails saying so. */
-    BatchNormLayerAssert missing(String name, List<String> available) {
-        this.missingName = name;
-        this.availableNames = List.copyOf(available);
+    /**
+     * Records where the navigation came from: the model assert to return to (null from a report), and whether the
+     * layer is missing in soft mode (its failure collected already), which skips the assertions that follow.
+     */
+    BatchNormLayerAssert navigatedFrom(AbstractModelAssert<?, ?> model, boolean skipped) {
+        this.model = model;
+        this.skipped = skipped;
         return this;
     }
 
@@ -46,59 +47,60 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
      * within the sampling noise of the probe data ({@link LayerStatus#WITHIN_NOISE}).
      */
     public BatchNormLayerAssert hasConvergedStatistics() {
-        LayerFinding layer = existing();
-        if (!ConsistencyReportAssert.isConverged(layer.status())) {
-            throw assertionError(shouldHaveConvergedStatistics(layer));
-        }
-        return myself;
+        return verify(ConsistencyChecks::hasConvergedStatistics);
     }
 
     /** Verifies that every channel's normalized divergence is within {@code tolerance}. */
     public BatchNormLayerAssert hasConvergedStatistics(double tolerance) {
-        LayerFinding layer = BatchNormInspector.atLayerTolerance(existing(), checked(tolerance));
-        if (!ConsistencyReportAssert.isConverged(layer.status())) {
-            throw assertionError(shouldHaveConvergedStatistics(layer));
-        }
-        return myself;
+        return verify(layer -> ConsistencyChecks.hasConvergedStatistics(layer, tolerance));
     }
 
     /** Verifies that every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}. */
     public BatchNormLayerAssert hasMeanShiftBelow(double standardDeviations) {
-        LayerFinding layer = existing();
-        checked(standardDeviations);
-        for (ChannelFinding channel : layer.channels()) {
-            if (!(channel.meanShift() < standardDeviations)) {
-                throw assertionError(shouldHaveMeanShiftBelow(layer, channel, standardDeviations));
-            }
-        }
-        return myself;
+        return verify(layer -> ConsistencyChecks.hasMeanShiftBelow(layer, standardDeviations));
     }
 
     /** Verifies that every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}. */
     public BatchNormLayerAssert hasVarianceRatioWithin(double min, double max) {
-        LayerFinding layer = existing();
-        if (!(min >= 0 && min <= max) || Double.isInfinite(max)) {
-            throw new IllegalArgumentException("The variance ratio range must satisfy 0 <= min <= max < Infinity, but was ["
-                    + min + ", " + max + "].");
-        }
-        for (ChannelFinding channel : layer.channels()) {
-            if (!(channel.varianceRatio() >= min && channel.varianceRatio() <= max)) {
-                throw assertionError(shouldHaveVarianceRatioWithin(layer, channel, min, max));
-            }
-        }
-        return myself;
+        return verify(layer -> ConsistencyChecks.hasVarianceRatioWithin(layer, min, max));
     }
 
-    private LayerFinding existing() {
-        if (missingName != null) {
-            throw assertionError(shouldHaveBatchNormLayer(missingName, availableNames));
+    /**
+     * Returns to the model assert this layer was navigated to from, with the inspection it already made: checking
+     * several layers, or the whole model after a layer, runs the model once.
+     *
+     * <pre>{@code
+     * assertThat(model).probedWith(validation)
+     *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1).returnToModel()
+     *     .batchNormLayer("bn2").hasMeanShiftBelow(0.1).returnToModel()
+     *     .hasConvergedBatchNormStatistics();
+     * }</pre>
+     *
+     * @throws IllegalStateException when this assert was not reached by {@code batchNormLayer(name)} on a model
+     *                               assert (but from a report, or by {@code assertThat(layerFinding)})
+     */
+    public AbstractModelAssert<?, ?> returnToModel() {
+        if (model == null) {
+            throw new IllegalStateException("This layer assert was not reached by batchNormLayer(name) on "
+                    + "assertThat(model), so there is no model assert to return to: keep the assert you navigated from "
+                    + "and call batchNormLayer(name) on it again (the report is not made again).");
+        }
+        return model;
+    }
+
+    /**
+     * Runs one check on the layer and throws this assert's own failure (AssertJ strips its frames) when it failed;
+     * skipped for a missing layer whose failure soft assertions collected at the navigation.
+     */
+    private BatchNormLayerAssert verify(Function<LayerFinding, Optional<ErrorMessageFactory>> check) {
+        if (skipped) {
+            return myself;
         }
         isNotNull();
-        return actual;
-    }
-
-    private static double checked(double tolerance) {
-        Tolerances.requireValid(tolerance, "limit");
-        return tolerance;
+        Optional<ErrorMessageFactory> failure = check.apply(actual);
+        if (failure.isPresent()) {
+            throw assertionError(failure.get());
+        }
+        return myself;
     }
 }

@@ -9,10 +9,10 @@ import java.util.function.Consumer;
  * Soft assertions: every failure is collected and reported together by {@link #assertAll()}.
  *
  * <pre>{@code
- * BatchNormSoftAssertions.assertSoftly(softly -> {
- *     softly.assertThat(model).inferenceMatchesTraining(data, 1e-3);
- *     softly.assertThat(model).probedWith(data).batchNormLayer("bn1").hasMeanShiftBelow(0.1);
- * });
+ * BatchNormSoftAssertions.assertSoftly(softly -> softly.assertThat(model)
+ *     .inferenceMatchesTraining(data, 1e-3)                            // checks the model once
+ *     .batchNormLayer("bn1").hasMeanShiftBelow(0.1).returnToModel()    // each layer reads that check
+ *     .batchNormLayer("bn2").hasMeanShiftBelow(0.1));
  * }</pre>
  */
 public class BatchNormSoftAssertions extends AbstractSoftAssertions implements BatchNormSoftAssertionsProvider {

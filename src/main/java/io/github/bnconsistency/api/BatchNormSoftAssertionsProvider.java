@@ -8,7 +8,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Soft-assertion entry points: mix into your own soft assertions class, or use {@link BatchNormSoftAssertions}.
- * Navigation ({@code batchNormLayer(...)}) stays soft.
+ * Navigation ({@code batchNormLayer(...)} and {@code returnToModel()}) stays soft, and a layer the model does not
+ * have is one collected failure.
  *
  * <pre>{@code
  * class MySoftAssertions extends SoftAssertions implements BatchNormSoftAssertionsProvider {}

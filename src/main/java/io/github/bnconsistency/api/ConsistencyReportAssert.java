@@ -1,19 +1,17 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.internal.Tolerances;
-import io.github.bnconsistency.api.error.ShouldPassBatchNormLint;
-import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.ConsistencyReport;
-import io.github.bnconsistency.report.LayerStatus;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
+import org.assertj.core.error.ErrorMessageFactory;
 
-import static io.github.bnconsistency.api.error.ShouldHaveConvergedStatistics.shouldHaveConvergedStatistics;
-import static io.github.bnconsistency.api.error.ShouldMatchTrainingOutputs.shouldMatchTrainingOutputs;
+import java.util.Optional;
 
 /**
  * Assertions on a {@link ConsistencyReport} already made (by {@code BatchNormInspector.inspect}, or by a model
- * assertion). The model assertions delegate here, so both give the same messages.
+ * assertion). The model assertions and the JUnit extension decide with the same checks, so all give the same
+ * messages.
  *
  * <pre>{@code
  * ConsistencyReport report = BatchNormInspector.inspect(model, data);
@@ -41,16 +39,7 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      */
     public ConsistencyReportAssert inferenceMatchesTraining(double tolerance) {
         isNotNull();
-        Tolerances.requireValid(tolerance, "output tolerance");
-        if (!actual.output().isMeasured()) {
-            throw new IllegalArgumentException("This report compares no outputs (it was made from the training path "
-                    + "alone, e.g. by a recalibration): check the model with BatchNormInspector.inspect or "
-                    + "assertThat(model).inferenceMatchesTraining(data, tolerance).");
-        }
-        if (!(actual.output().maxAbsDifference() <= tolerance)) {
-            throw assertionError(shouldMatchTrainingOutputs(actual, tolerance));
-        }
-        return myself;
+        return verify(ConsistencyChecks.inferenceMatchesTraining(actual, tolerance));
     }
 
     /**
@@ -60,21 +49,13 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      */
     public ConsistencyReportAssert hasConvergedBatchNormStatistics() {
         isNotNull();
-        failUnlessConverged(actual);
-        return myself;
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(actual));
     }
 
     /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
     public ConsistencyReportAssert hasConvergedBatchNormStatistics(double layerTolerance) {
         isNotNull();
-        failUnlessConverged(BatchNormInspector.atLayerTolerance(actual, layerTolerance));
-        return myself;
-    }
-
-    private void failUnlessConverged(ConsistencyReport report) {
-        if (!report.hasBatchNormLayers() || report.layers().stream().anyMatch(l -> !isConverged(l.status()))) {
-            throw assertionError(shouldHaveConvergedStatistics(report));
-        }
+        return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(actual, layerTolerance));
     }
 
     /**
@@ -84,29 +65,28 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      */
     public ConsistencyReportAssert passesBatchNormLint() {
         isNotNull();
-        if (!actual.lint().isEmpty()) {
-            throw assertionError(ShouldPassBatchNormLint.shouldPassBatchNormLint(actual.lint()));
-        }
-        return myself;
-    }
-
-    /** Converged, or within the sampling noise of the probe data. */
-    static boolean isConverged(LayerStatus status) {
-        return status == LayerStatus.CONVERGED || status == LayerStatus.WITHIN_NOISE;
+        return verify(ConsistencyChecks.passesBatchNormLint(actual.lint()));
     }
 
     /**
-     * Navigates to the BatchNormalization layer named {@code name}. When there is no such layer, every assertion on
-     * the returned assert fails with a message listing the layers there are.
+     * Navigates to the BatchNormalization layer named {@code name}. A name the report has no layer by fails here,
+     * listing the layers there are (soft assertions collect that failure and skip the layer's assertions).
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("The layer name is null: pass the name of a BatchNormalization layer "
-                    + "(the vertex name in a ComputationGraph).");
-        }
+        AssertionState.requireLayerName(name);
         isNotNull();
-        BatchNormLayerAssert layer = AssertionState.layerAssert(soft, actual.layer(name).orElse(null));
-        AssertionState.inherit(layer, this);
-        return actual.layer(name).isPresent() ? layer : layer.missing(name, actual.layerNames());
+        Optional<ErrorMessageFactory> missing = ConsistencyChecks.hasBatchNormLayer(actual, name);
+        if (missing.isPresent()) {
+            AssertionState.failOrCollect(soft, assertionError(missing.get()));
+        }
+        return AssertionState.layerAssert(soft, actual.layer(name).orElse(null), this, null);
+    }
+
+    /** Throws this assert's own failure (AssertJ strips its frames) when the check failed. */
+    private ConsistencyReportAssert verify(Optional<ErrorMessageFactory> failure) {
+        if (failure.isPresent()) {
+            throw assertionError(failure.get());
+        }
+        return myself;
     }
 }

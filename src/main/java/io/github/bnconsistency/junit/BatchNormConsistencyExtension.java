@@ -3,10 +3,11 @@ package io.github.bnconsistency.junit;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.probe.ProbeData;
-import io.github.bnconsistency.api.ConsistencyReportAssert;
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.TextReport;
+import org.assertj.core.error.ErrorMessageFactory;
 import org.deeplearning4j.nn.api.Model;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeTestExecutionCallback;
@@ -20,9 +21,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The JUnit Jupiter extension behind {@link BatchNormConsistency}; register it through the annotation.
+ * The JUnit Jupiter extension behind {@link BatchNormConsistency}, registered through the annotation only (so it is
+ * package-private, as JUnit's and junit-pioneer's extensions are).
  *
  * <pre>{@code
  * @BatchNormConsistency(tolerance = 1e-3)
@@ -42,7 +45,7 @@ import java.util.Map;
  * per-test plan in the test's store, so it is safe under parallel execution. Checks of one model take turns
  * (the engine locks the model), checks of different models run at once.
  */
-public class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, AfterTestExecutionCallback {
+class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, AfterTestExecutionCallback {
 
     private static final Namespace NAMESPACE = Namespace.create(BatchNormConsistencyExtension.class);
 
@@ -80,14 +83,11 @@ public class BatchNormConsistencyExtension implements BeforeTestExecutionCallbac
                     + " on the probe data " + plan.data().describe() + ": " + e.getMessage(), e);
         }
 
-        // The assertion decides and words the failure, so the extension and the assertion never disagree.
-        AssertionError failure = null;
-        try {
-            new ConsistencyReportAssert(report).inferenceMatchesTraining(settings.tolerance());
-        } catch (AssertionError e) {
-            failure = e;
-        }
-        String verdict = failure == null ? ReportEntries.CONSISTENT : ReportEntries.DIVERGES;
+        // The check the assertion makes decides and words the failure, so the extension and the assertion never
+        // disagree.
+        Optional<ErrorMessageFactory> failure =
+                ConsistencyChecks.inferenceMatchesTraining(report, settings.tolerance());
+        String verdict = failure.isEmpty() ? ReportEntries.CONSISTENT : ReportEntries.DIVERGES;
 
         Map<String, String> entries = new LinkedHashMap<>();
         entries.put(ReportEntries.VERDICT, verdict);
@@ -107,8 +107,8 @@ public class BatchNormConsistencyExtension implements BeforeTestExecutionCallbac
                     + entries.get(ReportEntries.ROOT_LAYER) + ", max |train - inference| "
                     + entries.get(ReportEntries.MAX_OUTPUT_DIFFERENCE)
                     + (entries.containsKey(ReportEntries.REPORT_FILE) ? ", report " + entries.get(ReportEntries.REPORT_FILE) : ""));
-        } else if (failure != null) {
-            throw failure;
+        } else if (failure.isPresent()) {
+            throw new AssertionError(failure.get().create());
         }
     }
 

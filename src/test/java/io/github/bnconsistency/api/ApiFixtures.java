@@ -5,6 +5,7 @@ import io.github.bnconsistency.testing.TinyNetworks.Layout;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -41,6 +42,22 @@ final class ApiFixtures {
      */
     static MultiLayerNetwork diverging() {
         return TinyNetworks.batchNormOnly(Layout.DENSE, true, 0.9, 1e-5);
+    }
+
+    /**
+     * Three BatchNormalization layers "bn1", "bn2", "bn3" one after the other, moving statistics at DL4J's initial
+     * mean 0 and variance 1: bn1 diverges on {@link #FEATURES}; bn2 and bn3 get bn1's training-path output (mean 0,
+     * variance about 1), which they match.
+     */
+    static MultiLayerNetwork threeBatchNormLayers() {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.DOUBLE)
+                .list();
+        for (int i = 1; i <= 3; i++) {
+            list.layer(new BatchNormalization.Builder().name("bn" + i).useLogStd(false).build());
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(TinyNetworks.CHANNELS)).build());
+        net.init();
+        return net;
     }
 
     /** A dense classifier without any BatchNormalization layer, with dropout. */

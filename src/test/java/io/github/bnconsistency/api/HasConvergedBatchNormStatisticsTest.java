@@ -1,5 +1,6 @@
 package io.github.bnconsistency.api;
 
+import io.github.bnconsistency.probe.ProbeData;
 import org.junit.jupiter.api.Test;
 
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
@@ -26,8 +27,13 @@ class HasConvergedBatchNormStatisticsTest {
     void should_pass_with_a_layer_tolerance_above_the_divergence() {
         // moving mean 0 / variance 1 against channel means -2, 0, 2 and sds 0.5, 1.5, 2.5: the largest
         // divergence is channel 0's, sqrt((0.5/1 - 1)^2 + (2/1)^2) = 2.06 (up to sampling of 16 examples)
-        assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES, 5.0);
-        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES, 1.0))
+        assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ProbeData.of(ApiFixtures.FEATURES), 5.0);
+        assertThat(ApiFixtures.diverging()).probedWith(ApiFixtures.FEATURES).hasConvergedBatchNormStatistics(5.0);
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging())
+                .hasConvergedBatchNormStatistics(ProbeData.of(ApiFixtures.FEATURES), 1.0))
+                .hasMessageContaining("within normalized divergence 1,");
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).probedWith(ApiFixtures.FEATURES)
+                .hasConvergedBatchNormStatistics(1.0))
                 .hasMessageContaining("within normalized divergence 1,");
     }
 

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.api;
 
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
@@ -101,7 +102,20 @@ class InferenceMatchesTrainingTest {
 
         assertThat(ApiFixtures.converged())
                 .inferenceMatchesTraining(iterator, 1e-9)
-                .hasConvergedBatchNormStatistics(iterator, 0.1);
+                .hasConvergedBatchNormStatistics(iterator)
+                .hasConvergedBatchNormStatistics(0.1);
+        assertThat(iterator.taken()).isEqualTo(1);
+    }
+
+    @Test
+    void should_read_probe_data_passed_again_to_the_next_assertion_only_once() {
+        OneShotDataSetIterator iterator = new OneShotDataSetIterator(List.of(new DataSet(ApiFixtures.FEATURES, null)));
+        ProbeData probe = ProbeData.of(iterator);
+
+        assertThat(ApiFixtures.converged())
+                .inferenceMatchesTraining(probe, 1e-9)
+                .hasConvergedBatchNormStatistics(probe)
+                .hasConvergedBatchNormStatistics(probe, 0.1);
         assertThat(iterator.taken()).isEqualTo(1);
     }
 

@@ -1,6 +1,6 @@
 package io.github.bnconsistency.junit;
 
-import io.github.bnconsistency.api.ConsistencyReportAssert;
+import io.github.bnconsistency.api.BatchNormAssertions;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.report.TextReport;
@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +19,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,8 +49,11 @@ class BatchNormConsistencyExtensionTest {
         ConsistencyReport report = Fixtures.inspect(Fixtures.Story.DIVERGING, Fixtures.Story.data(),
                 BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
         AssertionError expected = catchThrowableOfType(AssertionError.class,
-                () -> new ConsistencyReportAssert(report).inferenceMatchesTraining(TOLERANCE));
-        assertThat(failure).isInstanceOf(AssertionError.class).hasMessage(expected.getMessage());
+                () -> BatchNormAssertions.assertThat(report).inferenceMatchesTraining(TOLERANCE));
+        AssertionError onTheModel = catchThrowableOfType(AssertionError.class, () -> BatchNormAssertions
+                .assertThat(Fixtures.Story.DIVERGING).inferenceMatchesTraining(Fixtures.Story.data(), TOLERANCE));
+        assertThat(failure).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage())
+                .hasMessage(onTheModel.getMessage());
         assertThat(failure.getMessage())
                 .startsWith("\nExpecting inference outputs to match training outputs within 0.001")
                 .contains("Root cause: bn1 (BN layer 1 of 4");
@@ -137,6 +142,13 @@ class BatchNormConsistencyExtensionTest {
                 .hasMessageContaining("Root cause: bn1");
         assertThat(Fixtures.reportEntries(results)).singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
+    }
+
+    @Test
+    void should_be_registered_through_the_annotation_only() {
+        assertThat(Modifier.isPublic(BatchNormConsistencyExtension.class.getModifiers())).isFalse();
+        assertThat(BatchNormConsistency.class.getAnnotation(ExtendWith.class).value())
+                .containsExactly(BatchNormConsistencyExtension.class);
     }
 
     @Test

@@ -180,10 +180,6 @@ class BatchNormConsistencyMisuseTest {
 
     // ---- Fixtures: run only through EngineTestKit (surefire excludes the "fixture" tag). ----
 
-    private static MultiLayerNetwork tiny() {
-        return Fixtures.Tiny.converged();
-    }
-
     @Tag("fixture")
     @BatchNormConsistency
     static class NoModel {
@@ -199,8 +195,8 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class TwoCandidates {
-        MultiLayerNetwork student = tiny();
-        MultiLayerNetwork teacher = tiny();
+        MultiLayerNetwork student = Fixtures.Tiny.converged();
+        MultiLayerNetwork teacher = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -214,9 +210,9 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class TwoAnnotated {
         @ModelUnderTest
-        MultiLayerNetwork student = tiny();
+        MultiLayerNetwork student = Fixtures.Tiny.converged();
         @ModelUnderTest
-        MultiLayerNetwork teacher = tiny();
+        MultiLayerNetwork teacher = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -282,7 +278,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class NoData {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
 
         @Test
         void test() {
@@ -293,7 +289,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class TwoData {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray features = Fixtures.Tiny.features();
 
@@ -311,7 +307,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class DataOfUnsupportedType {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         List<DataSet> probe = List.of(new DataSet(Fixtures.Tiny.features(), null));
 
@@ -324,7 +320,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class DataOfUnsupportedValue {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
 
         @ConsistencyData
         Object probe() {
@@ -339,7 +335,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class DataMethodReturningNull {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
 
         @ConsistencyData
         DataSet probe() {
@@ -354,7 +350,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class DataMethodWithParameters {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
 
         @ConsistencyData
         DataSet probe(int batchSize) {
@@ -370,7 +366,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class MaskedData {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         DataSet probe = new DataSet(Fixtures.Tiny.features(), null,
                 Fixtures.Tiny.features().getColumn(0).reshape(16, 1), null);
@@ -383,7 +379,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class NegativeTolerance {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -397,7 +393,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency(layerTolerance = Double.POSITIVE_INFINITY)
     static class InfiniteLayerTolerance {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -410,7 +406,7 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency
     static class Valid {
-        MultiLayerNetwork model = tiny();
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 

@@ -1,33 +1,83 @@
 package io.github.bnconsistency.junit;
 
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Several test classes with different models checked at once under JUnit's parallel execution: each gets its
- * own model, data, settings and verdict.
+ * Several test classes with different models checked at once under JUnit's parallel execution: the checks
+ * themselves overlap (not only the test bodies), and each gets its own model, data, settings and verdict.
  */
 class BatchNormConsistencyParallelTest {
 
     private static final int CLASSES = 4;
 
-    // Test-only shared state: every fixture body waits here until all four run at the same time, which proves
-    // the classes really ran concurrently. Set afresh by the test before each run.
-    private static volatile CountDownLatch allRunning;
+    /** How long a check waits for the others to start; checks that take turns fail the test after it. */
+    private static final Duration WAIT_FOR_THE_OTHERS = Duration.ofSeconds(60);
+
+    // Test-only shared state, set afresh by the test before each run: what the fixtures' checks saw.
+    private static volatile ChecksInFlight inFlight;
+
+    /**
+     * Records, for each check, whether the checks of all four models were in flight together. The probe data calls
+     * {@link #started} when the check first reads it, inside the check (the engine reads the data while it holds
+     * the model), and the call returns only when every check has got that far, or at the deadline. So every check
+     * records true only if all four ran at once; checks that take turns record false, after the deadline, instead
+     * of hanging.
+     */
+    private static final class ChecksInFlight {
+        private final CountDownLatch started = new CountDownLatch(CLASSES);
+        private final long deadline = System.nanoTime() + WAIT_FOR_THE_OTHERS.toNanos();
+        private final Map<String, Boolean> sawTheOthers = new ConcurrentHashMap<>();
+
+        void started(String check) {
+            started.countDown();
+            try {
+                boolean allStarted = started.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                // the last to start after the deadline finds the count at zero, but the others were done by then
+                sawTheOthers.put(check, allStarted && System.nanoTime() < deadline);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                sawTheOthers.put(check, false);
+            }
+        }
+    }
+
+    /** One batch whose first read, inside the check, reports the check started and waits for the others. */
+    private static DataSetIterator probeOf(String check, DataSet batch) {
+        return new ExistingDataSetIterator(List.of(batch)) {
+            private boolean reported;
+
+            @Override
+            public boolean hasNext() {
+                if (!reported) {
+                    reported = true;
+                    inFlight.started(check);
+                }
+                return super.hasNext();
+            }
+        };
+    }
 
     @Test
     void should_check_several_classes_with_different_models_at_once() {
-        allRunning = new CountDownLatch(CLASSES);
+        // Built before the run, so that no check waits for another class's model to be trained.
+        assertThat(List.of(Fixtures.Story.DIVERGING, Fixtures.Story.CONVERGED)).doesNotContainNull();
+        ChecksInFlight checks = new ChecksInFlight();
+        inFlight = checks;
 
         EngineExecutionResults results = Fixtures.run(
                 List.of(StoryDiverging.class, StoryConverged.class, TinyDiverging.class, TinyConverged.class),
@@ -37,6 +87,9 @@ class BatchNormConsistencyParallelTest {
                 "junit.jupiter.execution.parallel.config.strategy", "fixed",
                 "junit.jupiter.execution.parallel.config.fixed.parallelism", "8");
 
+        assertThat(checks.sawTheOthers).as("each check saw the checks of the other three models in flight")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("storyDiverging", true, "storyConverged", true,
+                        "tinyDiverging", true, "tinyConverged", true));
         results.testEvents().assertStatistics(stats -> stats.started(CLASSES).succeeded(2).failed(2));
         assertThat(Fixtures.failure(results, "storyDiverging")).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn1 (BN layer 1 of 4");
@@ -50,11 +103,6 @@ class BatchNormConsistencyParallelTest {
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.ROOT_LAYER, "bn"));
     }
 
-    private static void waitForTheOthers() throws InterruptedException {
-        allRunning.countDown();
-        assertThat(allRunning.await(60, TimeUnit.SECONDS)).as("all fixture classes run at the same time").isTrue();
-    }
-
     // ---- Fixtures: run only through EngineTestKit (surefire excludes the "fixture" tag). ----
 
     @Tag("fixture")
@@ -63,13 +111,12 @@ class BatchNormConsistencyParallelTest {
         MultiLayerNetwork model = Fixtures.Story.DIVERGING;
 
         @ConsistencyData
-        DataSet probe() {
-            return Fixtures.Story.data();
+        DataSetIterator probe() {
+            return probeOf("storyDiverging", Fixtures.Story.data());
         }
 
         @Test
-        void storyDiverging() throws InterruptedException {
-            waitForTheOthers();
+        void storyDiverging() {
         }
     }
 
@@ -79,13 +126,12 @@ class BatchNormConsistencyParallelTest {
         MultiLayerNetwork model = Fixtures.Story.CONVERGED;
 
         @ConsistencyData
-        DataSet probe() {
-            return Fixtures.Story.data();
+        DataSetIterator probe() {
+            return probeOf("storyConverged", Fixtures.Story.data());
         }
 
         @Test
-        void storyConverged() throws InterruptedException {
-            waitForTheOthers();
+        void storyConverged() {
         }
     }
 
@@ -95,13 +141,12 @@ class BatchNormConsistencyParallelTest {
         MultiLayerNetwork model = Fixtures.Tiny.diverging();
 
         @ConsistencyData
-        INDArray probe() {
-            return Fixtures.Tiny.features();
+        DataSetIterator probe() {
+            return probeOf("tinyDiverging", new DataSet(Fixtures.Tiny.features(), null));
         }
 
         @Test
-        void tinyDiverging() throws InterruptedException {
-            waitForTheOthers();
+        void tinyDiverging() {
         }
     }
 
@@ -111,13 +156,12 @@ class BatchNormConsistencyParallelTest {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
 
         @ConsistencyData
-        INDArray probe() {
-            return Fixtures.Tiny.features();
+        DataSetIterator probe() {
+            return probeOf("tinyConverged", new DataSet(Fixtures.Tiny.features(), null));
         }
 
         @Test
-        void tinyConverged() throws InterruptedException {
-            waitForTheOthers();
+        void tinyConverged() {
         }
     }
 }

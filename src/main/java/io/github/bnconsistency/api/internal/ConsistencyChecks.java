@@ -1,0 +1,132 @@
+package io.github.bnconsistency.api.internal;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.api.error.ShouldHaveLayerStatistics;
+import io.github.bnconsistency.internal.Tolerances;
+import io.github.bnconsistency.report.ChannelFinding;
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.LintFinding;
+import org.assertj.core.error.ErrorMessageFactory;
+
+import java.util.List;
+import java.util.Optional;
+
+import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
+import static io.github.bnconsistency.api.error.ShouldHaveConvergedStatistics.shouldHaveConvergedStatistics;
+import static io.github.bnconsistency.api.error.ShouldMatchTrainingOutputs.shouldMatchTrainingOutputs;
+import static io.github.bnconsistency.api.error.ShouldPassBatchNormLint.shouldPassBatchNormLint;
+
+/**
+ * The one place that decides each verdict: every check returns nothing when it passes and the failure's message
+ * factory when it does not. The assert classes throw {@code assertionError(factory)} with it (so AssertJ words the
+ * message with their description and strips their frames) and the JUnit extension builds its failure from the
+ * same factory, so the assertion and the extension cannot disagree on the verdict or the words. Internal: not API.
+ *
+ * <pre>{@code
+ * ConsistencyReport report = BatchNormInspector.inspect(model, data);
+ * Optional<ErrorMessageFactory> failure = ConsistencyChecks.inferenceMatchesTraining(report, 1e-3);
+ * failure.ifPresent(factory -> System.out.println(factory.create()));
+ * }</pre>
+ */
+public final class ConsistencyChecks {
+
+    private ConsistencyChecks() {
+    }
+
+    /**
+     * Whether the largest {@code |y_train - y_inference|} over the network outputs is at most {@code tolerance} (both
+     * paths' outputs finite).
+     *
+     * @throws IllegalArgumentException for a tolerance that is not positive and finite, or a report that compares
+     *                                  no outputs (made by a recalibration from the training path alone)
+     */
+    public static Optional<ErrorMessageFactory> inferenceMatchesTraining(ConsistencyReport report, double tolerance) {
+        Tolerances.requireValid(tolerance, "output tolerance");
+        if (!report.output().isMeasured()) {
+            throw new IllegalArgumentException("This report compares no outputs (it was made from the training path "
+                    + "alone, e.g. by a recalibration): check the model with BatchNormInspector.inspect or "
+                    + "assertThat(model).inferenceMatchesTraining(data, tolerance).");
+        }
+        return report.output().maxAbsDifference() <= tolerance ? Optional.empty()
+                : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
+    }
+
+    /**
+     * Whether the report has BatchNormalization layers and every one is converged at the report's layer tolerance or
+     * within the sampling noise of the probe data.
+     */
+    public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report) {
+        boolean converged = report.hasBatchNormLayers()
+                && report.layers().stream().allMatch(layer -> isConverged(layer.status()));
+        return converged ? Optional.empty() : Optional.of(shouldHaveConvergedStatistics(report));
+    }
+
+    /**
+     * As {@link #hasConvergedBatchNormStatistics(ConsistencyReport)} with every layer judged at
+     * {@code layerTolerance}.
+     */
+    public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report,
+                                                                                double layerTolerance) {
+        return hasConvergedBatchNormStatistics(BatchNormInspector.atLayerTolerance(report, layerTolerance));
+    }
+
+    /** Whether no lint rule found a reason why the statistics cannot or will not converge. */
+    public static Optional<ErrorMessageFactory> passesBatchNormLint(List<LintFinding> findings) {
+        return findings.isEmpty() ? Optional.empty() : Optional.of(shouldPassBatchNormLint(findings));
+    }
+
+    /** Whether the report has a BatchNormalization layer named {@code name}; the failure lists the layers there are. */
+    public static Optional<ErrorMessageFactory> hasBatchNormLayer(ConsistencyReport report, String name) {
+        return report.layer(name).isPresent() ? Optional.empty()
+                : Optional.of(shouldHaveBatchNormLayer(name, report.layerNames()));
+    }
+
+    /** Whether the layer is converged at the tolerance it was judged with, or within the sampling noise. */
+    public static Optional<ErrorMessageFactory> hasConvergedStatistics(LayerFinding layer) {
+        return isConverged(layer.status()) ? Optional.empty()
+                : Optional.of(ShouldHaveLayerStatistics.shouldHaveConvergedStatistics(layer));
+    }
+
+    /** As {@link #hasConvergedStatistics(LayerFinding)} with the layer judged at {@code tolerance}. */
+    public static Optional<ErrorMessageFactory> hasConvergedStatistics(LayerFinding layer, double tolerance) {
+        Tolerances.requireValid(tolerance, "limit");
+        return hasConvergedStatistics(BatchNormInspector.atLayerTolerance(layer, tolerance));
+    }
+
+    /** Whether every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}. */
+    public static Optional<ErrorMessageFactory> hasMeanShiftBelow(LayerFinding layer, double standardDeviations) {
+        Tolerances.requireValid(standardDeviations, "limit");
+        for (ChannelFinding channel : layer.channels()) {
+            if (!(channel.meanShift() < standardDeviations)) {
+                return Optional.of(
+                        ShouldHaveLayerStatistics.shouldHaveMeanShiftBelow(layer, channel, standardDeviations));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= min <= max < Infinity}
+     */
+    public static Optional<ErrorMessageFactory> hasVarianceRatioWithin(LayerFinding layer, double min, double max) {
+        if (!(min >= 0 && min <= max) || Double.isInfinite(max)) {
+            throw new IllegalArgumentException("The variance ratio range must satisfy 0 <= min <= max < Infinity, "
+                    + "but was [" + min + ", " + max + "].");
+        }
+        for (ChannelFinding channel : layer.channels()) {
+            if (!(channel.varianceRatio() >= min && channel.varianceRatio() <= max)) {
+                return Optional.of(ShouldHaveLayerStatistics.shouldHaveVarianceRatioWithin(layer, channel, min, max));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Converged, or within the sampling noise of the probe data. */
+    public static boolean isConverged(LayerStatus status) {
+        return status == LayerStatus.CONVERGED || status == LayerStatus.WITHIN_NOISE;
+    }
+}
