@@ -522,6 +522,7 @@ public final class HtmlReport {
             };
 
             out.append("<section id=\"layers-chart\"><h2>Divergence per BatchNormalization layer, in topological order</h2>\n");
+            driftSummary();
             out.append("<p class=\"muted\">Bar height: the layer's normalized divergence D (its worst channel; log axis). "
                     + "Click a bar for its channels.</p>\n");
             out.append("<div class=\"chart\"><svg id=\"layer-chart\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
@@ -610,7 +611,6 @@ public final class HtmlReport {
                     .append(px(ty + 4)).append("\">layer tolerance ").append(escape(fmt(tol))).append("</text>\n");
             out.append("</svg></div>\n");
             legend();
-            driftSummary();
             out.append("</section>\n");
         }
 
@@ -829,8 +829,8 @@ public final class HtmlReport {
                 out.append("<line class=\"grid\" x1=\"").append(px(PL)).append("\" x2=\"").append(px(PL + w)).append("\" y1=\"")
                         .append(px(sy.applyAsDouble(0))).append("\" y2=\"").append(px(sy.applyAsDouble(0))).append("\"/>");
             }
-            for (double v : new double[] {a, (a + b) / 2, b}) {
-                String label = escape(fmt(Math.abs(v) < (b - a) * 1e-6 ? 0 : v));
+            for (double v : new double[] {a, a < 0 && b > 0 ? 0 : (a + b) / 2, b}) {
+                String label = escape(fmt(v));
                 out.append("<text class=\"tick\" x=\"").append(px(sx.applyAsDouble(v))).append("\" y=\"").append(px(PT + h + 14))
                         .append("\" text-anchor=\"middle\">").append(label).append("</text>");
                 out.append("<text class=\"tick\" x=\"").append(px(PL - 4)).append("\" y=\"").append(px(sy.applyAsDouble(v) + 4))
@@ -981,13 +981,14 @@ public final class HtmlReport {
                             + "<th data-type=\"num\">max mean shift</th><th data-type=\"num\">var ratio min</th>"
                             + "<th data-type=\"num\">var ratio max</th><th data-type=\"num\">input drift</th>"
                             + "<th data-type=\"num\">decay</th><th data-type=\"num\">updates needed</th>"
-                            + "<th class=\"t\">where</th></tr></thead><tbody>\n");
+                            + "</tr></thead><tbody>\n");
             for (LayerFinding l : report.layers()) {
                 boolean isRoot = l == root;
                 out.append("<tr").append(isRoot ? " class=\"root\"" : "").append(" data-layer=\"").append(escape(l.name()))
                         .append("\">");
                 num(l.position(), Integer.toString(l.position()));
-                out.append("<td class=\"t\"><a href=\"#layer-").append(l.position()).append("\">").append(escape(l.name()))
+                out.append("<td class=\"t\"><a href=\"#layer-").append(l.position()).append("\" title=\"")
+                        .append(escape(l.location())).append("\">").append(escape(l.name()))
                         .append("</a>").append(l.frozen() ? " <span class=\"muted\">(frozen)</span>" : "")
                         .append(isRoot ? "<span class=\"rootbadge\">root cause</span>" : "").append("</td>");
                 out.append("<td class=\"t\" data-v=\"").append(l.status().ordinal()).append("\"><span class=\"st ")
@@ -1005,7 +1006,8 @@ public final class HtmlReport {
                     num(l.maxMeanShift(), fmt(l.maxMeanShift()) + " sd");
                     num(l.minVarianceRatio(), fmt(l.minVarianceRatio()));
                     num(l.maxVarianceRatio(), fmt(l.maxVarianceRatio()));
-                    num(l.maxInferenceInputDrift(), driftText(l.maxInferenceInputDrift()));
+                    double drift = l.maxInferenceInputDrift();
+                    num(drift, Drift.of(drift, report.layerTolerance()) == Drift.EXPLODED ? "exploded" : driftText(drift));
                     num(l.decay(), fmt(l.decay()));
                     UpdatesNeeded u = l.updatesNeeded();
                     num(switch (u.kind()) {
@@ -1014,7 +1016,7 @@ public final class HtmlReport {
                         case NEVER -> Double.POSITIVE_INFINITY;
                     }, u.toString());
                 }
-                out.append("<td class=\"t muted\">").append(escape(l.location())).append("</td></tr>\n");
+                out.append("</tr>\n");
             }
             out.append("</tbody></table></div></section>\n");
         }
