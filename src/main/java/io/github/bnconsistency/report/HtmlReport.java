@@ -137,8 +137,8 @@ public final class HtmlReport {
                     .append(Double.isNaN(max) ? "NaN" : Double.isInfinite(max) ? "Infinity" : Double.toString(max))
                     .append("\">").append(escape(fmt(max))).append("</td><td data-v=\"").append(e.divergingLayers())
                     .append("\">").append(e.divergingLayers()).append(" of ").append(e.batchNormLayers())
-                    .append("</td><td class=\"t\"><a href=\"").append(escape(e.href())).append("\">")
-                    .append(escape(e.href())).append("</a></td></tr>\n");
+                    .append("</td><td class=\"t\"><a href=\"").append(escape(e.href())).append("\" title=\"")
+                    .append(escape(e.href())).append("\">open</a></td></tr>\n");
         }
         out.append("</tbody></table></div>\n<footer>Written by batchnorm-consistency. Self-contained: it loads nothing.</footer>\n");
         out.append(tail());

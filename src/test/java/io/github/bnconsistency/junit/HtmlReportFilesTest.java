@@ -51,7 +51,8 @@ class HtmlReportFilesTest {
         Elements rows = index.select("#index-table tbody tr");
         assertThat(rows).hasSize(2);
         assertThat(cells(rows.get(0))).containsExactly("BatchNormConsistencyExtensionTest.DivergingFixture.learns()",
-                "\u2717 DIVERGES", "bn1", cells(rows.get(0)).get(3), "4 of 4", PREFIX + "DivergingFixture.learns().html");
+                "\u2717 DIVERGES", "bn1", cells(rows.get(0)).get(3), "4 of 4", "open");
+        assertThat(rows.get(0).selectFirst("a").attr("href")).isEqualTo(PREFIX + "DivergingFixture.learns().html");
         assertThat(Double.parseDouble(rows.get(0).child(3).attr("data-v"))).isEqualTo(Double.parseDouble(
                 entries.get(0).get(ReportEntries.MAX_OUTPUT_DIFFERENCE)));
         assertThat(cells(rows.get(1))).startsWith("BatchNormConsistencyExtensionTest.ConvergedFixture.learns()",
