@@ -39,7 +39,8 @@ import java.util.Optional;
  * <p>Before the test body it resolves the settings and finds the model field and the probe data, so misuse
  * fails before a long training starts. After the body, only when the test passed, it reads the model, gets the
  * probe data (calling a {@code @ConsistencyData} method anew), checks the model, publishes the
- * {@link ReportEntries}, writes the JSON report and, in FAIL mode, fails the test with the assertion's message.
+ * {@link ReportEntries}, writes the JSON and HTML reports and, in FAIL mode, fails the test with the assertion's
+ * message.
  *
  * <p>It keeps no state of its own: the configuration parameters are cached in the root context's store and the
  * per-test plan in the test's store, so it is safe under parallel execution. Checks of one model take turns
@@ -98,6 +99,8 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
             Path file = ReportFile.write(settings.reportDirectory(), context, settings, verdict, plan.model(),
                     plan.data(), report);
             entries.put(ReportEntries.REPORT_FILE, file.toAbsolutePath().normalize().toString());
+            Path html = HtmlReportFiles.write(context, settings, failure == null, report, file);
+            entries.put(ReportEntries.HTML_REPORT_FILE, html.toAbsolutePath().normalize().toString());
         }
         context.publishReportEntry(entries);
         if (settings.mode() == Mode.REPORT_ONLY) {

@@ -33,6 +33,12 @@ public final class ReportEntries {
     public static final String REPORT_FILE = "bnconsistency.reportFile";
 
     /**
+     * The path of the HTML report written for the test, beside the JSON one (and the run's {@code index.html} beside
+     * it); absent when no report directory is set.
+     */
+    public static final String HTML_REPORT_FILE = "bnconsistency.htmlReportFile";
+
+    /**
      * In REPORT_ONLY mode only, a second entry with this key holds the whole text report (the text a failure in
      * FAIL mode would show).
      */

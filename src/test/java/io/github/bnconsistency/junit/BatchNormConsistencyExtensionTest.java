@@ -158,6 +158,7 @@ class BatchNormConsistencyExtensionTest {
         assertThat(ReportEntries.MAX_OUTPUT_DIFFERENCE).isEqualTo("bnconsistency.maxOutputDifference");
         assertThat(ReportEntries.DIVERGING_LAYERS).isEqualTo("bnconsistency.divergingLayers");
         assertThat(ReportEntries.REPORT_FILE).isEqualTo("bnconsistency.reportFile");
+        assertThat(ReportEntries.HTML_REPORT_FILE).isEqualTo("bnconsistency.htmlReportFile");
         assertThat(ReportEntries.REPORT_TEXT).isEqualTo("bnconsistency.report");
         assertThat(BatchNormConsistency.TOLERANCE_KEY).isEqualTo("bnconsistency.tolerance");
         assertThat(BatchNormConsistency.LAYER_TOLERANCE_KEY).isEqualTo("bnconsistency.layerTolerance");
@@ -176,7 +177,7 @@ class BatchNormConsistencyExtensionTest {
                 + ".learns().json");
         assertThat(Fixtures.reportEntries(results)).singleElement().satisfies(entry -> assertThat(entry.keySet())
                 .containsExactly(ReportEntries.VERDICT, ReportEntries.ROOT_LAYER, ReportEntries.MAX_OUTPUT_DIFFERENCE,
-                        ReportEntries.DIVERGING_LAYERS, ReportEntries.REPORT_FILE))
+                        ReportEntries.DIVERGING_LAYERS, ReportEntries.REPORT_FILE, ReportEntries.HTML_REPORT_FILE))
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES")
                         .containsEntry(ReportEntries.ROOT_LAYER, "bn1")
                         .containsEntry(ReportEntries.REPORT_FILE, file.toAbsolutePath().toString()));

@@ -7,6 +7,7 @@ import io.github.bnconsistency.Recalibration;
 import io.github.bnconsistency.examples.SquareImages;
 import io.github.bnconsistency.examples.StoryModels;
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.HtmlReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.TextReport;
@@ -14,14 +15,17 @@ import io.github.bnconsistency.report.UpdatesNeeded;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.nio.file.Path;
+
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 
 /**
  * The motivating story in a terminal, end to end: a ResNet50 with Keras's BatchNormalization momentum (decay
  * 0.99) trained 10 epochs of one batch on 12 images reaches 100% accuracy in training mode and stays at 33% at
  * inference, on the very same images. Then the library's diagnosis (root layer, how many of the 53 layers
- * diverge, how many more updates they need), and the fix: recalibrate the moving statistics, after which
- * inference matches training and the check passes. Seeded: every run prints the same numbers.
+ * diverge, how many more updates they need), written as an HTML page too ({@code target/resnet50-story.html}, path
+ * printed), and the fix: recalibrate the moving statistics, after which inference matches training and the check
+ * passes. Seeded: every run prints the same numbers.
  *
  * <p>Run from the repository root (about two minutes on 2 cores):
  * <pre>
@@ -71,6 +75,9 @@ public final class ResNet50Story {
 
                 """, EPOCHS, EPOCHS, Math.pow(0.99, EPOCHS));
         System.out.println(TextReport.render(report));
+        Path page = HtmlReport.write(report, Path.of("target", "resnet50-story.html")).toAbsolutePath();
+        System.out.println();
+        System.out.println("The same report as a page (chart of the 53 layers, each layer's channels): " + page);
         long slowest = report.layers().stream().filter(l -> l.updatesNeeded().kind() == UpdatesNeeded.Kind.ESTIMATE)
                 .mapToLong(l -> l.updatesNeeded().iterations()).max().orElse(0);
         System.out.printf("""
