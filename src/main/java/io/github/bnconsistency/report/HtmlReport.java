@@ -209,7 +209,7 @@ public final class HtmlReport {
                 } else if (line.startsWith("Why: ")) {
                     why.add(line.substring("Why: ".length()));
                 } else if (line.startsWith("Fix: ")) {
-                    fix = line.substring("Fix: ".length());
+                    fix = String.join(", or ", report.fixes()) + "."; // the report's fixes, as the text prints them
                 } else if (line.startsWith("Checked on ")) {
                     probe = line;
                 } else if (counts.isEmpty()) {
@@ -275,7 +275,7 @@ public final class HtmlReport {
     }
 
     private static String fmt(double value) {
-        return TextReport.number(value);
+        return Numbers.number(value);
     }
 
     /** A coordinate with one decimal. */
@@ -286,7 +286,7 @@ public final class HtmlReport {
     /** 10^k as an axis label: plain from 0.001 to 1000, else 1e-6 etc. */
     private static String decade(int k) {
         if (k >= -3 && k <= 3) {
-            return TextReport.number(Math.pow(10, k));
+            return Numbers.number(Math.pow(10, k));
         }
         return "1e" + k;
     }
@@ -452,11 +452,11 @@ public final class HtmlReport {
             tile("mean |train \u2212 inference|", fmt(o.meanAbsDifference()), false);
             if (o.isClassifier()) {
                 tile("argmax agreement", o.argmaxAgreements() + "/" + o.classifiedExamples() + " ("
-                        + TextReport.percent(o.argmaxAgreement()) + ")", o.argmaxAgreements() < o.classifiedExamples());
+                        + Numbers.percent(o.argmaxAgreement()) + ")", o.argmaxAgreements() < o.classifiedExamples());
             }
             if (o.labelledExamples() > 0) {
-                tile("training-path accuracy", TextReport.percent(o.trainingAccuracy()), false);
-                tile("inference accuracy", TextReport.percent(o.inferenceAccuracy()),
+                tile("training-path accuracy", Numbers.percent(o.trainingAccuracy()), false);
+                tile("inference accuracy", Numbers.percent(o.inferenceAccuracy()),
                         o.inferenceCorrect() < o.trainingCorrect());
             }
             if (!o.allFinite()) {
@@ -465,7 +465,7 @@ public final class HtmlReport {
             }
             out.append("</div>\n");
             out.append("<p class=\"muted\">").append(escape(o.examples() + " examples, " + o.comparedValues()
-                    + " output values compared. " + TextReport.outputSummary(o) + ".")).append("</p>\n");
+                    + " output values compared. " + TextReport.outputSummary(report) + ".")).append("</p>\n");
             out.append("</section>\n");
         }
 

@@ -111,7 +111,7 @@ class HtmlReportTest {
         LayerFinding bn3 = report.layer("bn3").orElseThrow();
         Element row = rows.get(2);
         assertThat(row.child(4).attr("data-v")).isEqualTo(Double.toString(bn3.maxDivergence()));
-        assertThat(row.child(4).text()).isEqualTo(TextReport.number(bn3.maxDivergence()));
+        assertThat(row.child(4).text()).isEqualTo(Numbers.number(bn3.maxDivergence()));
         assertThat(row.child(2).text()).isEqualTo("\u2717 not converged");
         assertThat(page.select("table.sortable")).isNotEmpty();
     }
