@@ -99,7 +99,7 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
             Path file = ReportFile.write(settings.reportDirectory(), context, settings, verdict, plan.model(),
                     plan.data(), report);
             entries.put(ReportEntries.REPORT_FILE, file.toAbsolutePath().normalize().toString());
-            Path html = HtmlReportFiles.write(context, settings, failure == null, report, file);
+            Path html = HtmlReportFiles.write(context, settings, failure.isEmpty(), report, file);
             entries.put(ReportEntries.HTML_REPORT_FILE, html.toAbsolutePath().normalize().toString());
         }
         context.publishReportEntry(entries);

@@ -655,7 +655,7 @@ public final class HtmlReport {
             out.append("<li><span class=\"sw line\"></span>layer tolerance</li>");
             boolean noise = report.layers().stream().anyMatch(l -> l.noiseFloor() > 0);
             out.append(noise ? "<li><span class=\"sw nf\"></span>noise floor (sampling alone)</li>"
-                    : "<li class=\"muted\">noise floor not measured (one probe batch)</li>");
+                    : "<li class=\"muted\">noise floor not measured (a single example)</li>");
             if (root != null) {
                 out.append("<li><span class=\"rootbadge\">root cause</span> first diverging layer</li>");
             }
