@@ -39,9 +39,19 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
      * @param name         the layer's name
      * @param divergence   its normalized divergence {@code D} (max over channels) against this batch
      * @param maxMeanShift the largest mean shift over channels, in batch standard deviations
-     * @param status       the verdict at the listener's tolerance
+     * @param status        the verdict at the listener's tolerance: {@code NOT_CONVERGED} when the layer was beyond its
+     *                      noise floor in 2 of its last 3 snapshots (this one included; the first snapshot alone),
+     *                      else this batch's own verdict
+     *                      ({@code WITHIN_NOISE} for a lone outlying batch)
+     * @param divergedAlone whether this snapshot's batch alone put the layer beyond its noise floor
      */
-    public record LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
+    public record LayerState(String name, double divergence, double maxMeanShift, LayerStatus status,
+                             boolean divergedAlone) {
+
+        /** A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots. */
+        public LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
+            this(name, divergence, maxMeanShift, status, status == LayerStatus.NOT_CONVERGED);
+        }
     }
 
     /**
@@ -145,14 +155,38 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         return probe;
     }
 
+    /** Snapshots a layer must be beyond its noise floor in, of the last {@link #WINDOW}, to count as off. */
+    static final int OFF_IN_WINDOW = 2;
+    static final int WINDOW = 3;
+
     private void record(Model model, List<LayerFinding> findings) {
-        List<LayerState> layers = findings.stream()
-                .map(f -> new LayerState(f.name(), f.maxDivergence(), f.maxMeanShift(), f.status())).toList();
         ConvergenceProbe probe = probeFor(model);
-        Snapshot snapshot = new Snapshot(probe.iterationCount(), probe.epochCount(), layers);
+        Snapshot snapshot;
         synchronized (this) {
+            List<LayerState> layers = findings.stream().map(f -> new LayerState(f.name(), f.maxDivergence(),
+                    f.maxMeanShift(), windowed(f), f.status() == LayerStatus.NOT_CONVERGED)).toList();
+            snapshot = new Snapshot(probe.iterationCount(), probe.epochCount(), layers);
             snapshots.add(snapshot);
         }
         reporter.accept(snapshot);
+    }
+
+    /**
+     * A snapshot judges one training batch, whose statistics stray from the moving average's by more than the
+     * first-order noise floor now and then (one outlying example in a batch of 16 can make a ReLU channel's variance
+     * many times the average): a layer counts as off only when it was beyond its noise floor in
+     * {@value #OFF_IN_WINDOW} of its last {@value #WINDOW} snapshots, this one included (the first snapshot is judged
+     * alone).
+     */
+    private LayerStatus windowed(LayerFinding finding) {
+        if (finding.status() != LayerStatus.NOT_CONVERGED || snapshots.isEmpty()) {
+            return finding.status(); // the first snapshot has nothing to weigh against: it is judged alone
+        }
+        long off = 1;
+        for (int back = 1; back < WINDOW && back <= snapshots.size(); back++) {
+            Snapshot earlier = snapshots.get(snapshots.size() - back);
+            off += earlier.layers().stream().filter(l -> l.name().equals(finding.name()) && l.divergedAlone()).count();
+        }
+        return off >= OFF_IN_WINDOW ? LayerStatus.NOT_CONVERGED : LayerStatus.WITHIN_NOISE;
     }
 }

@@ -125,7 +125,10 @@ public final class LayerVerdicts {
         for (ChannelFinding c : f.channels()) {
             boolean withinTolerance = c.divergence() <= f.tolerance();
             boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
-            if (!withinTolerance && !withinNoise) {
+            // every value of the channel alike in the probe (e.g. a ReLU unit silent in one batch of 16): its
+            // variance is 0 and says nothing about the moving statistics, so it cannot count against them
+            boolean uninformative = c.batchVariance() == 0 && c.batchMeanSpread() == 0;
+            if (!withinTolerance && !withinNoise && !uninformative) {
                 return false;
             }
         }
