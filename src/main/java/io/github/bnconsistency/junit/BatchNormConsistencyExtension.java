@@ -92,7 +92,6 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
 
         Map<String, String> entries = new LinkedHashMap<>();
         entries.put(ReportEntries.VERDICT, verdict);
-        entries.put(ReportEntries.JUDGED_BY, settings.judgeBy().name());
         entries.put(ReportEntries.ROOT_LAYER, report.rootCause().map(LayerFinding::name).orElse(ReportEntries.NO_ROOT_LAYER));
         entries.put(ReportEntries.MAX_OUTPUT_DIFFERENCE, Double.toString(report.output().maxAbsDifference()));
         entries.put(ReportEntries.DIVERGING_LAYERS, Integer.toString(report.divergingLayers().size()));

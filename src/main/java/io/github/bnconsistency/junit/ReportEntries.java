@@ -15,19 +15,10 @@ package io.github.bnconsistency.junit;
 public final class ReportEntries {
 
     /**
-     * {@code CONSISTENT} when the chosen judgement ({@link #JUDGED_BY}) passes (by default: the max output difference
+     * {@code CONSISTENT} when the chosen judgement ({@link BatchNormConsistency#judgeBy()}) passes (by default: the max output difference
      * is within the tolerance), else {@code DIVERGES}.
      */
     public static final String VERDICT = "bnconsistency.verdict";
-
-    /**
-     * What the verdict judged: {@code OUTPUTS}, {@code PREDICTIONS} or {@code STATISTICS} (see {@link JudgeBy}).
-     *
-     * <pre>{@code
-     * entry.getKeyValuePairs().get(ReportEntries.JUDGED_BY);   // "PREDICTIONS"
-     * }</pre>
-     */
-    public static final String JUDGED_BY = "bnconsistency.judgedBy";
 
     /** The root-cause BatchNormalization layer's name (first non-converged layer), or {@code none}. */
     public static final String ROOT_LAYER = "bnconsistency.rootLayer";

@@ -52,11 +52,6 @@ final class ReportFile {
         check.put("mode", settings.mode().name());
         check.put("tolerance", settings.tolerance());
         check.put("layerTolerance", settings.layerTolerance());
-        check.put("judgeBy", settings.judgeBy().name());
-        check.put("minAgreement", settings.minAgreement());
-        if (settings.trainingBatchSize() > 0) {
-            check.put("trainingBatchSize", settings.trainingBatchSize());
-        }
         check.put("verdict", verdict);
         check.put("model", model.describe());
         check.put("data", data.describe());
