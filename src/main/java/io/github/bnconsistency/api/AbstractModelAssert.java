@@ -45,6 +45,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     private Object probeSource;
     private ProbeData probe;
     private ConsistencyReport report;
+    private InspectionOptions options = InspectionOptions.defaults();
     private SoftAssertionsProvider soft;
 
     protected AbstractModelAssert(ACTUAL actual, Class<?> selfType) {
@@ -56,6 +57,35 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     SELF collectingInto(SoftAssertionsProvider provider) {
         this.soft = provider;
         return (SELF) this;
+    }
+
+    /**
+     * Sets the mini-batch size the model was trained with, for the inspections the following assertions make: the
+     * moving statistics converge to the statistics of batches of that size, so the outputs are compared with a
+     * reference normalizing with the target statistics of {@code batchSize}-example batches (the training path
+     * itself when the probe is one batch of that size). Not given, the probe's batch size is taken for it.
+     *
+     * <pre>{@code
+     * assertThat(model).trainedWithBatchSize(16).inferenceMatchesTraining(validation, 1e-3);
+     * }</pre>
+     *
+     * Setting another batch size after an assertion has inspected the model makes the next assertion inspect it
+     * again (so a one-shot iterator must be passed anew); setting the same one keeps the report.
+     *
+     * @param batchSize the batch size your training iterator yields, at least 2
+     * @throws IllegalArgumentException for a batch size below 2
+     */
+    public SELF trainedWithBatchSize(int batchSize) {
+        if (batchSize < 2) {
+            throw new IllegalArgumentException("The training batch size must be at least 2, but was " + batchSize
+                    + ": pass the mini-batch size your training iterator yields, or leave trainedWithBatchSize out to "
+                    + "take the probe's batch size for it.");
+        }
+        if (batchSize != options.trainingBatchSize()) {
+            options = options.withTrainingBatchSize(batchSize);
+            report = null;
+        }
+        return myself;
     }
 
     /** Sets the data the following assertions check the model on: one batch of features. */
@@ -133,6 +163,98 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     /** As {@link #inferenceMatchesTraining(double)} on {@code data}. */
     public SELF inferenceMatchesTraining(ProbeData data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
+    }
+
+    /**
+     * Verifies that the model's predictions at inference agree with its training predictions: of the classified
+     * examples (outputs that are class scores: rank 2, more than one column), the fraction whose inference argmax
+     * equals the reference's argmax is at least {@code minAgreement}. The reference is what the output comparison of
+     * {@link #inferenceMatchesTraining(double)} uses: the training path for one probe batch of the training batch
+     * size, else the model normalizing with the target statistics of training-size batches. A model whose outputs
+     * are not class scores (or not finite) fails, saying why.
+     *
+     * <pre>{@code
+     * assertThat(model).trainedWithBatchSize(16).predictionsMatchTraining(validation, 0.99);
+     * }</pre>
+     *
+     * @param minAgreement the smallest fraction of agreeing predictions that passes, in {@code (0, 1]}
+     */
+    public SELF predictionsMatchTraining(double minAgreement) {
+        ConsistencyChecks.requireValidAgreement(minAgreement);
+        return verify(ConsistencyChecks.predictionsMatchTraining(report(), minAgreement));
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on one batch of features (no labels). */
+    public SELF predictionsMatchTraining(INDArray features, double minAgreement) {
+        return probedWith(features).predictionsMatchTraining(minAgreement);
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on one batch with labels. */
+    public SELF predictionsMatchTraining(DataSet data, double minAgreement) {
+        return probedWith(data).predictionsMatchTraining(minAgreement);
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once. */
+    public SELF predictionsMatchTraining(DataSetIterator data, double minAgreement) {
+        return probedWith(data).predictionsMatchTraining(minAgreement);
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on one multi-input batch. */
+    public SELF predictionsMatchTraining(MultiDataSet data, double minAgreement) {
+        return probedWith(data).predictionsMatchTraining(minAgreement);
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once. */
+    public SELF predictionsMatchTraining(MultiDataSetIterator data, double minAgreement) {
+        return probedWith(data).predictionsMatchTraining(minAgreement);
+    }
+
+    /** As {@link #predictionsMatchTraining(double)} on {@code data}. */
+    public SELF predictionsMatchTraining(ProbeData data, double minAgreement) {
+        return probedWith(data).predictionsMatchTraining(minAgreement);
+    }
+
+    /**
+     * Verifies that the model's inference accuracy is within {@code maxPoints} percentage points of the reference's
+     * (training) accuracy on the labelled examples: {@code |reference accuracy - inference accuracy| <= maxPoints}.
+     * Data without labels (or with labels that do not fit the class scores), and outputs that are not class scores,
+     * fail, saying why.
+     *
+     * <pre>{@code
+     * assertThat(model).probedWith(validation)       // a DataSetIterator with labels
+     *     .predictionsMatchTraining(0.99)
+     *     .hasAccuracyGapAtMost(1.0);                 // at most one percentage point apart
+     * }</pre>
+     *
+     * @param maxPoints the largest gap that passes, in percentage points ({@code 0} to {@code 100})
+     */
+    public SELF hasAccuracyGapAtMost(double maxPoints) {
+        return verify(ConsistencyChecks.hasAccuracyGapAtMost(report(), maxPoints));
+    }
+
+    /** As {@link #hasAccuracyGapAtMost(double)} on one batch with labels. */
+    public SELF hasAccuracyGapAtMost(DataSet data, double maxPoints) {
+        return probedWith(data).hasAccuracyGapAtMost(maxPoints);
+    }
+
+    /** As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once. */
+    public SELF hasAccuracyGapAtMost(DataSetIterator data, double maxPoints) {
+        return probedWith(data).hasAccuracyGapAtMost(maxPoints);
+    }
+
+    /** As {@link #hasAccuracyGapAtMost(double)} on one multi-input batch. */
+    public SELF hasAccuracyGapAtMost(MultiDataSet data, double maxPoints) {
+        return probedWith(data).hasAccuracyGapAtMost(maxPoints);
+    }
+
+    /** As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once. */
+    public SELF hasAccuracyGapAtMost(MultiDataSetIterator data, double maxPoints) {
+        return probedWith(data).hasAccuracyGapAtMost(maxPoints);
+    }
+
+    /** As {@link #hasAccuracyGapAtMost(double)} on {@code data}. */
+    public SELF hasAccuracyGapAtMost(ProbeData data, double maxPoints) {
+        return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
 
     /**
@@ -225,7 +347,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
                     + "assertion, e.g. inferenceMatchesTraining(data, 1e-3).");
         }
         if (report == null) {
-            report = BatchNormInspector.inspect(actual, probe, InspectionOptions.defaults());
+            report = BatchNormInspector.inspect(actual, probe, options);
         }
         return report;
     }

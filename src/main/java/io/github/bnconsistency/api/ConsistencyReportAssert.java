@@ -43,6 +43,37 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     }
 
     /**
+     * Verifies that of the classified examples the fraction whose inference argmax equals the reference's argmax
+     * ({@code report.output().argmaxAgreement()}) is at least {@code minAgreement}; outputs that are not class
+     * scores, or not finite, fail, saying why.
+     *
+     * <pre>{@code
+     * assertThat(BatchNormInspector.inspect(model, validation)).predictionsMatchTraining(0.99);
+     * }</pre>
+     *
+     * @param minAgreement the smallest fraction of agreeing predictions that passes, in {@code (0, 1]}
+     */
+    public ConsistencyReportAssert predictionsMatchTraining(double minAgreement) {
+        isNotNull();
+        return verify(ConsistencyChecks.predictionsMatchTraining(actual, minAgreement));
+    }
+
+    /**
+     * Verifies that {@code |reference accuracy - inference accuracy| <= maxPoints} percentage points on the labelled
+     * examples; a report without labels, or whose outputs are not class scores, fails, saying why.
+     *
+     * <pre>{@code
+     * assertThat(BatchNormInspector.inspect(model, labelledValidation)).hasAccuracyGapAtMost(1.0);
+     * }</pre>
+     *
+     * @param maxPoints the largest gap that passes, in percentage points ({@code 0} to {@code 100})
+     */
+    public ConsistencyReportAssert hasAccuracyGapAtMost(double maxPoints) {
+        isNotNull();
+        return verify(ConsistencyChecks.hasAccuracyGapAtMost(actual, maxPoints));
+    }
+
+    /**
      * Verifies that every BatchNormalization layer's normalized divergence is within the report's layer
      * tolerance, or within the sampling noise of the probe data. Fails for a model without BatchNormalization
      * layers, or with one whose input layout DL4J cannot normalize.

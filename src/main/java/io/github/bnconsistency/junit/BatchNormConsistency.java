@@ -38,11 +38,12 @@ import java.lang.annotation.Target;
  * <p>On a class the annotation applies to its test methods, to its subclasses and to its {@code @Nested}
  * classes; on a method it overrides the class's. Each attribute is resolved on its own, first set wins:
  * method, class, enclosing class, configuration parameter ({@link #TOLERANCE_KEY}, {@link #LAYER_TOLERANCE_KEY},
- * {@link #MODE_KEY} in {@code junit-platform.properties} or as {@code -D}), built-in default.
+ * {@link #MODE_KEY}, {@link #TRAINING_BATCH_SIZE_KEY}, {@link #JUDGE_BY_KEY}, {@link #MIN_AGREEMENT_KEY} in {@code junit-platform.properties} or as {@code -D}), built-in default.
  *
- * <p>Only the output tolerance decides pass or fail: layers whose statistics are off but do not move the
- * outputs beyond the tolerance are listed in the report entries and the JSON report, not failed on. To fail
- * on the layers too, assert {@code hasConvergedBatchNormStatistics()} in the test.
+ * <p>By default only the output tolerance decides pass or fail: layers whose statistics are off but do not move the
+ * outputs beyond the tolerance are listed in the report entries and the JSON report, not failed on. {@link #judgeBy()}
+ * chooses another judgement: the predictions ({@link JudgeBy#PREDICTIONS}) or the layers' statistics
+ * ({@link JudgeBy#STATISTICS}).
  *
  * <p>Every check publishes report entries (see {@link ReportEntries}) and, unless
  * {@link #REPORT_DIRECTORY_KEY} is {@code none}, writes one JSON report per test under
@@ -65,6 +66,24 @@ public @interface BatchNormConsistency {
     String MODE_KEY = "bnconsistency.mode";
 
     /**
+     * Configuration parameter: the mini-batch size the model was trained with when no annotation sets one, an integer
+     * of at least 2, e.g. {@code 16}. Not set, the probe's batch size is taken for it.
+     */
+    String TRAINING_BATCH_SIZE_KEY = "bnconsistency.trainingBatchSize";
+
+    /**
+     * Configuration parameter: what the check judges by when no annotation sets it: {@code outputs},
+     * {@code predictions} or {@code statistics} (see {@link JudgeBy}).
+     */
+    String JUDGE_BY_KEY = "bnconsistency.judgeBy";
+
+    /**
+     * Configuration parameter: the smallest fraction of agreeing predictions that passes when judging by
+     * {@link JudgeBy#PREDICTIONS} and no annotation sets one, in {@code (0, 1]}, e.g. {@code 0.99}.
+     */
+    String MIN_AGREEMENT_KEY = "bnconsistency.minAgreement";
+
+    /**
      * Configuration parameter: the directory the JSON reports go to, relative to the working directory unless
      * absolute; {@code none} writes no files.
      */
@@ -75,6 +94,12 @@ public @interface BatchNormConsistency {
 
     /** The per-layer tolerance when neither an annotation nor {@link #LAYER_TOLERANCE_KEY} sets one. */
     double DEFAULT_LAYER_TOLERANCE = InspectionOptions.DEFAULT_LAYER_TOLERANCE;
+
+    /** The minimum prediction agreement when neither an annotation nor {@link #MIN_AGREEMENT_KEY} sets one. */
+    double DEFAULT_MIN_AGREEMENT = 0.99;
+
+    /** {@link #trainingBatchSize()}'s unset value: inherit (and, when nothing sets it, take the probe's batch size). */
+    int INHERIT_TRAINING_BATCH_SIZE = 0;
 
     /** Where the JSON reports go when {@link #REPORT_DIRECTORY_KEY} is not set (Maven's build directory). */
     String DEFAULT_REPORT_DIRECTORY = "target/bnconsistency-reports";
@@ -94,6 +119,35 @@ public @interface BatchNormConsistency {
      * the built-in default is {@value #DEFAULT_LAYER_TOLERANCE}.
      */
     double layerTolerance() default Double.NaN;
+
+    /**
+     * The mini-batch size the model was trained with, at least 2: the moving statistics converge to the statistics of
+     * batches of that size, so the outputs are compared with the model normalizing with the target statistics of
+     * such batches (the training path itself when the probe is one batch of that size). Unset
+     * ({@value #INHERIT_TRAINING_BATCH_SIZE}) inherits; when nothing sets it, the probe's batch size is taken for it.
+     *
+     * <pre>{@code
+     * @BatchNormConsistency(trainingBatchSize = 16)
+     * }</pre>
+     */
+    int trainingBatchSize() default INHERIT_TRAINING_BATCH_SIZE;
+
+    /**
+     * What decides pass or fail: the outputs at {@link #tolerance()} (the built-in default), the predictions at
+     * {@link #minAgreement()}, or the statistics at {@link #layerTolerance()}. {@link JudgeBy#INHERIT} inherits.
+     *
+     * <pre>{@code
+     * @BatchNormConsistency(judgeBy = JudgeBy.PREDICTIONS, minAgreement = 0.98)
+     * }</pre>
+     */
+    JudgeBy judgeBy() default JudgeBy.INHERIT;
+
+    /**
+     * When judging by {@link JudgeBy#PREDICTIONS}: the smallest fraction of classified examples whose inference
+     * argmax equals the reference's that passes, in {@code (0, 1]}. Unset (NaN) inherits; the built-in default is
+     * {@value #DEFAULT_MIN_AGREEMENT}.
+     */
+    double minAgreement() default Double.NaN;
 
     /** Fail, report only, or off. {@link Mode#INHERIT} inherits; the built-in default is {@link Mode#FAIL}. */
     Mode mode() default Mode.INHERIT;

@@ -78,7 +78,8 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
         ProbeData probe = plan.data().read();
         ConsistencyReport report;
         try {
-            report = BatchNormInspector.inspect(model, probe, new InspectionOptions(settings.layerTolerance()));
+            report = BatchNormInspector.inspect(model, probe,
+                    new InspectionOptions(settings.layerTolerance(), settings.trainingBatchSize()));
         } catch (IllegalArgumentException e) {
             throw new ExtensionConfigurationException("Could not check the model " + plan.model().describe()
                     + " on the probe data " + plan.data().describe() + ": " + e.getMessage(), e);
@@ -86,8 +87,7 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
 
         // The check the assertion makes decides and words the failure, so the extension and the assertion never
         // disagree.
-        Optional<ErrorMessageFactory> failure =
-                ConsistencyChecks.inferenceMatchesTraining(report, settings.tolerance());
+        Optional<ErrorMessageFactory> failure = judge(report, settings);
         String verdict = failure.isEmpty() ? ReportEntries.CONSISTENT : ReportEntries.DIVERGES;
 
         Map<String, String> entries = new LinkedHashMap<>();
@@ -113,6 +113,16 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
         } else if (failure.isPresent()) {
             throw new AssertionError(failure.get().create());
         }
+    }
+
+    /** The verdict of the judgement the settings chose, by the assertion's own check. */
+    private static Optional<ErrorMessageFactory> judge(ConsistencyReport report, Settings settings) {
+        return switch (settings.judgeBy()) {
+            case OUTPUTS -> ConsistencyChecks.inferenceMatchesTraining(report, settings.tolerance());
+            case PREDICTIONS -> ConsistencyChecks.predictionsMatchTraining(report, settings.minAgreement());
+            case STATISTICS -> ConsistencyChecks.hasConvergedBatchNormStatistics(report);
+            case INHERIT -> throw new IllegalStateException("judgeBy is resolved before the check");
+        };
     }
 
     // Store.computeIfAbsent exists only from JUnit 5.13 and this extension supports 5.10 on; the deprecated

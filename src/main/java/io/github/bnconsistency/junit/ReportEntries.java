@@ -14,7 +14,10 @@ package io.github.bnconsistency.junit;
  */
 public final class ReportEntries {
 
-    /** {@code CONSISTENT} when the max output difference is within the tolerance, else {@code DIVERGES}. */
+    /**
+     * {@code CONSISTENT} when the chosen judgement ({@link BatchNormConsistency#judgeBy()}) passes (by default: the max output difference
+     * is within the tolerance), else {@code DIVERGES}.
+     */
     public static final String VERDICT = "bnconsistency.verdict";
 
     /** The root-cause BatchNormalization layer's name (first non-converged layer), or {@code none}. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.DoublePredicate;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -24,8 +25,12 @@ import java.util.function.ToDoubleFunction;
  * @param layerTolerance  per-layer divergence tolerance of the inspection
  * @param mode            FAIL, REPORT_ONLY or OFF (never INHERIT)
  * @param reportDirectory where the JSON reports go, or null for none
+ * @param trainingBatchSize the training batch size passed to the inspection, 0 when not given (the probe's is used)
+ * @param judgeBy         OUTPUTS, PREDICTIONS or STATISTICS (never INHERIT)
+ * @param minAgreement    the smallest prediction agreement that passes when judging by PREDICTIONS
  */
-record Settings(double tolerance, double layerTolerance, Mode mode, Path reportDirectory) {
+record Settings(double tolerance, double layerTolerance, Mode mode, Path reportDirectory, int trainingBatchSize,
+                JudgeBy judgeBy, double minAgreement) {
 
     /** An annotation and where it was found, for messages. */
     private record Declared(BatchNormConsistency annotation, String where) {
@@ -35,7 +40,7 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
         List<Declared> declared = declarations(context);
         Mode mode = resolveMode(declared, configuration);
         if (mode == Mode.OFF) {
-            return new Settings(Double.NaN, Double.NaN, Mode.OFF, null);
+            return new Settings(Double.NaN, Double.NaN, Mode.OFF, null, 0, JudgeBy.OUTPUTS, Double.NaN);
         }
         double tolerance = resolveTolerance(declared, BatchNormConsistency::tolerance, "tolerance",
                 configuration.tolerance(), BatchNormConsistency.TOLERANCE_KEY, BatchNormConsistency.DEFAULT_TOLERANCE,
@@ -44,7 +49,66 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
                 configuration.layerTolerance(), BatchNormConsistency.LAYER_TOLERANCE_KEY,
                 BatchNormConsistency.DEFAULT_LAYER_TOLERANCE,
                 "the normalized divergence above which a layer counts as not converged, e.g. 0.05");
-        return new Settings(tolerance, layerTolerance, mode, reportDirectory(configuration.reportDirectory()));
+        int trainingBatchSize = resolveTrainingBatchSize(declared, configuration.trainingBatchSize());
+        JudgeBy judgeBy = resolveJudgeBy(declared, configuration.judgeBy());
+        double minAgreement = resolveDouble(declared, BatchNormConsistency::minAgreement, "minAgreement",
+                configuration.minAgreement(), BatchNormConsistency.MIN_AGREEMENT_KEY,
+                BatchNormConsistency.DEFAULT_MIN_AGREEMENT, value -> value > 0 && value <= 1, "a fraction in (0, 1]",
+                "the smallest fraction of predictions that must agree with training's, e.g. 0.99");
+        return new Settings(tolerance, layerTolerance, mode, reportDirectory(configuration.reportDirectory()),
+                trainingBatchSize, judgeBy, minAgreement);
+    }
+
+    /** Method, classes, configuration parameter; 0 (not given: the probe's batch size) when nothing sets it. */
+    private static int resolveTrainingBatchSize(List<Declared> declared, String raw) {
+        for (Declared d : declared) {
+            int value = d.annotation().trainingBatchSize();
+            if (value != BatchNormConsistency.INHERIT_TRAINING_BATCH_SIZE) {
+                if (value < 2) {
+                    throw new ExtensionConfigurationException("@BatchNormConsistency(trainingBatchSize = " + value
+                            + ") on " + d.where() + " is not a batch size of at least 2: set the mini-batch size your "
+                            + "training iterator yields, e.g. 16, or leave it out to inherit it (when nothing sets "
+                            + "it, the probe's batch size is taken for it).");
+                }
+                return value;
+            }
+        }
+        if (raw == null) {
+            return 0;
+        }
+        int value;
+        try {
+            value = Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        if (value < 2) {
+            throw new ExtensionConfigurationException("Configuration parameter "
+                    + BatchNormConsistency.TRAINING_BATCH_SIZE_KEY + " = '" + raw + "' is not a batch size of at least "
+                    + "2: set it to the mini-batch size your training iterator yields, e.g. 16 (in "
+                    + "junit-platform.properties or with -D" + BatchNormConsistency.TRAINING_BATCH_SIZE_KEY + "=...), "
+                    + "or remove it to take the probe's batch size for it.");
+        }
+        return value;
+    }
+
+    private static JudgeBy resolveJudgeBy(List<Declared> declared, String raw) {
+        for (Declared d : declared) {
+            if (d.annotation().judgeBy() != JudgeBy.INHERIT) {
+                return d.annotation().judgeBy();
+            }
+        }
+        if (raw == null) {
+            return JudgeBy.OUTPUTS;
+        }
+        JudgeBy judgeBy = JudgeBy.fromConfigurationValue(raw);
+        if (judgeBy == null) {
+            throw new ExtensionConfigurationException("Configuration parameter " + BatchNormConsistency.JUDGE_BY_KEY
+                    + " = '" + raw + "' is not a judgement of @BatchNormConsistency: set it to outputs, predictions or "
+                    + "statistics (in junit-platform.properties or with -D" + BatchNormConsistency.JUDGE_BY_KEY
+                    + "=...), or remove it to judge by outputs.");
+        }
+        return judgeBy;
     }
 
     /** Innermost first: the method's annotation, then each class from the test class outwards. */
@@ -87,12 +151,19 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
     private static double resolveTolerance(List<Declared> declared, ToDoubleFunction<BatchNormConsistency> attribute,
                                            String attributeName, String raw, String key, double builtIn,
                                            String meaning) {
+        return resolveDouble(declared, attribute, attributeName, raw, key, builtIn, Settings::isPositiveFinite,
+                "a positive finite number", meaning);
+    }
+
+    private static double resolveDouble(List<Declared> declared, ToDoubleFunction<BatchNormConsistency> attribute,
+                                        String attributeName, String raw, String key, double builtIn,
+                                        DoublePredicate valid, String validPhrase, String meaning) {
         for (Declared d : declared) {
             double value = attribute.applyAsDouble(d.annotation());
             if (!Double.isNaN(value)) {
-                if (!isPositiveFinite(value)) {
+                if (!valid.test(value)) {
                     throw new ExtensionConfigurationException("@BatchNormConsistency(" + attributeName + " = " + value
-                            + ") on " + d.where() + " is not a positive finite number: set " + meaning
+                            + ") on " + d.where() + " is not " + validPhrase + ": set " + meaning
                             + ", or leave it out to inherit it.");
                 }
                 return value;
@@ -107,9 +178,9 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
         } catch (NumberFormatException e) {
             value = Double.NaN;
         }
-        if (!isPositiveFinite(value)) {
+        if (!valid.test(value)) {
             throw new ExtensionConfigurationException("Configuration parameter " + key + " = '" + raw
-                    + "' is not a positive finite number: set it to " + meaning + " (in junit-platform.properties or "
+                    + "' is not " + validPhrase + ": set it to " + meaning + " (in junit-platform.properties or "
                     + "with -D" + key + "=...), or remove it to use " + builtIn + ".");
         }
         return value;

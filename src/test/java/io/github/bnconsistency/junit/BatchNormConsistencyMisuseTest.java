@@ -164,6 +164,42 @@ class BatchNormConsistencyMisuseTest {
     }
 
     @Test
+    void should_reject_a_training_batch_size_below_two() {
+        assertThat(misuse(BatchSizeOne.class)).hasMessage("@BatchNormConsistency(trainingBatchSize = 1) on class "
+                + "BatchNormConsistencyMisuseTest.BatchSizeOne is not a batch size of at least 2: set the mini-batch "
+                + "size your training iterator yields, e.g. 16, or leave it out to inherit it (when nothing sets it, "
+                + "the probe's batch size is taken for it).");
+    }
+
+    @Test
+    void should_reject_a_configured_training_batch_size_that_is_not_an_integer_of_at_least_two() {
+        for (String raw : List.of("sixteen", "1", "16.5")) {
+            assertThat(misuse(Valid.class, BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, raw)).hasMessage(
+                    "Configuration parameter bnconsistency.trainingBatchSize = '" + raw + "' is not a batch size of "
+                            + "at least 2: set it to the mini-batch size your training iterator yields, e.g. 16 (in "
+                            + "junit-platform.properties or with -Dbnconsistency.trainingBatchSize=...), or remove it "
+                            + "to take the probe's batch size for it.");
+        }
+    }
+
+    @Test
+    void should_reject_an_unknown_judgement() {
+        assertThat(misuse(Valid.class, BatchNormConsistency.JUDGE_BY_KEY, "vibes")).hasMessage("Configuration "
+                + "parameter bnconsistency.judgeBy = 'vibes' is not a judgement of @BatchNormConsistency: set it to "
+                + "outputs, predictions or statistics (in junit-platform.properties or with "
+                + "-Dbnconsistency.judgeBy=...), or remove it to judge by outputs.");
+    }
+
+    @Test
+    void should_reject_a_min_agreement_outside_zero_to_one() {
+        assertThat(misuse(AgreementAboveOne.class)).hasMessage("@BatchNormConsistency(minAgreement = 1.5) on class "
+                + "BatchNormConsistencyMisuseTest.AgreementAboveOne is not a fraction in (0, 1]: set the smallest "
+                + "fraction of predictions that must agree with training's, e.g. 0.99, or leave it out to inherit it.");
+        assertThat(misuse(Valid.class, BatchNormConsistency.MIN_AGREEMENT_KEY, "0")).hasMessageStartingWith(
+                "Configuration parameter bnconsistency.minAgreement = '0' is not a fraction in (0, 1]: set it to");
+    }
+
+    @Test
     void should_reject_an_unknown_mode() {
         assertThat(misuse(Valid.class, BatchNormConsistency.MODE_KEY, "loud")).hasMessage("Configuration parameter "
                 + "bnconsistency.mode = 'loud' is not a mode of @BatchNormConsistency: set it to fail, report_only or "
@@ -393,6 +429,32 @@ class BatchNormConsistencyMisuseTest {
     @Tag("fixture")
     @BatchNormConsistency(layerTolerance = Double.POSITIVE_INFINITY)
     static class InfiniteLayerTolerance {
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
+        @ConsistencyData
+        INDArray probe = Fixtures.Tiny.features();
+
+        @Test
+        void test() {
+            fail("the body must not run");
+        }
+    }
+
+    @Tag("fixture")
+    @BatchNormConsistency(trainingBatchSize = 1)
+    static class BatchSizeOne {
+        MultiLayerNetwork model = Fixtures.Tiny.converged();
+        @ConsistencyData
+        INDArray probe = Fixtures.Tiny.features();
+
+        @Test
+        void test() {
+            fail("the body must not run");
+        }
+    }
+
+    @Tag("fixture")
+    @BatchNormConsistency(minAgreement = 1.5)
+    static class AgreementAboveOne {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();

@@ -49,6 +49,8 @@ class ReadmeExampleTest {
     void should_document_every_configuration_key_and_report_entry_key() {
         assertThat(readme).contains(BatchNormConsistency.TOLERANCE_KEY, BatchNormConsistency.LAYER_TOLERANCE_KEY,
                 BatchNormConsistency.MODE_KEY, BatchNormConsistency.REPORT_DIRECTORY_KEY,
+                BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, BatchNormConsistency.JUDGE_BY_KEY,
+                BatchNormConsistency.MIN_AGREEMENT_KEY,
                 BatchNormConsistency.DEFAULT_REPORT_DIRECTORY, ReportEntries.VERDICT, ReportEntries.ROOT_LAYER,
                 ReportEntries.MAX_OUTPUT_DIFFERENCE, ReportEntries.DIVERGING_LAYERS, ReportEntries.REPORT_FILE,
                 ReportEntries.REPORT_TEXT);

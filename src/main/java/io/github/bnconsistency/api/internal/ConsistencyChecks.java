@@ -8,14 +8,17 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
+import io.github.bnconsistency.report.OutputDivergence;
 import org.assertj.core.error.ErrorMessageFactory;
 
 import java.util.List;
 import java.util.Optional;
 
+import static io.github.bnconsistency.api.error.ShouldHaveAccuracyGapAtMost.shouldHaveAccuracyGapAtMost;
 import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
 import static io.github.bnconsistency.api.error.ShouldHaveConvergedStatistics.shouldHaveConvergedStatistics;
 import static io.github.bnconsistency.api.error.ShouldMatchTrainingOutputs.shouldMatchTrainingOutputs;
+import static io.github.bnconsistency.api.error.ShouldMatchTrainingPredictions.shouldMatchTrainingPredictions;
 import static io.github.bnconsistency.api.error.ShouldPassBatchNormLint.shouldPassBatchNormLint;
 
 /**
@@ -44,13 +47,71 @@ public final class ConsistencyChecks {
      */
     public static Optional<ErrorMessageFactory> inferenceMatchesTraining(ConsistencyReport report, double tolerance) {
         Tolerances.requireValid(tolerance, "output tolerance");
+        requireOutputs(report);
+        return report.output().maxAbsDifference() <= tolerance ? Optional.empty()
+                : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
+    }
+
+    /**
+     * Whether, of the classified examples (class scores: rank-2 outputs with more than one column), the fraction whose
+     * inference argmax equals the reference's ({@link io.github.bnconsistency.report.OutputDivergence#argmaxAgreement()})
+     * is at least {@code minAgreement}. Outputs that are not class scores, or not finite, fail: there are no
+     * predictions to judge.
+     *
+     * <pre>{@code
+     * ConsistencyChecks.predictionsMatchTraining(report, 0.99).ifPresent(f -> System.out.println(f.create()));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for {@code minAgreement} outside {@code (0, 1]}, or a report that compares no
+     *                                  outputs
+     */
+    public static Optional<ErrorMessageFactory> predictionsMatchTraining(ConsistencyReport report, double minAgreement) {
+        requireValidAgreement(minAgreement);
+        requireOutputs(report);
+        OutputDivergence output = report.output();
+        boolean agrees = output.isClassifier() && output.allFinite() && output.argmaxAgreement() >= minAgreement;
+        return agrees ? Optional.empty() : Optional.of(shouldMatchTrainingPredictions(report, minAgreement));
+    }
+
+    /**
+     * Whether the reference's accuracy and the inference accuracy on the labelled examples differ by at most
+     * {@code maxPoints} percentage points. Outputs that are not class scores, data without (usable) labels, or
+     * non-finite outputs fail: there is no accuracy to judge.
+     *
+     * <pre>{@code
+     * ConsistencyChecks.hasAccuracyGapAtMost(report, 1.0).ifPresent(f -> System.out.println(f.create()));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for {@code maxPoints} outside {@code [0, 100]}, or a report that compares no
+     *                                  outputs
+     */
+    public static Optional<ErrorMessageFactory> hasAccuracyGapAtMost(ConsistencyReport report, double maxPoints) {
+        if (!(maxPoints >= 0 && maxPoints <= 100)) {
+            throw new IllegalArgumentException("The accuracy gap must be between 0 and 100 percentage points, but was "
+                    + maxPoints + ": pass e.g. 1.0 to allow one point between training and inference accuracy.");
+        }
+        requireOutputs(report);
+        OutputDivergence output = report.output();
+        boolean within = output.isClassifier() && output.labelledExamples() > 0 && output.allFinite()
+                && 100 * Math.abs(output.trainingAccuracy() - output.inferenceAccuracy()) <= maxPoints;
+        return within ? Optional.empty() : Optional.of(shouldHaveAccuracyGapAtMost(report, maxPoints));
+    }
+
+    /** Rejects a minimum agreement outside {@code (0, 1]}, naming the fix. */
+    public static double requireValidAgreement(double minAgreement) {
+        if (!(minAgreement > 0 && minAgreement <= 1)) {
+            throw new IllegalArgumentException("The minimum prediction agreement must be a fraction in (0, 1], but was "
+                    + minAgreement + ": pass e.g. 0.99 for 99% of the classified examples.");
+        }
+        return minAgreement;
+    }
+
+    private static void requireOutputs(ConsistencyReport report) {
         if (!report.output().isMeasured()) {
             throw new IllegalArgumentException("This report compares no outputs (it was made from the training path "
                     + "alone, e.g. by a recalibration): check the model with BatchNormInspector.inspect or "
                     + "assertThat(model).inferenceMatchesTraining(data, tolerance).");
         }
-        return report.output().maxAbsDifference() <= tolerance ? Optional.empty()
-                : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
     }
 
     /**
