@@ -66,7 +66,19 @@ final class MiniBatchModels {
         return new ListDataSetIterator<>(examples, batchSize);
     }
 
+    private static final java.util.Map<String, MultiLayerNetwork> TRAINED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Trained once per configuration in a test run; each caller gets its own copy. */
     static MultiLayerNetwork trained(double decay, int batchSize, int epochs, long seed) {
+        MultiLayerNetwork model = TRAINED.computeIfAbsent(decay + "/" + batchSize + "/" + epochs + "/" + seed,
+                key -> train(decay, batchSize, epochs, seed));
+        MultiLayerNetwork copy = model.clone();
+        copy.setIterationCount(model.getIterationCount());
+        copy.setEpochCount(model.getEpochCount());
+        return copy;
+    }
+
+    private static MultiLayerNetwork train(double decay, int batchSize, int epochs, long seed) {
         MultiLayerNetwork model = dense(decay, seed);
         DataSet train = blobs(480, seed);
         for (int epoch = 0; epoch < epochs; epoch++) {
