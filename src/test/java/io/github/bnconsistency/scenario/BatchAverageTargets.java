@@ -3,21 +3,25 @@ package io.github.bnconsistency.scenario;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
 /**
  * The study's truth: each BN layer's target statistics at the training batch size, estimated the way the moving
- * average itself averages, over many random training-size batches, but with far more batches than the moving
- * average remembers. Computed on a DOUBLE copy of the model, with statistics summed here in double.
+ * average itself averages, over random training-size batches, but over many more of them than the moving average
+ * remembers: every epoch a fresh shuffle of the training set into batches of n, as training draws them. Computed on
+ * a DOUBLE copy of the model, through {@link GroupedTrainingPath} (one pass per epoch), with the statistics summed
+ * here in double.
  *
  * <p>Why batches and not only per-example statistics: a layer after another BN layer sees inputs normalized with
  * each batch's own statistics, so its input depends on which examples share the batch. The per-example formula
- * ({@link PerExampleTargets}) is exact for the first BN layer only. Training-path inputs do not depend on moving
- * statistics, so one training-path pass per batch serves every layer at once.
+ * ({@link PerExampleTargets}) is exact for the first BN layer only.
  */
 final class BatchAverageTargets {
 
@@ -35,32 +39,39 @@ final class BatchAverageTargets {
             throw new IllegalArgumentException("at least 2 epochs are needed for a standard error, got " + epochs);
         }
         MultiLayerNetwork inDouble = model.convertDataType(DataType.DOUBLE);
-        List<Integer> bnLayers = BatchNormInputs.layerIndices(inDouble);
+        GroupedTrainingPath path = new GroupedTrainingPath(inDouble);
+        INDArray all = DataSet.merge(training).getFeatures().castTo(DataType.DOUBLE);
+        double[] examples = all.dup('c').data().asDouble();
+        int perExample = examples.length / training.size();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < training.size(); i++) {
+            order.add(i);
+        }
         Accumulator[] layers = null;
-        ShufflingIterator batches = new ShufflingIterator(training, batchSize, random);
         for (int epoch = 0; epoch < epochs; epoch++) {
-            batches.reset();
-            while (batches.hasNext()) {
-                List<BatchNormInputs.Values> inputs = BatchNormInputs.trainingPath(inDouble, bnLayers,
-                        batches.next().getFeatures().castTo(DataType.DOUBLE));
-                if (layers == null) {
-                    layers = new Accumulator[inputs.size()];
-                    for (int l = 0; l < layers.length; l++) {
-                        layers[l] = new Accumulator(inputs.get(l).channels());
-                    }
-                }
+            Collections.shuffle(order, random);
+            double[] shuffled = new double[examples.length];
+            for (int i = 0; i < order.size(); i++) {
+                System.arraycopy(examples, order.get(i) * perExample, shuffled, i * perExample, perExample);
+            }
+            List<BatchNormInputs.Values> inputs = path.bnInputs(Nd4j.create(shuffled, all.shape(), 'c'), batchSize);
+            if (layers == null) {
+                layers = new Accumulator[inputs.size()];
                 for (int l = 0; l < layers.length; l++) {
-                    layers[l].addBatch(inputs.get(l));
+                    layers[l] = new Accumulator(inputs.get(l).channels());
                 }
             }
-            for (Accumulator layer : layers) {
-                layer.endEpoch();
+            for (int l = 0; l < layers.length; l++) {
+                BatchNormInputs.Values input = inputs.get(l);
+                for (int start = 0; start < input.examples(); start += batchSize) {
+                    layers[l].addBatch(input.convolutional(), GroupMoments.of(input, start, batchSize));
+                }
+                layers[l].endEpoch();
             }
         }
         List<LayerTarget> targets = new ArrayList<>();
         for (int l = 0; l < layers.length; l++) {
-            int index = bnLayers.get(l);
-            targets.add(layers[l].target(index, inDouble, epochs));
+            targets.add(layers[l].target(path.bnLayers().get(l), inDouble, epochs));
         }
         return targets;
     }
@@ -87,26 +98,11 @@ final class BatchAverageTargets {
             sumSquaresVariance = new double[channels];
         }
 
-        void addBatch(BatchNormInputs.Values input) {
-            convolutional = input.convolutional();
-            long count = (long) input.examples() * input.positions();
+        void addBatch(boolean convolutional, double[][] moments) {
+            this.convolutional = convolutional;
             for (int c = 0; c < channels; c++) {
-                double sum = 0;
-                for (int e = 0; e < input.examples(); e++) {
-                    for (int p = 0; p < input.positions(); p++) {
-                        sum += input.at(e, c, p);
-                    }
-                }
-                double mean = sum / count;
-                double squares = 0;
-                for (int e = 0; e < input.examples(); e++) {
-                    for (int p = 0; p < input.positions(); p++) {
-                        double d = input.at(e, c, p) - mean;
-                        squares += d * d;
-                    }
-                }
-                epochMean[c] += mean;
-                epochVariance[c] += squares / count; // biased, as DL4J normalizes with
+                epochMean[c] += moments[0][c];
+                epochVariance[c] += moments[1][c]; // biased, as DL4J normalizes with
             }
             epochBatches++;
         }

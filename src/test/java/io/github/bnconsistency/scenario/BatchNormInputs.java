@@ -55,7 +55,8 @@ final class BatchNormInputs {
         return inputs;
     }
 
-    private static Values values(int layerIndex, INDArray activation) {
+    /** One activation as {@link Values}. */
+    static Values values(int layerIndex, INDArray activation) {
         if (activation.rank() != 2 && activation.rank() != 4) {
             throw new IllegalArgumentException("rank " + activation.rank() + " input at layer " + layerIndex);
         }

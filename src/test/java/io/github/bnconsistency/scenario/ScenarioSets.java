@@ -11,10 +11,8 @@ import static io.github.bnconsistency.scenario.Scenario.LearningRate.HELD;
 /** The scenario sets: the full grid for the published table, a reduced one for the build. */
 final class ScenarioSets {
 
-    /** Iterations of a long run: 6, 12, 24 or 96 epochs at batch 4, 8, 16 or 64. */
-    static final int LONG = 576;
-    /** Iterations of a short run, e.g. one epoch at batch 4: decay 0.99 cannot converge in it. */
-    static final int SHORT = 96;
+    /** Iterations of a long run: 4, 8, 16 or 64 epochs at batch 4, 8, 16 or 64. */
+    static final int LONG = 384;
 
     static final int[] BATCH_SIZES = {4, 8, 16, 64};
     static final double[] DECAYS = {0.9, 0.99};
@@ -23,7 +21,12 @@ final class ScenarioSets {
     private ScenarioSets() {
     }
 
-    /** Every architecture, batch size, decay, learning-rate schedule, length and seed. */
+    /**
+     * Per seed (seed-major, so {@code seed=1} selects a complete first half): every architecture, batch size, decay
+     * and learning-rate schedule for {@link #LONG} iterations, then per architecture and batch size one epoch at
+     * decay 0.99 with the rate held (from 6 iterations at batch 64 to 96 at batch 4: the moving averages still
+     * weigh their initial values 0.99^6 = 0.94 to 0.99^96 = 0.38).
+     */
     static List<Scenario> full() {
         List<Scenario> scenarios = new ArrayList<>();
         for (long seed : SEEDS) {
@@ -31,11 +34,14 @@ final class ScenarioSets {
                 for (int batch : BATCH_SIZES) {
                     for (double decay : DECAYS) {
                         for (Scenario.LearningRate rate : Scenario.LearningRate.values()) {
-                            for (int iterations : new int[] {SHORT, LONG}) {
-                                scenarios.add(Scenario.ofIterations(architecture, batch, decay, rate, seed, iterations));
-                            }
+                            scenarios.add(Scenario.ofIterations(architecture, batch, decay, rate, seed, LONG));
                         }
                     }
+                }
+            }
+            for (Scenario.Architecture architecture : Scenario.Architecture.values()) {
+                for (int batch : BATCH_SIZES) {
+                    scenarios.add(new Scenario(architecture, batch, 0.99, HELD, seed, 1));
                 }
             }
         }
@@ -43,14 +49,15 @@ final class ScenarioSets {
     }
 
     /**
-     * A handful for the build: per architecture one model expected consistent (long, decayed rate) and one
-     * expected inconsistent (decay 0.99, short, held rate), on two seeds and at batch sizes whose truth is cheap.
+     * A handful for the build, cheap ones: per architecture one model expected consistent (decay 0.9, decayed rate,
+     * batch 64, 96 iterations of which the last 30% barely move the weights) and one expected inconsistent
+     * (decay 0.99, held rate, one epoch), on two seeds.
      */
     static List<Scenario> reduced() {
         return List.of(
-                Scenario.ofIterations(DENSE, 16, 0.99, DECAYED, 1, LONG),
-                Scenario.ofIterations(DENSE, 16, 0.99, HELD, 2, SHORT),
-                Scenario.ofIterations(CNN, 64, 0.9, DECAYED, 2, LONG),
-                Scenario.ofIterations(CNN, 16, 0.99, HELD, 1, SHORT));
+                Scenario.ofIterations(DENSE, 64, 0.9, DECAYED, 1, 96),
+                new Scenario(DENSE, 64, 0.99, HELD, 2, 1),
+                Scenario.ofIterations(CNN, 64, 0.9, DECAYED, 2, 96),
+                new Scenario(CNN, 16, 0.99, HELD, 1, 1));
     }
 }

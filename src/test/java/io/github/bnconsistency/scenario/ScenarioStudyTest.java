@@ -1,9 +1,12 @@
 package io.github.bnconsistency.scenario;
 
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +53,32 @@ class ScenarioStudyTest {
             StatisticsGap first = result.perExampleGap().get(0);
             assertThat(first.meanGapInSd()).as(result.scenario().label()).isLessThan(1e-9);
             assertThat(first.varianceGapInSe()).as(result.scenario().label()).isLessThan(5.0);
+        }
+    }
+
+    @Test
+    void grouped_training_path_gives_what_dl4j_gives_batch_by_batch() {
+        // the truth runs many batches in one pass with BN computed by hand: each group must read as DL4J's own
+        // training forward of that batch alone
+        for (ScenarioStudy.Trained trained : TRAINED) {
+            int n = trained.scenario().batchSize();
+            MultiLayerNetwork inDouble = trained.model().convertDataType(DataType.DOUBLE);
+            List<DataSet> examples = trained.data().training().subList(0, 2 * n);
+            List<BatchNormInputs.Values> grouped = new GroupedTrainingPath(inDouble)
+                    .bnInputs(DataSet.merge(examples).getFeatures(), n);
+            for (int g = 0; g < 2; g++) {
+                List<BatchNormInputs.Values> alone = BatchNormInputs.trainingPath(inDouble,
+                        BatchNormInputs.layerIndices(inDouble),
+                        DataSet.merge(examples.subList(g * n, (g + 1) * n)).getFeatures().castTo(DataType.DOUBLE));
+                for (int l = 0; l < alone.size(); l++) {
+                    double[] expected = alone.get(l).values();
+                    double[] actual = grouped.get(l).values();
+                    for (int k = 0; k < expected.length; k++) {
+                        assertThat(actual[g * expected.length + k]).as(trained.scenario().label() + " layer " + l)
+                                .isCloseTo(expected[k], within(1e-9 * (1 + Math.abs(expected[k]))));
+                    }
+                }
+            }
         }
     }
 
