@@ -47,10 +47,13 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
     }
 
     /**
-     * Gaussian clusters, one per class, in 12 dimensions, then each feature offset and scaled differently (so the
-     * first BatchNormalization layer has real work to do).
+     * Gaussian clusters of unit spread, one per class, in 12 dimensions, at random places but scaled so that the
+     * closest two centers are {@link #SEPARATION} apart (so every seed is about as hard: ~1% of examples fall past
+     * the midpoint to their nearest rival), then each feature offset and scaled differently (so the first
+     * BatchNormalization layer has real work to do).
      */
     private static final class DenseGenerator implements Generator {
+        static final double SEPARATION = 4.6;
         private final double[][] centers = new double[CLASSES][FEATURES];
         private final double[] offset = new double[FEATURES];
         private final double[] scale = new double[FEATURES];
@@ -58,7 +61,22 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
         DenseGenerator(Random random) {
             for (int k = 0; k < CLASSES; k++) {
                 for (int j = 0; j < FEATURES; j++) {
-                    centers[k][j] = 0.9 * random.nextGaussian();
+                    centers[k][j] = random.nextGaussian();
+                }
+            }
+            double closest = Double.POSITIVE_INFINITY;
+            for (int a = 0; a < CLASSES; a++) {
+                for (int b = a + 1; b < CLASSES; b++) {
+                    double squares = 0;
+                    for (int j = 0; j < FEATURES; j++) {
+                        squares += (centers[a][j] - centers[b][j]) * (centers[a][j] - centers[b][j]);
+                    }
+                    closest = Math.min(closest, Math.sqrt(squares));
+                }
+            }
+            for (double[] center : centers) {
+                for (int j = 0; j < FEATURES; j++) {
+                    center[j] *= SEPARATION / closest;
                 }
             }
             for (int j = 0; j < FEATURES; j++) {
@@ -103,7 +121,7 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
                     }
                 }
                 int length = 4 + random.nextInt(3);
-                double brightness = 0.8 + 0.6 * random.nextDouble();
+                double brightness = 0.9 + 0.6 * random.nextDouble();
                 int y0 = 2 + random.nextInt(SIZE - 4 - length + 1);
                 int x0 = DIRECTIONS[k][1] < 0 ? length + 1 + random.nextInt(SIZE - length - 3)
                         : 2 + random.nextInt(SIZE - 4 - length + 1);

@@ -47,6 +47,12 @@ final class StudySummary {
         return count(TruthLabel.CONSISTENT, form, LibraryVerdicts::trainLonger);
     }
 
+    /** Scored scenarios on which the check's outcome is not the same on every probe form. */
+    long dependsOnProbeForm(LibraryCheck check) {
+        return results.stream().filter(r -> r.label() != TruthLabel.NOT_SCORED)
+                .filter(r -> r.verdicts().values().stream().map(check::of).distinct().count() > 1).count();
+    }
+
     private long count(TruthLabel label, ProbeForm form, Predicate<LibraryVerdicts> condition) {
         return results.stream().filter(r -> r.label() == label)
                 .mapToLong(r -> r.verdicts().entrySet().stream()

@@ -64,6 +64,10 @@ final class StudyTable {
         }
         line(sb, "%-36s %-8s%s", "'train ~N more' on consistent models", "all", forms);
         countLine(sb, "text report", TruthLabel.CONSISTENT, s, s::trainLongerOnConsistent);
+        for (LibraryCheck check : LibraryCheck.values()) {
+            line(sb, "scored scenarios whose %s outcome depends on the probe form: %d", check.title(),
+                    s.dependsOnProbeForm(check));
+        }
         long errors = 0;
         for (LibraryCheck check : LibraryCheck.values()) {
             errors += s.errors(check, null);
