@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training path of many mini-batches in one pass: the examples of {@code groups} batches of n, concatenated,
- * run layer by layer through DL4J's own layers, except that every BatchNormalization layer is computed here and
+ * The training path of many mini-batches in one pass: the examples of several batches of n, concatenated, run
+ * layer by layer through DL4J's own layers, except that every BatchNormalization layer is computed here and
  * normalizes each group of n consecutive examples with that group's own mean and biased variance, as DL4J's
  * training forward does ({@code (x - m) / sqrt(v + eps) * gamma + beta}). Every other layer acts on each example
  * alone, so running it on all groups at once gives what it gives on each batch. One pass per epoch instead of
