@@ -112,12 +112,23 @@ class ScenarioStudyTest {
         }
     }
 
-    /**
-     * Issue 12's targets for the library's verdicts. Enable when the mini-batch verdict logic lands; the full set
-     * ({@link ScenarioStudyMain}) must meet them too.
-     */
+    /** Issue 12's targets, for the statistics check (the full set, {@link ScenarioStudyMain}, must meet them too). */
     @Test
-    @Disabled("issue 12: the library's verdicts on mini-batch models are being rewritten")
+    void statistics_check_meets_the_verdict_targets_on_every_probe_form() {
+        // no miss on an inconsistent model, no false alarm on a consistent one, never "train ~N more" for one
+        StudySummary summary = new StudySummary(RESULTS);
+        assertThat(summary.misses(LibraryCheck.CONVERGED, null)).as(StudyTable.render(RESULTS)).isZero();
+        assertThat(summary.falseAlarms(LibraryCheck.CONVERGED, null)).as(StudyTable.render(RESULTS)).isZero();
+        assertThat(summary.errors(LibraryCheck.CONVERGED, null)).isZero();
+        assertThat(summary.trainLongerOnConsistent(null)).as(StudyTable.render(RESULTS)).isZero();
+    }
+
+    /** Issue 12's targets for every check; the output and prediction checks miss them so far. */
+    @Test
+    @Disabled("issue 12: the output and prediction checks compare with a reference built from the probe's own "
+            + "statistics, whose sampling error alone flips predictions of consistent models (reduced set: argmax "
+            + "agreement 93.75-98.96% with the reference against 192/192 with the truth; max |d| 0.08-0.31 on "
+            + "consistent models overlaps 0.31-0.89 on inconsistent ones); not met yet")
     void library_meets_the_verdict_targets() {
         VerdictTargets.assertMet(RESULTS);
     }
