@@ -1,19 +1,18 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.ConvergenceProbe;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
+import io.github.bnconsistency.report.Numbers;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A DL4J training listener that watches the moving statistics catch up: every {@code frequency} iterations it
@@ -45,8 +44,8 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
      *                      ({@code WITHIN_NOISE} for a lone outlying batch)
      * @param divergedAlone whether this snapshot's batch alone put the layer beyond its noise floor
      */
-    public record LayerState(String name, double divergence, double maxMeanShift, LayerStatus status,
-                             boolean divergedAlone) {
+    public record LayerState(
+            String name, double divergence, double maxMeanShift, LayerStatus status, boolean divergedAlone) {
 
         /** A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots. */
         public LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
@@ -68,20 +67,29 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
         /** The largest layer divergence, 0 for a model without BatchNormalization layers. */
         public double maxDivergence() {
-            return layers.stream().mapToDouble(LayerState::divergence).filter(d -> !Double.isNaN(d)).max().orElse(0);
+            return layers.stream()
+                    .mapToDouble(LayerState::divergence)
+                    .filter(d -> !Double.isNaN(d))
+                    .max()
+                    .orElse(0);
         }
 
         /** Layers whose statistics are off at this iteration. */
         public List<String> divergingLayers() {
-            return layers.stream().filter(l -> l.status() == LayerStatus.NOT_CONVERGED).map(LayerState::name).toList();
+            return layers.stream()
+                    .filter(l -> l.status() == LayerStatus.NOT_CONVERGED)
+                    .map(LayerState::name)
+                    .toList();
         }
 
         /** E.g. {@code iteration 40: 3 of 4 BatchNormalization layers off, max D 0.83 (bn4)}. */
         @Override
         public String toString() {
-            String worst = layers.stream().filter(l -> !Double.isNaN(l.divergence()))
+            String worst = layers.stream()
+                    .filter(l -> !Double.isNaN(l.divergence()))
                     .max(Comparator.comparingDouble(LayerState::divergence))
-                    .map(l -> " (" + l.name() + ")").orElse("");
+                    .map(l -> " (" + l.name() + ")")
+                    .orElse("");
             return "iteration " + iteration + ": " + divergingLayers().size() + " of " + layers.size()
                     + " BatchNormalization layers off, max D " + Numbers.number(maxDivergence()) + worst;
         }
@@ -95,7 +103,8 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
     private BatchNormConvergenceListener(int frequency, double layerTolerance, Consumer<Snapshot> reporter) {
         if (frequency < 1) {
-            throw new IllegalArgumentException("The frequency must be at least 1 iteration, but was " + frequency + ".");
+            throw new IllegalArgumentException(
+                    "The frequency must be at least 1 iteration, but was " + frequency + ".");
         }
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         this.frequency = frequency;
@@ -105,7 +114,7 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
     /** A listener that takes a snapshot every {@code frequency} iterations. */
     public static BatchNormConvergenceListener every(int frequency) {
-        return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> { });
+        return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> {});
     }
 
     /**
@@ -114,7 +123,8 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
      */
     public BatchNormConvergenceListener reportingTo(Consumer<? super Snapshot> reporter) {
         if (reporter == null) {
-            throw new IllegalArgumentException("The reporter is null: pass a consumer of snapshots, e.g. System.out::println.");
+            throw new IllegalArgumentException(
+                    "The reporter is null: pass a consumer of snapshots, e.g. System.out::println.");
         }
         return new BatchNormConvergenceListener(frequency, layerTolerance, reporter::accept);
     }
@@ -157,14 +167,21 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
     /** Snapshots a layer must be beyond its noise floor in, of the last {@link #WINDOW}, to count as off. */
     static final int OFF_IN_WINDOW = 2;
+
     static final int WINDOW = 3;
 
     private void record(Model model, List<LayerFinding> findings) {
         ConvergenceProbe probe = probeFor(model);
         Snapshot snapshot;
         synchronized (this) {
-            List<LayerState> layers = findings.stream().map(f -> new LayerState(f.name(), f.maxDivergence(),
-                    f.maxMeanShift(), windowed(f), f.status() == LayerStatus.NOT_CONVERGED)).toList();
+            List<LayerState> layers = findings.stream()
+                    .map(f -> new LayerState(
+                            f.name(),
+                            f.maxDivergence(),
+                            f.maxMeanShift(),
+                            windowed(f),
+                            f.status() == LayerStatus.NOT_CONVERGED))
+                    .toList();
             snapshot = new Snapshot(probe.iterationCount(), probe.epochCount(), layers);
             snapshots.add(snapshot);
         }
@@ -185,7 +202,9 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         long off = 1;
         for (int back = 1; back < WINDOW && back <= snapshots.size(); back++) {
             Snapshot earlier = snapshots.get(snapshots.size() - back);
-            off += earlier.layers().stream().filter(l -> l.name().equals(finding.name()) && l.divergedAlone()).count();
+            off += earlier.layers().stream()
+                    .filter(l -> l.name().equals(finding.name()) && l.divergedAlone())
+                    .count();
         }
         return off >= OFF_IN_WINDOW ? LayerStatus.NOT_CONVERGED : LayerStatus.WITHIN_NOISE;
     }

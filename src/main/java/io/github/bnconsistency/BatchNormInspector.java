@@ -1,10 +1,10 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.internal.diagnosis.Remedies;
 import io.github.bnconsistency.internal.engine.ConsistencyEngine;
 import io.github.bnconsistency.internal.engine.LayerVerdicts;
 import io.github.bnconsistency.lint.BatchNormLint;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import org.deeplearning4j.nn.api.Model;
@@ -25,16 +25,15 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  */
 public final class BatchNormInspector {
 
-    private BatchNormInspector() {
-    }
+    private BatchNormInspector() {}
 
     /** Checks {@code model} on {@code data} with the given options. */
     public static ConsistencyReport inspect(Model model, ProbeData data, InspectionOptions options) {
         if (options == null) {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
-        ConsistencyReport report = ConsistencyEngine.inspect(model, data, options.layerTolerance(),
-                options.trainingBatchSize());
+        ConsistencyReport report =
+                ConsistencyEngine.inspect(model, data, options.layerTolerance(), options.trainingBatchSize());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 

@@ -1,9 +1,9 @@
 package io.github.bnconsistency;
 
-import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.internal.diagnosis.Remedies;
 import io.github.bnconsistency.internal.engine.Models;
 import io.github.bnconsistency.internal.engine.Recalibrator;
+import io.github.bnconsistency.probe.ProbeData;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -29,18 +29,23 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  */
 public final class BatchNormRecalibration {
 
-    private BatchNormRecalibration() {
-    }
+    private BatchNormRecalibration() {}
 
     /** Recalibrates {@code model} in place. */
-    public static <M extends Model> Recalibration<M> recalibrate(M model, ProbeData data, RecalibrationOptions options) {
+    public static <M extends Model> Recalibration<M> recalibrate(
+            M model, ProbeData data, RecalibrationOptions options) {
         if (options == null) {
-            throw new IllegalArgumentException("The recalibration options are null: use RecalibrationOptions.defaults().");
+            throw new IllegalArgumentException(
+                    "The recalibration options are null: use RecalibrationOptions.defaults().");
         }
-        Recalibrator.Result result = Recalibrator.recalibrate(model, data, options.includeFrozenLayers(),
-                options.layerTolerance(), options.trainingBatchSize());
-        return new Recalibration<>(model, Remedies.decided(result.before()), Remedies.decided(result.after()),
-                result.recalibrated(), result.skipped());
+        Recalibrator.Result result = Recalibrator.recalibrate(
+                model, data, options.includeFrozenLayers(), options.layerTolerance(), options.trainingBatchSize());
+        return new Recalibration<>(
+                model,
+                Remedies.decided(result.before()),
+                Remedies.decided(result.after()),
+                result.recalibrated(),
+                result.skipped());
     }
 
     /** Recalibrates {@code model} in place, unfrozen layers only. */
@@ -74,8 +79,8 @@ public final class BatchNormRecalibration {
     }
 
     /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
-    public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data,
-                                                                       RecalibrationOptions options) {
+    public static <M extends Model> Recalibration<M> recalibratedCopy(
+            M model, ProbeData data, RecalibrationOptions options) {
         return recalibrate(Models.copyOf(model), data, options);
     }
 

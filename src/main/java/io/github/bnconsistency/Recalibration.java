@@ -1,11 +1,10 @@
 package io.github.bnconsistency;
 
 import io.github.bnconsistency.report.ConsistencyReport;
-import org.deeplearning4j.nn.api.Model;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Model;
 
 /**
  * What {@link BatchNormRecalibration} did.
@@ -18,8 +17,12 @@ import java.util.Map;
  * @param skippedLayers      layers left alone, with the reason (frozen, unsupported input)
  * @param <M>                the model type
  */
-public record Recalibration<M extends Model>(M model, ConsistencyReport before, ConsistencyReport after,
-                                             List<String> recalibratedLayers, Map<String, String> skippedLayers) {
+public record Recalibration<M extends Model>(
+        M model,
+        ConsistencyReport before,
+        ConsistencyReport after,
+        List<String> recalibratedLayers,
+        Map<String, String> skippedLayers) {
 
     public Recalibration {
         recalibratedLayers = List.copyOf(recalibratedLayers);

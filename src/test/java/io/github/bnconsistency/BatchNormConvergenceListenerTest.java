@@ -1,20 +1,19 @@
 package io.github.bnconsistency;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.bnconsistency.BatchNormConvergenceListener.Snapshot;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.within;
 
 class BatchNormConvergenceListenerTest {
 
@@ -24,7 +23,8 @@ class BatchNormConvergenceListenerTest {
     void snapshots_match_a_check_of_the_model_before_each_of_those_iterations() {
         MultiLayerNetwork model = StoryModels.storyCnn(0.99, 1);
         List<String> printed = new ArrayList<>();
-        BatchNormConvergenceListener listener = BatchNormConvergenceListener.every(3).reportingTo(s -> printed.add(s.toString()));
+        BatchNormConvergenceListener listener =
+                BatchNormConvergenceListener.every(3).reportingTo(s -> printed.add(s.toString()));
         model.setListeners(listener);
         List<ConsistencyReport> expected = new ArrayList<>();
 
@@ -44,7 +44,11 @@ class BatchNormConvergenceListenerTest {
                         .isCloseTo(expected.get(s).layers().get(l).maxDivergence(), within(1e-6));
             }
         }
-        assertThat(printed).hasSize(4).first().asString().startsWith("iteration 0: 4 of 4 BatchNormalization layers off");
+        assertThat(printed)
+                .hasSize(4)
+                .first()
+                .asString()
+                .startsWith("iteration 0: 4 of 4 BatchNormalization layers off");
         // at decay 0.99 the statistics barely move in 10 iterations
         assertThat(snapshots.get(3).maxDivergence()).isGreaterThan(0.5);
     }
@@ -77,15 +81,18 @@ class BatchNormConvergenceListenerTest {
         graph.fit(IMAGES);
 
         assertThat(listener.snapshots()).hasSize(2);
-        assertThat(listener.snapshots().get(0).layers()).extracting(BatchNormConvergenceListener.LayerState::name)
+        assertThat(listener.snapshots().get(0).layers())
+                .extracting(BatchNormConvergenceListener.LayerState::name)
                 .containsExactly("bn1", "bn2a", "bn2b", "bn3");
     }
 
     @Test
     void frequency_must_be_positive_and_the_reporter_present() {
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormConvergenceListener.every(0))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormConvergenceListener.every(0))
                 .withMessage("The frequency must be at least 1 iteration, but was 0.");
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormConvergenceListener.every(1).reportingTo(null))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormConvergenceListener.every(1).reportingTo(null))
                 .withMessage("The reporter is null: pass a consumer of snapshots, e.g. System.out::println.");
     }
 }

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongFunction;
+import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -28,11 +32,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.LongFunction;
-import java.util.stream.Stream;
-
 /** The benchmark's models and data, all seeded. */
 final class BenchModels {
 
@@ -41,8 +40,7 @@ final class BenchModels {
     static final int CNN_SIZE = 32;
     static final int RESNET_SIZE = 96;
 
-    private BenchModels() {
-    }
+    private BenchModels() {}
 
     /** Small CNN, batch 12 at 32x32: conv-BN-relu x3, global pooling, dense-BN-relu, softmax (4 BN layers). */
     static MultiLayerNetwork smallCnn(long seed) {
@@ -51,21 +49,56 @@ final class BenchModels {
                 .updater(new Adam(1e-2))
                 .weightInit(WeightInit.RELU)
                 .list()
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv1")
+                        .nOut(8)
+                        .stride(2, 2)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn1").decay(0.99).build())
-                .layer(new ActivationLayer.Builder().name("relu1").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu1")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv2")
+                        .nOut(8)
+                        .stride(2, 2)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn2").decay(0.99).build())
-                .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv3").nOut(8).activation(Activation.IDENTITY).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu2")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv3")
+                        .nOut(8)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn3").decay(0.99).build())
-                .layer(new ActivationLayer.Builder().name("relu3").activation(Activation.RELU).build())
-                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build())
-                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.IDENTITY).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu3")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG)
+                        .name("pool")
+                        .build())
+                .layer(new DenseLayer.Builder()
+                        .name("dense")
+                        .nOut(16)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn4").decay(0.99).build())
-                .layer(new ActivationLayer.Builder().name("relu4").activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu4")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .name("out")
+                        .nOut(CLASSES)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.convolutional(CNN_SIZE, CNN_SIZE, 3))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -75,8 +108,13 @@ final class BenchModels {
 
     /** Zoo ResNet50 (53 BN layers), 3 classes at 96x96, random init (no download), Adam 1e-3 for the fit cases. */
     static ComputationGraph resnet50(long seed) {
-        ComputationGraph graph = ResNet50.builder().numClasses(CLASSES).inputShape(new int[] {3, RESNET_SIZE, RESNET_SIZE})
-                .seed(seed).updater(new Adam(1e-3)).build().init();
+        ComputationGraph graph = ResNet50.builder()
+                .numClasses(CLASSES)
+                .inputShape(new int[] {3, RESNET_SIZE, RESNET_SIZE})
+                .seed(seed)
+                .updater(new Adam(1e-3))
+                .build()
+                .init();
         return requireNoiseFree(graph);
     }
 
@@ -184,9 +222,12 @@ final class BenchModels {
         if (model instanceof MultiLayerNetwork network) {
             network.getLayerWiseConfigurations().getConfs().forEach(c -> layers.add(c.getLayer()));
         } else {
-            ((ComputationGraph) model).getConfiguration().getVertices().values().stream()
-                    .flatMap(v -> v instanceof LayerVertex lv ? Stream.of(lv.getLayerConf().getLayer()) : Stream.empty())
-                    .forEach(layers::add);
+            ((ComputationGraph) model)
+                    .getConfiguration().getVertices().values().stream()
+                            .flatMap(v -> v instanceof LayerVertex lv
+                                    ? Stream.of(lv.getLayerConf().getLayer())
+                                    : Stream.empty())
+                            .forEach(layers::add);
         }
         for (Layer layer : layers) {
             if (layer.getIDropout() != null || (layer instanceof BaseLayer base && base.getWeightNoise() != null)) {

@@ -1,16 +1,11 @@
 package io.github.bnconsistency.bench;
 
+import static io.github.bnconsistency.bench.Interleaved.Arm;
+
 import io.github.bnconsistency.BatchNormConvergenceListener;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
 import io.github.bnconsistency.report.ConsistencyReport;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,8 +19,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.DoublePredicate;
-
-import static io.github.bnconsistency.bench.Interleaved.Arm;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The side-by-side benchmark of issue 7: every figure is a ratio of two things measured in this JVM, interleaved
@@ -40,7 +39,8 @@ import static io.github.bnconsistency.bench.Interleaved.Arm;
  */
 public final class Benchmark {
 
-    private static final List<String> ALL_CASES = List.of("cnn", "resnet50", "naive", "recalibrate", "listener", "memory");
+    private static final List<String> ALL_CASES =
+            List.of("cnn", "resnet50", "naive", "recalibrate", "listener", "memory");
     /** Iterations per timed fit block: 10 listener firings on the small CNN, 1 on ResNet50. */
     private static final int CNN_FIT_ITERATIONS = 100;
     /**
@@ -48,6 +48,7 @@ public final class Benchmark {
      * the round-to-round noise of a shared machine, so its median needs more rounds than the other figures.
      */
     private static final int CNN_LISTENER_ROUNDS = 15;
+
     private static final int RESNET_FIT_ITERATIONS = 10;
 
     private record Target(String figure, String relation, double bound, DoublePredicate met) {
@@ -83,7 +84,8 @@ public final class Benchmark {
         int rounds = Math.max(5, Integer.getInteger("bench.rounds", 7));
         int memoryRounds = Math.max(5, Integer.getInteger("bench.memoryRounds", 5));
         System.out.println("# batchnorm-consistency benchmark, " + LocalDate.now() + ", Java "
-                + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
+                + System.getProperty("java.version") + ", "
+                + Runtime.getRuntime().availableProcessors()
                 + " cores, OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB, " + rounds + " timed rounds per figure"
                 + " (median of per-round ratios), cases " + String.join(",", cases));
@@ -132,7 +134,9 @@ public final class Benchmark {
         Runnable inference = forward(model, x, false);
         Runnable training = forward(model, x, true);
         int repetitions = repetitions(check);
-        double[][] s = Interleaved.run(2, rounds,
+        double[][] s = Interleaved.run(
+                2,
+                rounds,
                 new Arm("check", repetitions, check),
                 new Arm("inference", repetitions(inference), inference),
                 new Arm("training", repetitions(training), training));
@@ -140,7 +144,8 @@ public final class Benchmark {
         context(name + ": full check " + ms(Interleaved.medianOf(s, 0)) + ", output(x,false) "
                 + ms(Interleaved.medianOf(s, 1)) + ", output(x,true) " + ms(Interleaved.medianOf(s, 2))
                 + " (" + report.layers().size() + " BN layers, batch " + x.size(0) + " " + Arrays.toString(x.shape())
-                + ", inference outputs " + (report.output().nonFiniteInferenceValues() > 0 ? "non-finite" : "finite") + ")");
+                + ", inference outputs " + (report.output().nonFiniteInferenceValues() > 0 ? "non-finite" : "finite")
+                + ")");
         figure(name + ".check_over_inference", Interleaved.ratios(s, r -> r[0] / r[1]));
         figure(name + ".check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[1] + r[2])));
     }
@@ -152,7 +157,9 @@ public final class Benchmark {
         NaivePerLayer naive = new NaivePerLayer(model);
         double[] sink = {0};
         BatchNormInspector.inspect(model, data); // warm-up: the naive arm alone takes ~50 forward passes per round
-        double[][] s = Interleaved.run(0, 5,
+        double[][] s = Interleaved.run(
+                0,
+                5,
                 new Arm("naive", () -> sink[0] += naive.run(data.getFeatures())),
                 new Arm("check", () -> BatchNormInspector.inspect(model, data)));
         context("resnet50: one forward pass per BN layer (" + naive.layers() + " layers, training and inference path "
@@ -165,10 +172,13 @@ public final class Benchmark {
     private void recalibrate(String name, Model model, DataSet data) {
         Runnable recalibrate = () -> BatchNormRecalibration.recalibrate(model, data);
         Runnable training = forward(model, data.getFeatures(), true);
-        double[][] s = Interleaved.run(2, rounds,
+        double[][] s = Interleaved.run(
+                2,
+                rounds,
                 new Arm("recalibrate", repetitions(recalibrate), recalibrate),
                 new Arm("training", repetitions(training), training));
-        context(name + ": recalibrate " + ms(Interleaved.medianOf(s, 0)) + ", output(x,true) " + ms(Interleaved.medianOf(s, 1)));
+        context(name + ": recalibrate " + ms(Interleaved.medianOf(s, 0)) + ", output(x,true) "
+                + ms(Interleaved.medianOf(s, 1)));
         figure(name + ".recalibrate_over_train_pass", Interleaved.ratios(s, r -> r[0] / r[1]));
     }
 
@@ -179,7 +189,8 @@ public final class Benchmark {
         Runnable without = fit(model, data, iterations);
         int listenerRounds = name.equals("cnn") ? Math.max(rounds, CNN_LISTENER_ROUNDS) : 5;
         double[][] s = Interleaved.run(1, listenerRounds, new Arm("with listener", with), new Arm("without", without));
-        context(name + ": " + iterations + " fit() iterations with the listener every 10 " + ms(Interleaved.medianOf(s, 0))
+        context(name + ": " + iterations + " fit() iterations with the listener every 10 "
+                + ms(Interleaved.medianOf(s, 0))
                 + ", without " + ms(Interleaved.medianOf(s, 1)) + " (" + listenerRounds + " rounds; "
                 + listener.snapshots().size() + " snapshots taken)");
         figure(name + ".listener_overhead", Interleaved.ratios(s, r -> r[0] / r[1]));
@@ -195,29 +206,39 @@ public final class Benchmark {
                 String line = child(batches);
                 peaks[r][batches == 1 ? 0 : 1] = Long.parseLong(field(line, "peak_rss_kb"));
                 if (r == 0) {
-                    context("memory child: " + line.substring(MemoryProbe.PREFIX.length()).trim());
+                    context("memory child: "
+                            + line.substring(MemoryProbe.PREFIX.length()).trim());
                 }
             }
             ratios[r] = (double) peaks[r][1] / peaks[r][0];
         }
-        context("resnet50 check, peak RSS of a fresh JVM (-Xmx2g): 1 batch " + median(peaks, 0) / 1024 + " MB, 20 batches "
-                + median(peaks, 1) / 1024 + " MB (medians of " + memoryRounds + " pairs of child JVMs)");
+        context("resnet50 check, peak RSS of a fresh JVM (-Xmx2g): 1 batch " + median(peaks, 0) / 1024
+                + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + memoryRounds
+                + " pairs of child JVMs)");
         figure("resnet50.memory_growth_20x", ratios);
     }
 
     private static long median(long[][] peaks, int column) {
-        return (long) Interleaved.median(Arrays.stream(peaks).mapToDouble(p -> p[column]).toArray());
+        return (long) Interleaved.median(
+                Arrays.stream(peaks).mapToDouble(p -> p[column]).toArray());
     }
 
     private static String child(int batches) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                MemoryProbe.class.getName(), Integer.toString(batches)).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(
+                        java,
+                        "-Xmx2g",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MemoryProbe.class.getName(),
+                        Integer.toString(batches))
+                .redirectErrorStream(true);
         builder.environment().put("OMP_NUM_THREADS", "1");
         Process process = builder.start();
         StringBuilder output = new StringBuilder();
         String result = null;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 output.append(line).append('\n');
                 if (line.startsWith(MemoryProbe.PREFIX)) {
@@ -227,7 +248,8 @@ public final class Benchmark {
         }
         int exit = process.waitFor();
         if (exit != 0 || result == null) {
-            throw new IllegalStateException("memory probe (" + batches + " batches) failed, exit " + exit + ":\n" + output);
+            throw new IllegalStateException(
+                    "memory probe (" + batches + " batches) failed, exit " + exit + ":\n" + output);
         }
         return result;
     }

@@ -2,16 +2,15 @@ package io.github.bnconsistency.bench;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
-import org.bytedeco.javacpp.Pointer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Child JVM of the memory figure: builds zoo ResNet50, runs two forward passes of each kind (so that DL4J's
@@ -25,8 +24,7 @@ public final class MemoryProbe {
 
     static final String PREFIX = "memory-probe:";
 
-    private MemoryProbe() {
-    }
+    private MemoryProbe() {}
 
     public static void main(String[] args) throws IOException {
         int batches = Integer.parseInt(args[0]);
@@ -41,8 +39,8 @@ public final class MemoryProbe {
         System.gc(); // and the check starts from a collected heap, whatever the warm-up left for the collector
         long before = kilobytes("VmHWM");
         long start = System.nanoTime();
-        ConsistencyReport report = BatchNormInspector.inspect(model,
-                BenchModels.streamed(batches, 1000, BenchModels::resnetBatch));
+        ConsistencyReport report =
+                BatchNormInspector.inspect(model, BenchModels.streamed(batches, 1000, BenchModels::resnetBatch));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (report.probe().batches() != batches) {
             throw new IllegalStateException("checked " + report.probe().batches() + " batches, not " + batches);

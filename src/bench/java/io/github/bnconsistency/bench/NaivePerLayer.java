@@ -1,15 +1,14 @@
 package io.github.bnconsistency.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The obvious alternative to the single-pass check: for each BatchNormalization layer, feed forward up to the
@@ -20,8 +19,7 @@ import java.util.Map;
  */
 final class NaivePerLayer {
 
-    private record Site(String input, int topologicalPosition) {
-    }
+    private record Site(String input, int topologicalPosition) {}
 
     private final ComputationGraph graph;
     private final List<Site> sites = new ArrayList<>();
@@ -50,9 +48,11 @@ final class NaivePerLayer {
         double checksum = 0;
         for (Site site : sites) {
             INDArray training = graph.feedForward(new INDArray[] {features}, site.topologicalPosition(), true, true)
-                    .get(site.input()).castTo(DataType.DOUBLE);
+                    .get(site.input())
+                    .castTo(DataType.DOUBLE);
             INDArray inference = graph.feedForward(new INDArray[] {features}, site.topologicalPosition(), false, true)
-                    .get(site.input()).castTo(DataType.DOUBLE);
+                    .get(site.input())
+                    .castTo(DataType.DOUBLE);
             int[] axes = {0, 2, 3};
             double[] mean = training.mean(axes).toDoubleVector();
             double[] variance = training.var(false, axes).toDoubleVector();

@@ -2,11 +2,13 @@ package io.github.bnconsistency.api;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
-import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.lint.BatchNormLint;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LintFinding;
+import java.util.List;
+import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
 import org.assertj.core.error.ErrorMessageFactory;
@@ -16,9 +18,6 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
-
-import java.util.List;
-import java.util.Optional;
 
 /**
  * Assertions on a DL4J model's BatchNormalization consistency, shared by {@link MultiLayerNetworkAssert} and

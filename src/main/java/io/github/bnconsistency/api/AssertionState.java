@@ -10,8 +10,7 @@ import org.assertj.core.api.SoftAssertionsProvider;
  */
 final class AssertionState {
 
-    private AssertionState() {
-    }
+    private AssertionState() {}
 
     static <A extends AbstractAssert<?, ?>> A inherit(A target, AbstractAssert<?, ?> source) {
         target.info.useRepresentation(source.info.representation());
@@ -47,9 +46,13 @@ final class AssertionState {
      * assert is soft, able to return to {@code model} (null when the navigation started at a report). A null
      * {@code finding} is a layer the model does not have, whose failure was collected: its assertions are skipped.
      */
-    static BatchNormLayerAssert layerAssert(SoftAssertionsProvider soft, LayerFinding finding,
-                                            AbstractAssert<?, ?> source, AbstractModelAssert<?, ?> model) {
-        BatchNormLayerAssert layer = soft == null ? new BatchNormLayerAssert(finding)
+    static BatchNormLayerAssert layerAssert(
+            SoftAssertionsProvider soft,
+            LayerFinding finding,
+            AbstractAssert<?, ?> source,
+            AbstractModelAssert<?, ?> model) {
+        BatchNormLayerAssert layer = soft == null
+                ? new BatchNormLayerAssert(finding)
                 : soft.proxy(BatchNormLayerAssert.class, LayerFinding.class, finding);
         return inherit(layer, source).navigatedFrom(model, finding == null);
     }

@@ -19,8 +19,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public final class BatchNormAssertions {
 
-    private BatchNormAssertions() {
-    }
+    private BatchNormAssertions() {}
 
     /** Assertions on a MultiLayerNetwork. */
     public static MultiLayerNetworkAssert assertThat(MultiLayerNetwork actual) {

@@ -3,11 +3,10 @@ package io.github.bnconsistency.api;
 import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
-import org.assertj.core.api.AbstractAssert;
-import org.assertj.core.error.ErrorMessageFactory;
-
 import java.util.Optional;
 import java.util.function.Function;
+import org.assertj.core.api.AbstractAssert;
+import org.assertj.core.error.ErrorMessageFactory;
 
 /**
  * Assertions on one BatchNormalization layer's finding. Reached from a model assert, it reads that assert's report

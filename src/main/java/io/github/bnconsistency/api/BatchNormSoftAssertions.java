@@ -1,9 +1,8 @@
 package io.github.bnconsistency.api;
 
+import java.util.function.Consumer;
 import org.assertj.core.api.AbstractSoftAssertions;
 import org.assertj.core.api.SoftAssertionsProvider;
-
-import java.util.function.Consumer;
 
 /**
  * Soft assertions: every failure is collected and reported together by {@link #assertAll()}.

@@ -19,17 +19,20 @@ public interface BatchNormSoftAssertionsProvider extends SoftAssertionsProvider 
 
     /** Soft assertions on a MultiLayerNetwork. */
     default MultiLayerNetworkAssert assertThat(MultiLayerNetwork actual) {
-        return proxy(MultiLayerNetworkAssert.class, MultiLayerNetwork.class, actual).collectingInto(this);
+        return proxy(MultiLayerNetworkAssert.class, MultiLayerNetwork.class, actual)
+                .collectingInto(this);
     }
 
     /** Soft assertions on a ComputationGraph. */
     default ComputationGraphAssert assertThat(ComputationGraph actual) {
-        return proxy(ComputationGraphAssert.class, ComputationGraph.class, actual).collectingInto(this);
+        return proxy(ComputationGraphAssert.class, ComputationGraph.class, actual)
+                .collectingInto(this);
     }
 
     /** Soft assertions on a report. */
     default ConsistencyReportAssert assertThat(ConsistencyReport actual) {
-        return proxy(ConsistencyReportAssert.class, ConsistencyReport.class, actual).collectingInto(this);
+        return proxy(ConsistencyReportAssert.class, ConsistencyReport.class, actual)
+                .collectingInto(this);
     }
 
     /** Soft assertions on one layer of a report. */

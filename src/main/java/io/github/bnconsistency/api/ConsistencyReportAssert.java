@@ -2,11 +2,10 @@ package io.github.bnconsistency.api;
 
 import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.ConsistencyReport;
+import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
 import org.assertj.core.error.ErrorMessageFactory;
-
-import java.util.Optional;
 
 /**
  * Assertions on a {@link ConsistencyReport} already made (by {@code BatchNormInspector.inspect}, or by a model

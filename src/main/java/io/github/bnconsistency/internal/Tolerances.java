@@ -9,8 +9,7 @@ public final class Tolerances {
      */
     public static final double DEFAULT_LAYER_TOLERANCE = 0.05;
 
-    private Tolerances() {
-    }
+    private Tolerances() {}
 
     /**
      * Rejects a tolerance that is not a positive finite number, naming it.
@@ -19,8 +18,8 @@ public final class Tolerances {
      */
     public static double requireValid(double tolerance, String what) {
         if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
-            throw new IllegalArgumentException("The " + what + " must be a positive finite number, but was "
-                    + tolerance + ".");
+            throw new IllegalArgumentException(
+                    "The " + what + " must be a positive finite number, but was " + tolerance + ".");
         }
         return tolerance;
     }

@@ -1,14 +1,13 @@
 package io.github.bnconsistency.junit;
 
 import io.github.bnconsistency.InspectionOptions;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * After each test that passed, checks the test's model on its probe data and fails the test when the model's

@@ -2,19 +2,11 @@ package io.github.bnconsistency.junit;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
-import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.api.internal.ConsistencyChecks;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.TextReport;
-import org.assertj.core.error.ErrorMessageFactory;
-import org.deeplearning4j.nn.api.Model;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.extension.BeforeTestExecutionCallback;
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,6 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.assertj.core.error.ErrorMessageFactory;
+import org.deeplearning4j.nn.api.Model;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.BeforeTestExecutionCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
 /**
  * The JUnit Jupiter extension behind {@link BatchNormConsistency}, registered through the annotation only (so it is
@@ -51,8 +50,7 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
     private static final Namespace NAMESPACE = Namespace.create(BatchNormConsistencyExtension.class);
 
     /** What to check after the test body, found before it. */
-    private record Plan(Settings settings, ModelSource model, DataSource data) {
-    }
+    private record Plan(Settings settings, ModelSource model, DataSource data) {}
 
     @Override
     public void beforeTestExecution(ExtensionContext context) {
@@ -60,7 +58,8 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
         if (settings.mode() == Mode.OFF) {
             return;
         }
-        List<Object> innermostFirst = new ArrayList<>(context.getRequiredTestInstances().getAllInstances());
+        List<Object> innermostFirst =
+                new ArrayList<>(context.getRequiredTestInstances().getAllInstances());
         Collections.reverse(innermostFirst);
         Plan plan = new Plan(settings, Discovery.model(innermostFirst), Discovery.data(innermostFirst));
         context.getStore(NAMESPACE).put(Plan.class, plan);
@@ -78,11 +77,13 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
         ProbeData probe = plan.data().read();
         ConsistencyReport report;
         try {
-            report = BatchNormInspector.inspect(model, probe,
-                    new InspectionOptions(settings.layerTolerance(), settings.trainingBatchSize()));
+            report = BatchNormInspector.inspect(
+                    model, probe, new InspectionOptions(settings.layerTolerance(), settings.trainingBatchSize()));
         } catch (IllegalArgumentException e) {
-            throw new ExtensionConfigurationException("Could not check the model " + plan.model().describe()
-                    + " on the probe data " + plan.data().describe() + ": " + e.getMessage(), e);
+            throw new ExtensionConfigurationException(
+                    "Could not check the model " + plan.model().describe() + " on the probe data "
+                            + plan.data().describe() + ": " + e.getMessage(),
+                    e);
         }
 
         // The check the assertion makes decides and words the failure, so the extension and the assertion never
@@ -92,15 +93,24 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
 
         Map<String, String> entries = new LinkedHashMap<>();
         entries.put(ReportEntries.VERDICT, verdict);
-        entries.put(ReportEntries.ROOT_LAYER, report.rootCause().map(LayerFinding::name).orElse(ReportEntries.NO_ROOT_LAYER));
-        entries.put(ReportEntries.MAX_OUTPUT_DIFFERENCE, Double.toString(report.output().maxAbsDifference()));
-        entries.put(ReportEntries.DIVERGING_LAYERS, Integer.toString(report.divergingLayers().size()));
+        entries.put(
+                ReportEntries.ROOT_LAYER,
+                report.rootCause().map(LayerFinding::name).orElse(ReportEntries.NO_ROOT_LAYER));
+        entries.put(
+                ReportEntries.MAX_OUTPUT_DIFFERENCE,
+                Double.toString(report.output().maxAbsDifference()));
+        entries.put(
+                ReportEntries.DIVERGING_LAYERS,
+                Integer.toString(report.divergingLayers().size()));
         if (settings.reportDirectory() != null) {
-            Path file = ReportFile.write(settings.reportDirectory(), context, settings, verdict, plan.model(),
-                    plan.data(), report);
-            entries.put(ReportEntries.REPORT_FILE, file.toAbsolutePath().normalize().toString());
+            Path file = ReportFile.write(
+                    settings.reportDirectory(), context, settings, verdict, plan.model(), plan.data(), report);
+            entries.put(
+                    ReportEntries.REPORT_FILE, file.toAbsolutePath().normalize().toString());
             Path html = HtmlReportFiles.write(context, settings, failure.isEmpty(), report, file);
-            entries.put(ReportEntries.HTML_REPORT_FILE, html.toAbsolutePath().normalize().toString());
+            entries.put(
+                    ReportEntries.HTML_REPORT_FILE,
+                    html.toAbsolutePath().normalize().toString());
         }
         context.publishReportEntry(entries);
         if (settings.mode() == Mode.REPORT_ONLY) {
@@ -109,7 +119,9 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
             System.out.println("[bnconsistency] " + context.getDisplayName() + ": " + verdict + ", root layer "
                     + entries.get(ReportEntries.ROOT_LAYER) + ", max |train - inference| "
                     + entries.get(ReportEntries.MAX_OUTPUT_DIFFERENCE)
-                    + (entries.containsKey(ReportEntries.REPORT_FILE) ? ", report " + entries.get(ReportEntries.REPORT_FILE) : ""));
+                    + (entries.containsKey(ReportEntries.REPORT_FILE)
+                            ? ", report " + entries.get(ReportEntries.REPORT_FILE)
+                            : ""));
         } else if (failure.isPresent()) {
             throw new AssertionError(failure.get().create());
         }
@@ -130,7 +142,7 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
     @SuppressWarnings("deprecation")
     private static Configuration configuration(ExtensionContext context) {
         ExtensionContext root = context.getRoot();
-        return root.getStore(NAMESPACE).getOrComputeIfAbsent(Configuration.class, key -> Configuration.read(root),
-                Configuration.class);
+        return root.getStore(NAMESPACE)
+                .getOrComputeIfAbsent(Configuration.class, key -> Configuration.read(root), Configuration.class);
     }
 }

@@ -26,5 +26,4 @@ import java.lang.annotation.Target;
 @Target({ElementType.FIELD, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-public @interface ConsistencyData {
-}
+public @interface ConsistencyData {}

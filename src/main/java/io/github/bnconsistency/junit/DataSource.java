@@ -1,6 +1,10 @@
 package io.github.bnconsistency.junit;
 
 import io.github.bnconsistency.probe.ProbeData;
+import java.lang.reflect.Field;
+import java.lang.reflect.Member;
+import java.lang.reflect.Method;
+import java.util.List;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.commons.support.ReflectionSupport;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,11 +12,6 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
-
-import java.lang.reflect.Field;
-import java.lang.reflect.Member;
-import java.lang.reflect.Method;
-import java.util.List;
 
 /**
  * The {@code @ConsistencyData} field or method the probe data comes from, and the test instance that holds it
@@ -24,8 +23,13 @@ import java.util.List;
 record DataSource(Member member, Object instance) {
 
     /** The declared types {@code ProbeData.from} accepts. */
-    private static final List<Class<?>> ACCEPTED = List.of(INDArray.class, DataSet.class, DataSetIterator.class,
-            MultiDataSet.class, MultiDataSetIterator.class, ProbeData.class);
+    private static final List<Class<?>> ACCEPTED = List.of(
+            INDArray.class,
+            DataSet.class,
+            DataSetIterator.class,
+            MultiDataSet.class,
+            MultiDataSetIterator.class,
+            ProbeData.class);
 
     /** Checks what can be checked before the test runs: parameters and declared type. */
     static DataSource of(Member member, Object instance) {
@@ -50,7 +54,8 @@ record DataSource(Member member, Object instance) {
 
     private static boolean couldHoldProbeData(Class<?> type) {
         // A supertype such as Object or Iterator may hold accepted data: checked again on the value.
-        return ACCEPTED.stream().anyMatch(accepted -> accepted.isAssignableFrom(type) || type.isAssignableFrom(accepted));
+        return ACCEPTED.stream()
+                .anyMatch(accepted -> accepted.isAssignableFrom(type) || type.isAssignableFrom(accepted));
     }
 
     /** Reads the field or calls the method, and turns the value into probe data. */
@@ -59,9 +64,9 @@ record DataSource(Member member, Object instance) {
         if (member instanceof Method method) {
             value = ReflectionSupport.invokeMethod(method, instance);
         } else {
-            value = ReflectionSupport.tryToReadFieldValue((Field) member, instance).getOrThrow(e ->
-                    new ExtensionConfigurationException("Could not read the @ConsistencyData field " + describe()
-                            + ": " + e, e));
+            value = ReflectionSupport.tryToReadFieldValue((Field) member, instance)
+                    .getOrThrow(e -> new ExtensionConfigurationException(
+                            "Could not read the @ConsistencyData field " + describe() + ": " + e, e));
         }
         if (value == null) {
             throw new ExtensionConfigurationException("The @ConsistencyData " + kind() + " " + describe()
@@ -71,9 +76,12 @@ record DataSource(Member member, Object instance) {
         try {
             return ProbeData.from(value);
         } catch (IllegalArgumentException e) {
-            throw new ExtensionConfigurationException("The @ConsistencyData " + kind() + " " + describe()
-                    + (member instanceof Method ? " returned a " : " holds a ") + value.getClass().getName()
-                    + ", which is not probe data: provide one of " + ProbeData.acceptedTypes() + ".", e);
+            throw new ExtensionConfigurationException(
+                    "The @ConsistencyData " + kind() + " " + describe()
+                            + (member instanceof Method ? " returned a " : " holds a ")
+                            + value.getClass().getName()
+                            + ", which is not probe data: provide one of " + ProbeData.acceptedTypes() + ".",
+                    e);
         }
     }
 

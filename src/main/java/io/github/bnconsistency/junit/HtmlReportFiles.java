@@ -3,10 +3,6 @@ package io.github.bnconsistency.junit;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.HtmlReport;
 import io.github.bnconsistency.report.LayerFinding;
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
@@ -19,6 +15,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
 /**
  * Writes the per-test HTML report ({@link HtmlReport}) beside the JSON one, same name ending in {@code .html}, and
@@ -33,12 +32,11 @@ final class HtmlReportFiles {
 
     private static final Namespace NAMESPACE = Namespace.create(HtmlReportFiles.class);
 
-    private HtmlReportFiles() {
-    }
+    private HtmlReportFiles() {}
 
     /** Writes the test's page beside {@code jsonFile}, adds the test to the index and rewrites it; returns the page. */
-    static Path write(ExtensionContext context, Settings settings, boolean consistent, ConsistencyReport report,
-                      Path jsonFile) {
+    static Path write(
+            ExtensionContext context, Settings settings, boolean consistent, ConsistencyReport report, Path jsonFile) {
         Path directory = jsonFile.toAbsolutePath().normalize().getParent();
         String jsonName = jsonFile.getFileName().toString();
         String htmlName = jsonName.substring(0, jsonName.length() - ".json".length()) + ".html";
@@ -49,14 +47,25 @@ final class HtmlReportFiles {
         links.put("JSON report", jsonName);
         try {
             HtmlReport.write(report, new HtmlReport.TestCheck(test, consistent, settings.tolerance(), links), page);
-            index(context).add(directory, context.getUniqueId(), new HtmlReport.IndexEntry(test, consistent,
-                    report.rootCause().map(LayerFinding::name).orElse(""), report.output().maxAbsDifference(),
-                    report.divergingLayers().size(), report.layers().size(), htmlName));
+            index(context)
+                    .add(
+                            directory,
+                            context.getUniqueId(),
+                            new HtmlReport.IndexEntry(
+                                    test,
+                                    consistent,
+                                    report.rootCause().map(LayerFinding::name).orElse(""),
+                                    report.output().maxAbsDifference(),
+                                    report.divergingLayers().size(),
+                                    report.layers().size(),
+                                    htmlName));
         } catch (UncheckedIOException e) {
-            throw new ExtensionConfigurationException("Could not write the BatchNorm consistency HTML report in "
-                    + directory + ": " + e.getCause() + ". Set " + BatchNormConsistency.REPORT_DIRECTORY_KEY
-                    + " to a writable directory, or to " + BatchNormConsistency.NO_REPORT_DIRECTORY
-                    + " to write no reports.", e);
+            throw new ExtensionConfigurationException(
+                    "Could not write the BatchNorm consistency HTML report in "
+                            + directory + ": " + e.getCause() + ". Set " + BatchNormConsistency.REPORT_DIRECTORY_KEY
+                            + " to a writable directory, or to " + BatchNormConsistency.NO_REPORT_DIRECTORY
+                            + " to write no reports.",
+                    e);
         }
         return page;
     }
@@ -65,7 +74,9 @@ final class HtmlReportFiles {
     static String testName(ExtensionContext context) {
         Method method = context.getRequiredTestMethod();
         String name = Names.of(context.getRequiredTestClass()) + "." + method.getName() + "("
-                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", "))
+                + Arrays.stream(method.getParameterTypes())
+                        .map(Class::getSimpleName)
+                        .collect(Collectors.joining(", "))
                 + ")";
         String display = context.getDisplayName();
         return display.equals(method.getName() + "()") || name.endsWith("." + display) ? name : name + " " + display;
@@ -83,10 +94,12 @@ final class HtmlReportFiles {
         private final Map<Path, Map<String, HtmlReport.IndexEntry>> byDirectory = new HashMap<>();
 
         synchronized void add(Path directory, String uniqueId, HtmlReport.IndexEntry entry) {
-            Map<String, HtmlReport.IndexEntry> entries = byDirectory.computeIfAbsent(directory, d -> new LinkedHashMap<>());
+            Map<String, HtmlReport.IndexEntry> entries =
+                    byDirectory.computeIfAbsent(directory, d -> new LinkedHashMap<>());
             entries.put(uniqueId, entry);
-            String html = HtmlReport.index("BatchNorm consistency: " + entries.size()
-                    + (entries.size() == 1 ? " test" : " tests"), new ArrayList<>(entries.values()));
+            String html = HtmlReport.index(
+                    "BatchNorm consistency: " + entries.size() + (entries.size() == 1 ? " test" : " tests"),
+                    new ArrayList<>(entries.values()));
             try {
                 Files.writeString(directory.resolve(INDEX), html, StandardCharsets.UTF_8);
             } catch (IOException e) {

@@ -1,12 +1,11 @@
 package io.github.bnconsistency.junit;
 
+import java.lang.reflect.Field;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.commons.support.ReflectionSupport;
-
-import java.lang.reflect.Field;
 
 /**
  * The field the model is read from, and the test instance that holds it (ignored for a static field).
@@ -23,14 +22,16 @@ record ModelSource(Field field, Object instance) {
 
     /** Whether a field of this declared type could hold one (e.g. {@code Model}, {@code Object}). */
     static boolean couldHoldModel(Class<?> type) {
-        return isModelType(type) || type.isAssignableFrom(MultiLayerNetwork.class)
+        return isModelType(type)
+                || type.isAssignableFrom(MultiLayerNetwork.class)
                 || type.isAssignableFrom(ComputationGraph.class);
     }
 
     /** The model, checked to be an initialized MultiLayerNetwork or ComputationGraph. */
     Model read() {
-        Object value = ReflectionSupport.tryToReadFieldValue(field, instance).getOrThrow(e ->
-                new ExtensionConfigurationException("Could not read the model field " + describe() + ": " + e, e));
+        Object value = ReflectionSupport.tryToReadFieldValue(field, instance)
+                .getOrThrow(e -> new ExtensionConfigurationException(
+                        "Could not read the model field " + describe() + ": " + e, e));
         if (value == null) {
             throw new ExtensionConfigurationException("The model field " + describe() + " is null when the test ends: "
                     + "assign the MultiLayerNetwork or ComputationGraph to check in its initializer, in @BeforeEach "
@@ -49,7 +50,8 @@ record ModelSource(Field field, Object instance) {
             return graph;
         }
         throw new ExtensionConfigurationException("The model field " + describe() + " holds a "
-                + value.getClass().getName() + ": @BatchNormConsistency checks a MultiLayerNetwork or ComputationGraph; "
+                + value.getClass().getName()
+                + ": @BatchNormConsistency checks a MultiLayerNetwork or ComputationGraph; "
                 + "annotate the field that holds one with @ModelUnderTest.");
     }
 

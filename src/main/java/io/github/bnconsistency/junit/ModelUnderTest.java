@@ -26,5 +26,4 @@ import java.lang.annotation.Target;
 @Target(ElementType.FIELD)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
-public @interface ModelUnderTest {
-}
+public @interface ModelUnderTest {}

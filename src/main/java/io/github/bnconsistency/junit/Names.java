@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 /** How messages name classes, fields and methods: {@code ClassifierTest.Inner.model}, {@code ClassifierTest.probe()}. */
 final class Names {
 
-    private Names() {
-    }
+    private Names() {}
 
     /** The class name without its package, nested classes joined by dots. */
     static String of(Class<?> type) {
@@ -24,7 +23,9 @@ final class Names {
 
     static String of(Method method) {
         return of(method.getDeclaringClass()) + "." + method.getName() + "("
-                + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", "))
+                + Arrays.stream(method.getParameterTypes())
+                        .map(Class::getSimpleName)
+                        .collect(Collectors.joining(", "))
                 + ")";
     }
 }

@@ -56,6 +56,5 @@ public final class ReportEntries {
     /** {@link #ROOT_LAYER}'s value when no layer is the root cause. */
     public static final String NO_ROOT_LAYER = "none";
 
-    private ReportEntries() {
-    }
+    private ReportEntries() {}
 }

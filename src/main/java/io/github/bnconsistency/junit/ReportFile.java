@@ -2,14 +2,6 @@ package io.github.bnconsistency.junit;
 
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.nd4j.shade.jackson.core.JsonProcessingException;
-import org.nd4j.shade.jackson.core.util.DefaultIndenter;
-import org.nd4j.shade.jackson.core.util.DefaultPrettyPrinter;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.core.util.DefaultIndenter;
+import org.nd4j.shade.jackson.core.util.DefaultPrettyPrinter;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * Writes the per-test JSON report: format {@value #FORMAT}, fields {@code format}, {@code formatVersion},
@@ -34,12 +33,17 @@ final class ReportFile {
     private static final Pattern SEGMENT = Pattern.compile("\\[([^:\\]]+):([^\\]]*)]");
     private static final int MAX_NAME = 180;
 
-    private ReportFile() {
-    }
+    private ReportFile() {}
 
     /** Writes the report of one test into {@code directory} (created if needed) and returns the file. */
-    static Path write(Path directory, ExtensionContext context, Settings settings, String verdict, ModelSource model,
-                      DataSource data, ConsistencyReport report) {
+    static Path write(
+            Path directory,
+            ExtensionContext context,
+            Settings settings,
+            String verdict,
+            ModelSource model,
+            DataSource data,
+            ConsistencyReport report) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("formatVersion", FORMAT_VERSION);
@@ -58,7 +62,8 @@ final class ReportFile {
         Path file = directory.resolve(fileName(context.getUniqueId()));
         try {
             root.set("report", MAPPER.readTree(JsonReport.render(report)));
-            DefaultPrettyPrinter printer = new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
+            DefaultPrettyPrinter printer =
+                    new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
             printer.indentArraysWith(new DefaultIndenter("  ", "\n"));
             String json = MAPPER.writer(printer).writeValueAsString(root) + "\n";
             Files.createDirectories(directory);
@@ -66,9 +71,12 @@ final class ReportFile {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("The JSON report could not be built", e);
         } catch (IOException e) {
-            throw new ExtensionConfigurationException("Could not write the BatchNorm consistency report " + file + ": "
-                    + e + ". Set " + BatchNormConsistency.REPORT_DIRECTORY_KEY + " to a writable directory, or to "
-                    + BatchNormConsistency.NO_REPORT_DIRECTORY + " to write no JSON reports.", e);
+            throw new ExtensionConfigurationException(
+                    "Could not write the BatchNorm consistency report " + file + ": "
+                            + e + ". Set " + BatchNormConsistency.REPORT_DIRECTORY_KEY
+                            + " to a writable directory, or to "
+                            + BatchNormConsistency.NO_REPORT_DIRECTORY + " to write no JSON reports.",
+                    e);
         }
         return file;
     }

@@ -1,9 +1,5 @@
 package io.github.bnconsistency.junit;
 
-import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.platform.commons.support.AnnotationSupport;
-
 import java.lang.reflect.Method;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -16,6 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.DoublePredicate;
 import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
  * The settings of one check, each attribute resolved on its own: method annotation, class annotation (with its
@@ -29,12 +28,17 @@ import java.util.function.ToDoubleFunction;
  * @param judgeBy         OUTPUTS, PREDICTIONS or STATISTICS (never INHERIT)
  * @param minAgreement    the smallest prediction agreement that passes when judging by PREDICTIONS
  */
-record Settings(double tolerance, double layerTolerance, Mode mode, Path reportDirectory, int trainingBatchSize,
-                JudgeBy judgeBy, double minAgreement) {
+record Settings(
+        double tolerance,
+        double layerTolerance,
+        Mode mode,
+        Path reportDirectory,
+        int trainingBatchSize,
+        JudgeBy judgeBy,
+        double minAgreement) {
 
     /** An annotation and where it was found, for messages. */
-    private record Declared(BatchNormConsistency annotation, String where) {
-    }
+    private record Declared(BatchNormConsistency annotation, String where) {}
 
     static Settings resolve(ExtensionContext context, Configuration configuration) {
         List<Declared> declared = declarations(context);
@@ -42,21 +46,42 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
         if (mode == Mode.OFF) {
             return new Settings(Double.NaN, Double.NaN, Mode.OFF, null, 0, JudgeBy.OUTPUTS, Double.NaN);
         }
-        double tolerance = resolveTolerance(declared, BatchNormConsistency::tolerance, "tolerance",
-                configuration.tolerance(), BatchNormConsistency.TOLERANCE_KEY, BatchNormConsistency.DEFAULT_TOLERANCE,
+        double tolerance = resolveTolerance(
+                declared,
+                BatchNormConsistency::tolerance,
+                "tolerance",
+                configuration.tolerance(),
+                BatchNormConsistency.TOLERANCE_KEY,
+                BatchNormConsistency.DEFAULT_TOLERANCE,
                 "the largest |train - inference| output difference the test accepts, e.g. 1e-3");
-        double layerTolerance = resolveTolerance(declared, BatchNormConsistency::layerTolerance, "layerTolerance",
-                configuration.layerTolerance(), BatchNormConsistency.LAYER_TOLERANCE_KEY,
+        double layerTolerance = resolveTolerance(
+                declared,
+                BatchNormConsistency::layerTolerance,
+                "layerTolerance",
+                configuration.layerTolerance(),
+                BatchNormConsistency.LAYER_TOLERANCE_KEY,
                 BatchNormConsistency.DEFAULT_LAYER_TOLERANCE,
                 "the normalized divergence above which a layer counts as not converged, e.g. 0.05");
         int trainingBatchSize = resolveTrainingBatchSize(declared, configuration.trainingBatchSize());
         JudgeBy judgeBy = resolveJudgeBy(declared, configuration.judgeBy());
-        double minAgreement = resolveDouble(declared, BatchNormConsistency::minAgreement, "minAgreement",
-                configuration.minAgreement(), BatchNormConsistency.MIN_AGREEMENT_KEY,
-                BatchNormConsistency.DEFAULT_MIN_AGREEMENT, value -> value > 0 && value <= 1, "a fraction in (0, 1]",
+        double minAgreement = resolveDouble(
+                declared,
+                BatchNormConsistency::minAgreement,
+                "minAgreement",
+                configuration.minAgreement(),
+                BatchNormConsistency.MIN_AGREEMENT_KEY,
+                BatchNormConsistency.DEFAULT_MIN_AGREEMENT,
+                value -> value > 0 && value <= 1,
+                "a fraction in (0, 1]",
                 "the smallest fraction of predictions that must agree with training's, e.g. 0.99");
-        return new Settings(tolerance, layerTolerance, mode, reportDirectory(configuration.reportDirectory()),
-                trainingBatchSize, judgeBy, minAgreement);
+        return new Settings(
+                tolerance,
+                layerTolerance,
+                mode,
+                reportDirectory(configuration.reportDirectory()),
+                trainingBatchSize,
+                judgeBy,
+                minAgreement);
     }
 
     /** Method, classes, configuration parameter; 0 (not given: the probe's batch size) when nothing sets it. */
@@ -119,7 +144,9 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
                 .ifPresent(a -> declared.add(new Declared(a, "method " + Names.of(method.get()))));
         // The context chain gives the @Nested enclosing classes in JUnit's own order, innermost first.
         Set<Class<?>> classes = new LinkedHashSet<>();
-        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+        for (Optional<ExtensionContext> c = Optional.of(context);
+                c.isPresent();
+                c = c.get().getParent()) {
             c.get().getTestClass().ifPresent(classes::add);
         }
         for (Class<?> type : classes) {
@@ -143,21 +170,42 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
         if (mode == null) {
             throw new ExtensionConfigurationException("Configuration parameter " + BatchNormConsistency.MODE_KEY
                     + " = '" + raw + "' is not a mode of @BatchNormConsistency: set it to fail, report_only or off "
-                    + "(in junit-platform.properties or with -D" + BatchNormConsistency.MODE_KEY + "=...), or remove it.");
+                    + "(in junit-platform.properties or with -D" + BatchNormConsistency.MODE_KEY
+                    + "=...), or remove it.");
         }
         return mode;
     }
 
-    private static double resolveTolerance(List<Declared> declared, ToDoubleFunction<BatchNormConsistency> attribute,
-                                           String attributeName, String raw, String key, double builtIn,
-                                           String meaning) {
-        return resolveDouble(declared, attribute, attributeName, raw, key, builtIn, Settings::isPositiveFinite,
-                "a positive finite number", meaning);
+    private static double resolveTolerance(
+            List<Declared> declared,
+            ToDoubleFunction<BatchNormConsistency> attribute,
+            String attributeName,
+            String raw,
+            String key,
+            double builtIn,
+            String meaning) {
+        return resolveDouble(
+                declared,
+                attribute,
+                attributeName,
+                raw,
+                key,
+                builtIn,
+                Settings::isPositiveFinite,
+                "a positive finite number",
+                meaning);
     }
 
-    private static double resolveDouble(List<Declared> declared, ToDoubleFunction<BatchNormConsistency> attribute,
-                                        String attributeName, String raw, String key, double builtIn,
-                                        DoublePredicate valid, String validPhrase, String meaning) {
+    private static double resolveDouble(
+            List<Declared> declared,
+            ToDoubleFunction<BatchNormConsistency> attribute,
+            String attributeName,
+            String raw,
+            String key,
+            double builtIn,
+            DoublePredicate valid,
+            String validPhrase,
+            String meaning) {
         for (Declared d : declared) {
             double value = attribute.applyAsDouble(d.annotation());
             if (!Double.isNaN(value)) {
@@ -201,9 +249,12 @@ record Settings(double tolerance, double layerTolerance, Mode mode, Path reportD
         try {
             return Paths.get(value);
         } catch (InvalidPathException e) {
-            throw new ExtensionConfigurationException("Configuration parameter "
-                    + BatchNormConsistency.REPORT_DIRECTORY_KEY + " = '" + raw + "' is not a path: set it to a "
-                    + "directory, or to " + BatchNormConsistency.NO_REPORT_DIRECTORY + " to write no JSON reports.", e);
+            throw new ExtensionConfigurationException(
+                    "Configuration parameter "
+                            + BatchNormConsistency.REPORT_DIRECTORY_KEY + " = '" + raw + "' is not a path: set it to a "
+                            + "directory, or to " + BatchNormConsistency.NO_REPORT_DIRECTORY
+                            + " to write no JSON reports.",
+                    e);
         }
     }
 }

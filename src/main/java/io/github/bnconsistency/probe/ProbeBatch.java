@@ -1,8 +1,7 @@
 package io.github.bnconsistency.probe;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One mini-batch of probe data: the network's input arrays (one per network input) and, when known, the

@@ -1,5 +1,7 @@
 package io.github.bnconsistency.probe;
 
+import java.util.Iterator;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.AsyncDataSetIterator;
 import org.nd4j.linalg.dataset.AsyncMultiDataSetIterator;
@@ -7,9 +9,6 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
-
-import java.util.Iterator;
-import java.util.function.Consumer;
 
 /**
  * The data a check runs on: features alone, a {@link DataSet}, a {@link DataSetIterator}, or for graphs with
@@ -63,11 +62,20 @@ public final class ProbeData {
     public static ProbeData of(DataSetIterator iterator) {
         requireNonNull(iterator, "DataSetIterator");
         String description = "DataSetIterator (" + typeName(iterator) + ")";
-        Runnable after = iterator instanceof AsyncDataSetIterator async ? async::shutdown
-                : iterator.resetSupported() ? iterator::reset : () -> { };
+        Runnable after = iterator instanceof AsyncDataSetIterator async
+                ? async::shutdown
+                : iterator.resetSupported() ? iterator::reset : () -> {};
         boolean replayable = iterator.resetSupported() && !(iterator instanceof AsyncDataSetIterator);
-        return new ProbeData(description, replayable, action -> consume(description, iterator,
-                iterator.resetSupported(), iterator::reset, after, (index, ds) -> action.accept(fromDataSet(index, ds))));
+        return new ProbeData(
+                description,
+                replayable,
+                action -> consume(
+                        description,
+                        iterator,
+                        iterator.resetSupported(),
+                        iterator::reset,
+                        after,
+                        (index, ds) -> action.accept(fromDataSet(index, ds))));
     }
 
     /** One mini-batch for a graph with one or more inputs. */
@@ -80,12 +88,20 @@ public final class ProbeData {
     public static ProbeData of(MultiDataSetIterator iterator) {
         requireNonNull(iterator, "MultiDataSetIterator");
         String description = "MultiDataSetIterator (" + typeName(iterator) + ")";
-        Runnable after = iterator instanceof AsyncMultiDataSetIterator async ? async::shutdown
-                : iterator.resetSupported() ? iterator::reset : () -> { };
+        Runnable after = iterator instanceof AsyncMultiDataSetIterator async
+                ? async::shutdown
+                : iterator.resetSupported() ? iterator::reset : () -> {};
         boolean replayable = iterator.resetSupported() && !(iterator instanceof AsyncMultiDataSetIterator);
-        return new ProbeData(description, replayable, action -> consume(description, iterator,
-                iterator.resetSupported(), iterator::reset, after,
-                (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
+        return new ProbeData(
+                description,
+                replayable,
+                action -> consume(
+                        description,
+                        iterator,
+                        iterator.resetSupported(),
+                        iterator::reset,
+                        after,
+                        (index, mds) -> action.accept(fromMultiDataSet(index, mds))));
     }
 
     /**
@@ -157,8 +173,13 @@ public final class ProbeData {
      * Hands each element to {@code action}; {@code after} runs however it ends (reset, or shutdown of an
      * asynchronous iterator). A failure of the iterator itself is reported with the batch it was reading.
      */
-    private static <T> void consume(String description, Iterator<T> iterator, boolean resettable, Runnable reset,
-                                    Runnable after, IndexedConsumer<T> action) {
+    private static <T> void consume(
+            String description,
+            Iterator<T> iterator,
+            boolean resettable,
+            Runnable reset,
+            Runnable after,
+            IndexedConsumer<T> action) {
         try {
             if (resettable && !read(description, 0, iterator::hasNext)) {
                 reset.run();
@@ -167,7 +188,8 @@ public final class ProbeData {
             while (read(description, index, iterator::hasNext)) {
                 T next = read(description, index, iterator::next);
                 if (next == null) {
-                    throw new IllegalArgumentException("The probe " + description + " returned null for batch " + index + ".");
+                    throw new IllegalArgumentException(
+                            "The probe " + description + " returned null for batch " + index + ".");
                 }
                 action.accept(index++, next);
             }
@@ -180,8 +202,10 @@ public final class ProbeData {
         try {
             return step.get();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Reading probe batch " + index + " from the " + description + " failed: "
-                    + e.getMessage() + " (the model was not changed)", e);
+            throw new IllegalStateException(
+                    "Reading probe batch " + index + " from the " + description + " failed: " + e.getMessage()
+                            + " (the model was not changed)",
+                    e);
         }
     }
 

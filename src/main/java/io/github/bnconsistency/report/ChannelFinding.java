@@ -47,7 +47,18 @@ public record ChannelFinding(
 
     /** This channel with another inference input drift. */
     public ChannelFinding withInferenceInputDrift(double drift) {
-        return new ChannelFinding(channel, batchMean, batchVariance, movingMean, movingVariance, batchMeanSpread,
-                batchVarianceSpread, meanShift, varianceRatio, divergence, drift, noiseFloor);
+        return new ChannelFinding(
+                channel,
+                batchMean,
+                batchVariance,
+                movingMean,
+                movingVariance,
+                batchMeanSpread,
+                batchVarianceSpread,
+                meanShift,
+                varianceRatio,
+                divergence,
+                drift,
+                noiseFloor);
     }
 }

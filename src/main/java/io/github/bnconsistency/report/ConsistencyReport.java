@@ -47,17 +47,20 @@ public record ConsistencyReport(
 
     /** This report with other layer findings (e.g. judged at another tolerance). */
     public ConsistencyReport withLayers(List<LayerFinding> newLayers, double newLayerTolerance) {
-        return new ConsistencyReport(modelType, dataType, probe, newLayerTolerance, newLayers, output, reference, lint, fixes);
+        return new ConsistencyReport(
+                modelType, dataType, probe, newLayerTolerance, newLayers, output, reference, lint, fixes);
     }
 
     /** This report with other lint findings. */
     public ConsistencyReport withLint(List<LintFinding> newLint) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, reference, newLint, fixes);
+        return new ConsistencyReport(
+                modelType, dataType, probe, layerTolerance, layers, output, reference, newLint, fixes);
     }
 
     /** This report with other fixes. */
     public ConsistencyReport withFixes(List<String> newFixes) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);
+        return new ConsistencyReport(
+                modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);
     }
 
     /** Whether the model has any BatchNormalization layer. */

@@ -63,9 +63,14 @@ public final class HtmlReport {
      * @param batchNormLayers     how many BN layers the model has
      * @param href                the test's page, relative to the index
      */
-    public record IndexEntry(String test, boolean consistent, String rootLayer, double maxOutputDifference,
-                             int divergingLayers, int batchNormLayers, String href) {
-    }
+    public record IndexEntry(
+            String test,
+            boolean consistent,
+            String rootLayer,
+            double maxOutputDifference,
+            int divergingLayers,
+            int batchNormLayers,
+            String href) {}
 
     private static final String CSS = resource("html-report.css");
     private static final String SCRIPT = resource("html-report.js");
@@ -75,8 +80,7 @@ public final class HtmlReport {
     /** Channels listed by number in a layer's detail, worst first. */
     static final int WORST_CHANNELS = 10;
 
-    private HtmlReport() {
-    }
+    private HtmlReport() {}
 
     /** The report as an HTML page. */
     public static String render(ConsistencyReport report) {
@@ -119,28 +123,53 @@ public final class HtmlReport {
         long diverging = entries.stream().filter(e -> !e.consistent()).count();
         StringBuilder out = new StringBuilder(head(title));
         out.append("<body>\n<div class=\"context\">BatchNorm consistency reports</div>\n<header class=\"verdict ")
-                .append(diverging > 0 ? "fail" : "pass").append("\" id=\"verdict\"><h1><span class=\"badge\">")
-                .append(diverging > 0 ? "DIVERGES" : "CONSISTENT").append("</span>").append(escape(title)).append("</h1><p>")
-                .append(entries.size()).append(entries.size() == 1 ? " test" : " tests").append(" checked: ")
-                .append(diverging).append(" diverge, ").append(entries.size() - diverging).append(" consistent.</p></header>\n");
+                .append(diverging > 0 ? "fail" : "pass")
+                .append("\" id=\"verdict\"><h1><span class=\"badge\">")
+                .append(diverging > 0 ? "DIVERGES" : "CONSISTENT")
+                .append("</span>")
+                .append(escape(title))
+                .append("</h1><p>")
+                .append(entries.size())
+                .append(entries.size() == 1 ? " test" : " tests")
+                .append(" checked: ")
+                .append(diverging)
+                .append(" diverge, ")
+                .append(entries.size() - diverging)
+                .append(" consistent.</p></header>\n");
         out.append("<div class=\"tablewrap\"><table class=\"index sortable\" id=\"index-table\"><thead><tr>"
                 + "<th class=\"t\">test</th><th class=\"t\">verdict</th><th class=\"t\">root layer</th>"
                 + "<th data-type=\"num\">max |train \u2212 inference|</th><th data-type=\"num\">diverging BN layers</th>"
                 + "<th class=\"t\">report</th></tr></thead><tbody>\n");
         for (IndexEntry e : entries) {
             double max = e.maxOutputDifference();
-            out.append("<tr").append(e.consistent() ? "" : " class=\"root\"").append("><td class=\"t\">")
-                    .append(escape(e.test())).append("</td><td class=\"t\" data-v=\"").append(e.consistent() ? 1 : 0)
-                    .append("\"><span class=\"st ").append(e.consistent() ? "s-converged\">\u2713 CONSISTENT" : "s-not-converged\">\u2717 DIVERGES")
-                    .append("</span></td><td class=\"t\">").append(e.rootLayer().isEmpty() ? "<span class=\"muted\">none</span>"
-                            : escape(e.rootLayer())).append("</td><td data-v=\"")
+            out.append("<tr")
+                    .append(e.consistent() ? "" : " class=\"root\"")
+                    .append("><td class=\"t\">")
+                    .append(escape(e.test()))
+                    .append("</td><td class=\"t\" data-v=\"")
+                    .append(e.consistent() ? 1 : 0)
+                    .append("\"><span class=\"st ")
+                    .append(e.consistent() ? "s-converged\">\u2713 CONSISTENT" : "s-not-converged\">\u2717 DIVERGES")
+                    .append("</span></td><td class=\"t\">")
+                    .append(e.rootLayer().isEmpty() ? "<span class=\"muted\">none</span>" : escape(e.rootLayer()))
+                    .append("</td><td data-v=\"")
                     .append(Double.isNaN(max) ? "NaN" : Double.isInfinite(max) ? "Infinity" : Double.toString(max))
-                    .append("\">").append(escape(fmt(max))).append("</td><td data-v=\"").append(e.divergingLayers())
-                    .append("\">").append(e.divergingLayers()).append(" of ").append(e.batchNormLayers())
-                    .append("</td><td class=\"t\"><a href=\"").append(escape(e.href())).append("\" title=\"")
-                    .append(escape(e.href())).append("\">open</a></td></tr>\n");
+                    .append("\">")
+                    .append(escape(fmt(max)))
+                    .append("</td><td data-v=\"")
+                    .append(e.divergingLayers())
+                    .append("\">")
+                    .append(e.divergingLayers())
+                    .append(" of ")
+                    .append(e.batchNormLayers())
+                    .append("</td><td class=\"t\"><a href=\"")
+                    .append(escape(e.href()))
+                    .append("\" title=\"")
+                    .append(escape(e.href()))
+                    .append("\">open</a></td></tr>\n");
         }
-        out.append("</tbody></table></div>\n<footer>Written by batchnorm-consistency. Self-contained: it loads nothing.</footer>\n");
+        out.append(
+                "</tbody></table></div>\n<footer>Written by batchnorm-consistency. Self-contained: it loads nothing.</footer>\n");
         out.append(tail());
         return out.toString();
     }
@@ -190,8 +219,8 @@ public final class HtmlReport {
     // ---------------------------------------------------------------------------------------------------------
 
     /** The TextReport's diagnosis, line by line, sorted by what each line says. */
-    private record Diagnosis(String root, String counts, List<String> why, String fix, String probe,
-                             List<String> other) {
+    private record Diagnosis(
+            String root, String counts, List<String> why, String fix, String probe, List<String> other) {
 
         static Diagnosis of(ConsistencyReport report) {
             String root = "";
@@ -224,7 +253,10 @@ public final class HtmlReport {
 
     /** How a layer's input drift reads: none, drifted, exploded (past {@link TextReport#BLOW_UP}), or unknown. */
     enum Drift {
-        NONE("none", "d-none"), DRIFTED("drifted", "d-drifted"), EXPLODED("exploded", "d-exploded"), UNKNOWN("n/a", "d-na");
+        NONE("none", "d-none"),
+        DRIFTED("drifted", "d-drifted"),
+        EXPLODED("exploded", "d-exploded"),
+        UNKNOWN("n/a", "d-na");
 
         final String label;
         final String css;
@@ -314,7 +346,11 @@ public final class HtmlReport {
         void add(boolean isOver, double x, double y) {
             StringBuilder path = isOver ? over : ok;
             if (channels <= EXACT_POINTS) {
-                path.append('M').append(Math.round(x * 10) / 10.0).append(' ').append(Math.round(y * 10) / 10.0).append("h0");
+                path.append('M')
+                        .append(Math.round(x * 10) / 10.0)
+                        .append(' ')
+                        .append(Math.round(y * 10) / 10.0)
+                        .append("h0");
                 return;
             }
             long px = 2 * Math.round(x / 2);
@@ -327,10 +363,18 @@ public final class HtmlReport {
         void appendTo(StringBuilder out) {
             String width = channels <= 64 ? "7" : channels <= 512 ? "5" : "3.5";
             if (ok.length() > 0) {
-                out.append("<path class=\"pt-ok\" stroke-width=\"").append(width).append("\" d=\"").append(ok).append("\"/>");
+                out.append("<path class=\"pt-ok\" stroke-width=\"")
+                        .append(width)
+                        .append("\" d=\"")
+                        .append(ok)
+                        .append("\"/>");
             }
             if (over.length() > 0) {
-                out.append("<path class=\"pt-over\" stroke-width=\"").append(width).append("\" d=\"").append(over).append("\"/>");
+                out.append("<path class=\"pt-over\" stroke-width=\"")
+                        .append(width)
+                        .append("\" d=\"")
+                        .append(over)
+                        .append("\"/>");
             }
         }
     }
@@ -370,13 +414,15 @@ public final class HtmlReport {
             if (report.hasBatchNormLayers()) {
                 table();
             }
-            out.append("<footer>Written by batchnorm-consistency. This page is self-contained: it loads nothing.</footer>\n");
+            out.append(
+                    "<footer>Written by batchnorm-consistency. This page is self-contained: it loads nothing.</footer>\n");
             out.append(tail());
             return out.toString();
         }
 
         private String title() {
-            String what = root != null ? "root cause " + root.name()
+            String what = root != null
+                    ? "root cause " + root.name()
                     : report.divergingLayers().isEmpty() ? "statistics converged" : "only frozen layers diverge";
             String verdict = check == null ? "" : (check.consistent() ? "CONSISTENT" : "DIVERGES") + ", ";
             return (check == null ? "BatchNorm consistency" : check.test()) + ": " + verdict
@@ -387,10 +433,17 @@ public final class HtmlReport {
             out.append("<div class=\"context\">BatchNorm consistency report");
             if (check != null) {
                 out.append(" \u00b7 test <b>").append(escape(check.test())).append("</b>");
-                check.links().forEach((label, href) -> out.append("<a href=\"").append(escape(href)).append("\">")
-                        .append(escape(label)).append("</a>"));
+                check.links()
+                        .forEach((label, href) -> out.append("<a href=\"")
+                                .append(escape(href))
+                                .append("\">")
+                                .append(escape(label))
+                                .append("</a>"));
             }
-            out.append(" \u00b7 ").append(escape(report.modelType())).append(", ").append(escape(report.dataType()))
+            out.append(" \u00b7 ")
+                    .append(escape(report.modelType()))
+                    .append(", ")
+                    .append(escape(report.dataType()))
                     .append("</div>\n");
         }
 
@@ -410,11 +463,19 @@ public final class HtmlReport {
             }
             out.append("<header class=\"verdict ").append(tone).append("\" id=\"verdict\">\n");
             String headline = !diagnosis.root().isEmpty() ? diagnosis.root() : diagnosis.counts();
-            out.append("<h1><span class=\"badge\">").append(badge).append("</span>").append(escape(headline)).append("</h1>\n");
+            out.append("<h1><span class=\"badge\">")
+                    .append(badge)
+                    .append("</span>")
+                    .append(escape(headline))
+                    .append("</h1>\n");
             if (check != null) {
-                out.append("<p>").append(check.consistent()
-                        ? "The outputs match within the test's tolerance " + escape(fmt(check.tolerance())) + "."
-                        : "The outputs differ beyond the test's tolerance " + escape(fmt(check.tolerance())) + ".");
+                out.append("<p>")
+                        .append(
+                                check.consistent()
+                                        ? "The outputs match within the test's tolerance "
+                                                + escape(fmt(check.tolerance())) + "."
+                                        : "The outputs differ beyond the test's tolerance "
+                                                + escape(fmt(check.tolerance())) + ".");
                 if (check.consistent() && layersDiverge) {
                     out.append(" Layers diverge all the same, within what the outputs tolerate.");
                 }
@@ -427,7 +488,9 @@ public final class HtmlReport {
                 out.append("<p>").append(escape(line)).append("</p>\n");
             }
             if (!diagnosis.fix().isEmpty()) {
-                out.append("<div class=\"fix\" id=\"fix\"><b>Fix:</b> ").append(escape(diagnosis.fix())).append("</div>\n");
+                out.append("<div class=\"fix\" id=\"fix\"><b>Fix:</b> ")
+                        .append(escape(diagnosis.fix()))
+                        .append("</div>\n");
             }
             if (!diagnosis.why().isEmpty()) {
                 out.append("<ul class=\"why\">");
@@ -451,27 +514,41 @@ public final class HtmlReport {
             tile("max |train \u2212 inference|", o.allFinite() ? fmt(o.maxAbsDifference()) : "not finite", differs);
             tile("mean |train \u2212 inference|", fmt(o.meanAbsDifference()), false);
             if (o.isClassifier()) {
-                tile("argmax agreement", o.argmaxAgreements() + "/" + o.classifiedExamples() + " ("
-                        + Numbers.percent(o.argmaxAgreement()) + ")", o.argmaxAgreements() < o.classifiedExamples());
+                tile(
+                        "argmax agreement",
+                        o.argmaxAgreements() + "/" + o.classifiedExamples() + " ("
+                                + Numbers.percent(o.argmaxAgreement()) + ")",
+                        o.argmaxAgreements() < o.classifiedExamples());
             }
             if (o.labelledExamples() > 0) {
                 tile("training-path accuracy", Numbers.percent(o.trainingAccuracy()), false);
-                tile("inference accuracy", Numbers.percent(o.inferenceAccuracy()),
+                tile(
+                        "inference accuracy",
+                        Numbers.percent(o.inferenceAccuracy()),
                         o.inferenceCorrect() < o.trainingCorrect());
             }
             if (!o.allFinite()) {
-                tile("NaN or infinite outputs", "inference " + o.nonFiniteInferenceValues() + ", training "
-                        + o.nonFiniteTrainingValues(), true);
+                tile(
+                        "NaN or infinite outputs",
+                        "inference " + o.nonFiniteInferenceValues() + ", training " + o.nonFiniteTrainingValues(),
+                        true);
             }
             out.append("</div>\n");
-            out.append("<p class=\"muted\">").append(escape(o.examples() + " examples, " + o.comparedValues()
-                    + " output values compared. " + TextReport.outputSummary(report) + ".")).append("</p>\n");
+            out.append("<p class=\"muted\">")
+                    .append(escape(o.examples() + " examples, " + o.comparedValues() + " output values compared. "
+                            + TextReport.outputSummary(report) + "."))
+                    .append("</p>\n");
             out.append("</section>\n");
         }
 
         private void tile(String key, String value, boolean bad) {
-            out.append("<div class=\"tile\"><div class=\"k\">").append(escape(key)).append("</div><div class=\"v")
-                    .append(bad ? " bad" : "").append("\">").append(escape(value)).append("</div></div>");
+            out.append("<div class=\"tile\"><div class=\"k\">")
+                    .append(escape(key))
+                    .append("</div><div class=\"v")
+                    .append(bad ? " bad" : "")
+                    .append("\">")
+                    .append(escape(value))
+                    .append("</div></div>");
         }
 
         // ---- the per-layer chart ----------------------------------------------------------------------------
@@ -500,7 +577,10 @@ public final class HtmlReport {
             }
             double step = Math.max(17, Math.min(150, 900.0 / n));
             double barWidth = Math.min(56, step * 0.72);
-            int longest = layers.stream().mapToInt(l -> Math.min(24, l.name().length())).max().orElse(4);
+            int longest = layers.stream()
+                    .mapToInt(l -> Math.min(24, l.name().length()))
+                    .max()
+                    .orElse(4);
             boolean rotate = longest * 6.6 > step - 4;
             double left = 64;
             double top = 44;
@@ -521,32 +601,71 @@ public final class HtmlReport {
                 return base - (k - lowDecade) / (highDecade - lowDecade) * plotHeight;
             };
 
-            out.append("<section id=\"layers-chart\"><h2>Divergence per BatchNormalization layer, in topological order</h2>\n");
+            out.append(
+                    "<section id=\"layers-chart\"><h2>Divergence per BatchNormalization layer, in topological order</h2>\n");
             driftSummary();
-            out.append("<p class=\"muted\">Bar height: the layer's normalized divergence D (its worst channel; log axis). "
-                    + "Click a bar for its channels.</p>\n");
+            out.append(
+                    "<p class=\"muted\">Bar height: the layer's normalized divergence D (its worst channel; log axis). "
+                            + "Click a bar for its channels.</p>\n");
             out.append("<div class=\"chart\"><svg id=\"layer-chart\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
-                    + "aria-label=\"Normalized divergence per BatchNormalization layer\" width=\"").append(px(width))
-                    .append("\" height=\"").append(px(height)).append("\" viewBox=\"0 0 ").append(px(width)).append(' ')
-                    .append(px(height)).append("\">\n");
-            out.append("<defs><pattern id=\"hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" "
-                    + "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#CC79A7\"/>"
-                    + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#fff\" stroke-width=\"2\"/></pattern></defs>\n");
+                            + "aria-label=\"Normalized divergence per BatchNormalization layer\" width=\"")
+                    .append(px(width))
+                    .append("\" height=\"")
+                    .append(px(height))
+                    .append("\" viewBox=\"0 0 ")
+                    .append(px(width))
+                    .append(' ')
+                    .append(px(height))
+                    .append("\">\n");
+            out.append(
+                    "<defs><pattern id=\"hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" "
+                            + "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#CC79A7\"/>"
+                            + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#fff\" stroke-width=\"2\"/></pattern></defs>\n");
             // grid and axis
             for (int k = lo; k <= hi; k++) {
                 double gy = y.applyAsDouble(Math.pow(10, k));
-                out.append("<line class=\"grid\" x1=\"").append(px(left)).append("\" x2=\"").append(px(left + plotWidth))
-                        .append("\" y1=\"").append(px(gy)).append("\" y2=\"").append(px(gy)).append("\"/>");
-                out.append("<text class=\"tick\" x=\"").append(px(left - 6)).append("\" y=\"").append(px(gy + 4))
-                        .append("\" text-anchor=\"end\">").append(decade(k)).append("</text>\n");
+                out.append("<line class=\"grid\" x1=\"")
+                        .append(px(left))
+                        .append("\" x2=\"")
+                        .append(px(left + plotWidth))
+                        .append("\" y1=\"")
+                        .append(px(gy))
+                        .append("\" y2=\"")
+                        .append(px(gy))
+                        .append("\"/>");
+                out.append("<text class=\"tick\" x=\"")
+                        .append(px(left - 6))
+                        .append("\" y=\"")
+                        .append(px(gy + 4))
+                        .append("\" text-anchor=\"end\">")
+                        .append(decade(k))
+                        .append("</text>\n");
             }
-            out.append("<line class=\"axis\" x1=\"").append(px(left)).append("\" x2=\"").append(px(left)).append("\" y1=\"")
-                    .append(px(top)).append("\" y2=\"").append(px(base)).append("\"/>");
-            out.append("<line class=\"axis\" x1=\"").append(px(left)).append("\" x2=\"").append(px(left + plotWidth))
-                    .append("\" y1=\"").append(px(base)).append("\" y2=\"").append(px(base)).append("\"/>\n");
-            out.append("<text class=\"tick\" transform=\"translate(14 ").append(px(top + plotHeight / 2))
+            out.append("<line class=\"axis\" x1=\"")
+                    .append(px(left))
+                    .append("\" x2=\"")
+                    .append(px(left))
+                    .append("\" y1=\"")
+                    .append(px(top))
+                    .append("\" y2=\"")
+                    .append(px(base))
+                    .append("\"/>");
+            out.append("<line class=\"axis\" x1=\"")
+                    .append(px(left))
+                    .append("\" x2=\"")
+                    .append(px(left + plotWidth))
+                    .append("\" y1=\"")
+                    .append(px(base))
+                    .append("\" y2=\"")
+                    .append(px(base))
+                    .append("\"/>\n");
+            out.append("<text class=\"tick\" transform=\"translate(14 ")
+                    .append(px(top + plotHeight / 2))
                     .append(") rotate(-90)\" text-anchor=\"middle\">divergence D (log)</text>\n");
-            out.append("<text class=\"band-label\" x=\"").append(px(left - 6)).append("\" y=\"").append(px(bandY + 11))
+            out.append("<text class=\"band-label\" x=\"")
+                    .append(px(left - 6))
+                    .append("\" y=\"")
+                    .append(px(bandY + 11))
                     .append("\">input drift</text>\n");
 
             for (int i = 0; i < n; i++) {
@@ -556,10 +675,18 @@ public final class HtmlReport {
                 boolean isRoot = l == root;
                 double d = l.maxDivergence();
                 String css = statusCss(l.status());
-                out.append("<a href=\"#layer-").append(l.position()).append("\"><g class=\"bar ").append(css)
-                        .append(isRoot ? " root" : "").append("\" data-layer=\"").append(escape(l.name()))
-                        .append("\" data-position=\"").append(l.position()).append("\" data-status=\"")
-                        .append(l.status().name()).append("\">");
+                out.append("<a href=\"#layer-")
+                        .append(l.position())
+                        .append("\"><g class=\"bar ")
+                        .append(css)
+                        .append(isRoot ? " root" : "")
+                        .append("\" data-layer=\"")
+                        .append(escape(l.name()))
+                        .append("\" data-position=\"")
+                        .append(l.position())
+                        .append("\" data-status=\"")
+                        .append(l.status().name())
+                        .append("\">");
                 out.append("<title>").append(escape(barTitle(l))).append("</title>");
                 double barTop;
                 String fill = "";
@@ -576,39 +703,92 @@ public final class HtmlReport {
                 if (l.status() == LayerStatus.CORRUPTED) {
                     fill = " fill=\"url(#hatch)\"";
                 }
-                out.append("<rect class=\"b ").append(css).append("\"").append(fill).append(" x=\"").append(px(x))
-                        .append("\" y=\"").append(px(barTop)).append("\" width=\"").append(px(barWidth))
-                        .append("\" height=\"").append(px(base - barTop)).append("\"/>");
+                out.append("<rect class=\"b ")
+                        .append(css)
+                        .append("\"")
+                        .append(fill)
+                        .append(" x=\"")
+                        .append(px(x))
+                        .append("\" y=\"")
+                        .append(px(barTop))
+                        .append("\" width=\"")
+                        .append(px(barWidth))
+                        .append("\" height=\"")
+                        .append(px(base - barTop))
+                        .append("\"/>");
                 if (l.noiseFloor() > 0 && Double.isFinite(l.noiseFloor())) {
                     double ny = y.applyAsDouble(l.noiseFloor());
-                    out.append("<line class=\"nf\" x1=\"").append(px(x - 2)).append("\" x2=\"").append(px(x + barWidth + 2))
-                            .append("\" y1=\"").append(px(ny)).append("\" y2=\"").append(px(ny)).append("\"/>");
+                    out.append("<line class=\"nf\" x1=\"")
+                            .append(px(x - 2))
+                            .append("\" x2=\"")
+                            .append(px(x + barWidth + 2))
+                            .append("\" y1=\"")
+                            .append(px(ny))
+                            .append("\" y2=\"")
+                            .append(px(ny))
+                            .append("\"/>");
                 }
-                out.append("<text class=\"glyph ").append(css).append("\" x=\"").append(px(cx)).append("\" y=\"")
-                        .append(px(top - 5)).append("\">").append(statusGlyph(l.status())).append("</text>");
+                out.append("<text class=\"glyph ")
+                        .append(css)
+                        .append("\" x=\"")
+                        .append(px(cx))
+                        .append("\" y=\"")
+                        .append(px(top - 5))
+                        .append("\">")
+                        .append(statusGlyph(l.status()))
+                        .append("</text>");
                 Drift drift = Drift.of(l.maxInferenceInputDrift(), report.layerTolerance());
-                out.append("<rect class=\"").append(drift.css).append("\" x=\"").append(px(cx - step / 2 + 0.5))
-                        .append("\" y=\"").append(px(bandY)).append("\" width=\"").append(px(step - 1))
-                        .append("\" height=\"").append(px(bandHeight)).append("\"/>");
+                out.append("<rect class=\"")
+                        .append(drift.css)
+                        .append("\" x=\"")
+                        .append(px(cx - step / 2 + 0.5))
+                        .append("\" y=\"")
+                        .append(px(bandY))
+                        .append("\" width=\"")
+                        .append(px(step - 1))
+                        .append("\" height=\"")
+                        .append(px(bandHeight))
+                        .append("\"/>");
                 if (rotate) {
-                    out.append("<text class=\"name\" transform=\"translate(").append(px(cx + 4)).append(' ')
-                            .append(px(namesY)).append(") rotate(-55)\" text-anchor=\"end\">");
+                    out.append("<text class=\"name\" transform=\"translate(")
+                            .append(px(cx + 4))
+                            .append(' ')
+                            .append(px(namesY))
+                            .append(") rotate(-55)\" text-anchor=\"end\">");
                 } else {
-                    out.append("<text class=\"name\" x=\"").append(px(cx)).append("\" y=\"").append(px(namesY))
+                    out.append("<text class=\"name\" x=\"")
+                            .append(px(cx))
+                            .append("\" y=\"")
+                            .append(px(namesY))
                             .append("\" text-anchor=\"middle\">");
                 }
                 out.append(escape(truncate(l.name(), 24))).append("</text>");
                 out.append("</g></a>\n");
                 if (isRoot) {
-                    out.append("<text class=\"rootmark\" x=\"").append(px(cx)).append("\" y=\"").append(px(top - 22))
+                    out.append("<text class=\"rootmark\" x=\"")
+                            .append(px(cx))
+                            .append("\" y=\"")
+                            .append(px(top - 22))
                             .append("\">root cause \u25bc</text>\n");
                 }
             }
             double ty = y.applyAsDouble(tol);
-            out.append("<line class=\"tol\" x1=\"").append(px(left)).append("\" x2=\"").append(px(left + plotWidth + 6))
-                    .append("\" y1=\"").append(px(ty)).append("\" y2=\"").append(px(ty)).append("\"/>");
-            out.append("<text class=\"tol-label\" x=\"").append(px(left + plotWidth + 10)).append("\" y=\"")
-                    .append(px(ty + 4)).append("\">layer tolerance ").append(escape(fmt(tol))).append("</text>\n");
+            out.append("<line class=\"tol\" x1=\"")
+                    .append(px(left))
+                    .append("\" x2=\"")
+                    .append(px(left + plotWidth + 6))
+                    .append("\" y1=\"")
+                    .append(px(ty))
+                    .append("\" y2=\"")
+                    .append(px(ty))
+                    .append("\"/>");
+            out.append("<text class=\"tol-label\" x=\"")
+                    .append(px(left + plotWidth + 10))
+                    .append("\" y=\"")
+                    .append(px(ty + 4))
+                    .append("\">layer tolerance ")
+                    .append(escape(fmt(tol)))
+                    .append("</text>\n");
             out.append("</svg></div>\n");
             legend();
             out.append("</section>\n");
@@ -616,8 +796,15 @@ public final class HtmlReport {
 
         private String barTitle(LayerFinding l) {
             StringBuilder sb = new StringBuilder();
-            sb.append(l.name()).append(" (BN layer ").append(l.position()).append(" of ").append(report.layers().size())
-                    .append(", ").append(l.location()).append("): ").append(statusLabel(l.status()));
+            sb.append(l.name())
+                    .append(" (BN layer ")
+                    .append(l.position())
+                    .append(" of ")
+                    .append(report.layers().size())
+                    .append(", ")
+                    .append(l.location())
+                    .append("): ")
+                    .append(statusLabel(l.status()));
             if (l == root) {
                 sb.append(", root cause");
             }
@@ -625,8 +812,14 @@ public final class HtmlReport {
                 sb.append(" (").append(text(l.unmeasured())).append(')');
                 return sb.toString();
             }
-            sb.append("; D ").append(fmt(l.maxDivergence())).append(", ").append(l.channelsOff()).append('/')
-                    .append(l.channelCount()).append(" channels over ").append(fmt(l.tolerance()));
+            sb.append("; D ")
+                    .append(fmt(l.maxDivergence()))
+                    .append(", ")
+                    .append(l.channelsOff())
+                    .append('/')
+                    .append(l.channelCount())
+                    .append(" channels over ")
+                    .append(fmt(l.tolerance()));
             sb.append("; input drift ").append(driftText(l.maxInferenceInputDrift()));
             if (l.noiseFloor() > 0) {
                 sb.append("; noise floor ").append(fmt(l.noiseFloor()));
@@ -638,8 +831,9 @@ public final class HtmlReport {
             Drift kind = Drift.of(drift, report.layerTolerance());
             return switch (kind) {
                 case UNKNOWN -> "n/a";
-                case EXPLODED -> "exploded (" + (Double.isInfinite(drift) ? "infinite" : "over " + fmt(TextReport.BLOW_UP)
-                        + " sd") + ")";
+                case EXPLODED ->
+                    "exploded (" + (Double.isInfinite(drift) ? "infinite" : "over " + fmt(TextReport.BLOW_UP) + " sd")
+                            + ")";
                 default -> fmt(drift) + " sd";
             };
         }
@@ -648,19 +842,28 @@ public final class HtmlReport {
             out.append("<ul class=\"legend\">");
             for (LayerStatus s : LayerStatus.values()) {
                 if (report.layers().stream().anyMatch(l -> l.status() == s)) {
-                    out.append("<li><span class=\"sw ").append(statusCss(s)).append("\"></span>")
-                            .append(statusGlyph(s)).append(' ').append(statusLabel(s)).append("</li>");
+                    out.append("<li><span class=\"sw ")
+                            .append(statusCss(s))
+                            .append("\"></span>")
+                            .append(statusGlyph(s))
+                            .append(' ')
+                            .append(statusLabel(s))
+                            .append("</li>");
                 }
             }
             out.append("<li><span class=\"sw line\"></span>layer tolerance</li>");
             boolean noise = report.layers().stream().anyMatch(l -> l.noiseFloor() > 0);
-            out.append(noise ? "<li><span class=\"sw nf\"></span>noise floor (sampling alone)</li>"
-                    : "<li class=\"muted\">noise floor not measured (a single example)</li>");
+            out.append(
+                    noise
+                            ? "<li><span class=\"sw nf\"></span>noise floor (sampling alone)</li>"
+                            : "<li class=\"muted\">noise floor not measured (a single example)</li>");
             if (root != null) {
                 out.append("<li><span class=\"rootbadge\">root cause</span> first diverging layer</li>");
             }
-            out.append("<li>input drift: <span class=\"sw d-none\"></span>none <span class=\"sw d-drifted\"></span>drifted ")
-                    .append("<span class=\"sw d-exploded\"></span>exploded (&gt; ").append(fmt(TextReport.BLOW_UP))
+            out.append(
+                            "<li>input drift: <span class=\"sw d-none\"></span>none <span class=\"sw d-drifted\"></span>drifted ")
+                    .append("<span class=\"sw d-exploded\"></span>exploded (&gt; ")
+                    .append(fmt(TextReport.BLOW_UP))
                     .append(" sd)");
             if (report.layers().stream().anyMatch(l -> Double.isNaN(l.maxInferenceInputDrift()))) {
                 out.append(" <span class=\"sw d-na\"></span>n/a (not read back)");
@@ -694,26 +897,45 @@ public final class HtmlReport {
             String firstNonFinite = text(report.output().firstNonFiniteLayer());
             StringBuilder sb = new StringBuilder();
             if (firstExploded != null) {
-                sb.append("<b>Activations explode from ").append(escape(firstExploded.name())).append(" (BN layer ")
-                        .append(firstExploded.position()).append(") on</b>: from there the inputs at inference are over ")
-                        .append(fmt(TextReport.BLOW_UP)).append(" batch standard deviations away from training's")
-                        .append(infinite ? ", some infinite" : "").append('.');
+                sb.append("<b>Activations explode from ")
+                        .append(escape(firstExploded.name()))
+                        .append(" (BN layer ")
+                        .append(firstExploded.position())
+                        .append(") on</b>: from there the inputs at inference are over ")
+                        .append(fmt(TextReport.BLOW_UP))
+                        .append(" batch standard deviations away from training's")
+                        .append(infinite ? ", some infinite" : "")
+                        .append('.');
                 if (firstDrifted != firstExploded) {
-                    sb.append(" Drift starts at ").append(escape(firstDrifted.name())).append(" (BN layer ")
-                            .append(firstDrifted.position()).append(").");
+                    sb.append(" Drift starts at ")
+                            .append(escape(firstDrifted.name()))
+                            .append(" (BN layer ")
+                            .append(firstDrifted.position())
+                            .append(").");
                 }
             } else if (firstDrifted != null) {
-                sb.append("From ").append(escape(firstDrifted.name())).append(" (BN layer ").append(firstDrifted.position())
-                        .append(") on, layers receive drifted inputs at inference (up to ").append(fmt(largestFinite))
+                sb.append("From ")
+                        .append(escape(firstDrifted.name()))
+                        .append(" (BN layer ")
+                        .append(firstDrifted.position())
+                        .append(") on, layers receive drifted inputs at inference (up to ")
+                        .append(fmt(largestFinite))
                         .append(" batch standard deviations), inherited from the layers before.");
             } else {
-                sb.append("No layer receives drifted inputs at inference (input drift within ").append(fmt(tol)).append(").");
+                sb.append("No layer receives drifted inputs at inference (input drift within ")
+                        .append(fmt(tol))
+                        .append(").");
             }
             if (!firstNonFinite.isEmpty()) {
-                sb.append(" The first non-finite activation at inference is at ").append(escape(firstNonFinite)).append('.');
+                sb.append(" The first non-finite activation at inference is at ")
+                        .append(escape(firstNonFinite))
+                        .append('.');
             }
-            out.append("<p class=\"drift").append(firstExploded != null ? " exploded" : "").append("\" id=\"drift\">")
-                    .append(sb).append("</p>\n");
+            out.append("<p class=\"drift")
+                    .append(firstExploded != null ? " exploded" : "")
+                    .append("\" id=\"drift\">")
+                    .append(sb)
+                    .append("</p>\n");
         }
 
         // ---- per-channel detail -----------------------------------------------------------------------------
@@ -721,8 +943,9 @@ public final class HtmlReport {
         private void channels() {
             out.append("<section id=\"channels\"><h2>Channels per layer</h2>\n");
             out.append("<p class=\"muted\">Each layer's moving statistics against the batch statistics the moving "
-                    + "average converges to on the probe data, one point per channel: round blue dots within the layer "
-                    + "tolerance, orange squares over it. ").append(root != null ? "The root layer is open; o" : "O")
+                            + "average converges to on the probe data, one point per channel: round blue dots within the layer "
+                            + "tolerance, orange squares over it. ")
+                    .append(root != null ? "The root layer is open; o" : "O")
                     .append("pen any other below, or click its bar or its row.</p>\n");
             for (LayerFinding l : report.layers()) {
                 layerDetail(l);
@@ -732,24 +955,53 @@ public final class HtmlReport {
 
         private void layerDetail(LayerFinding l) {
             boolean isRoot = l == root;
-            out.append("<details class=\"layer\" id=\"layer-").append(l.position()).append("\" data-layer=\"")
-                    .append(escape(l.name())).append("\" data-channels=\"").append(l.channelCount()).append('"')
-                    .append(isRoot ? " open" : "").append(">\n<summary><b>").append(escape(l.name())).append("</b> ")
-                    .append("<span class=\"st ").append(statusCss(l.status())).append("\">").append(statusGlyph(l.status()))
-                    .append(' ').append(statusLabel(l.status())).append("</span>");
+            out.append("<details class=\"layer\" id=\"layer-")
+                    .append(l.position())
+                    .append("\" data-layer=\"")
+                    .append(escape(l.name()))
+                    .append("\" data-channels=\"")
+                    .append(l.channelCount())
+                    .append('"')
+                    .append(isRoot ? " open" : "")
+                    .append(">\n<summary><b>")
+                    .append(escape(l.name()))
+                    .append("</b> ")
+                    .append("<span class=\"st ")
+                    .append(statusCss(l.status()))
+                    .append("\">")
+                    .append(statusGlyph(l.status()))
+                    .append(' ')
+                    .append(statusLabel(l.status()))
+                    .append("</span>");
             if (isRoot) {
                 out.append("<span class=\"rootbadge\">root cause</span>");
             }
-            out.append(" <span class=\"muted\">BN layer ").append(l.position()).append(" of ").append(report.layers().size())
-                    .append(" \u00b7 <span class=\"channel-count\">").append(l.channelCount()).append(" channels</span>");
+            out.append(" <span class=\"muted\">BN layer ")
+                    .append(l.position())
+                    .append(" of ")
+                    .append(report.layers().size())
+                    .append(" \u00b7 <span class=\"channel-count\">")
+                    .append(l.channelCount())
+                    .append(" channels</span>");
             if (l.status() != LayerStatus.UNSUPPORTED) {
-                out.append(" \u00b7 ").append(l.channelsOff()).append(" over ").append(escape(fmt(l.tolerance())))
-                        .append(" \u00b7 D ").append(escape(fmt(l.maxDivergence())));
+                out.append(" \u00b7 ")
+                        .append(l.channelsOff())
+                        .append(" over ")
+                        .append(escape(fmt(l.tolerance())))
+                        .append(" \u00b7 D ")
+                        .append(escape(fmt(l.maxDivergence())));
             }
             out.append("</span></summary>\n<div class=\"layer-body\">\n");
-            out.append("<p class=\"facts\">").append(escape(l.location())).append(" \u00b7 decay ").append(escape(fmt(l.decay())))
-                    .append(" \u00b7 eps ").append(escape(fmt(l.eps()))).append(" \u00b7 stored as ")
-                    .append(escape(l.storage().parameterKey())).append(" \u00b7 input ").append(escape(l.layout().name()));
+            out.append("<p class=\"facts\">")
+                    .append(escape(l.location()))
+                    .append(" \u00b7 decay ")
+                    .append(escape(fmt(l.decay())))
+                    .append(" \u00b7 eps ")
+                    .append(escape(fmt(l.eps())))
+                    .append(" \u00b7 stored as ")
+                    .append(escape(l.storage().parameterKey()))
+                    .append(" \u00b7 input ")
+                    .append(escape(l.layout().name()));
             if (l.frozen()) {
                 out.append(" \u00b7 frozen");
             }
@@ -757,19 +1009,24 @@ public final class HtmlReport {
             if (!blocker.isEmpty()) {
                 out.append(" \u00b7 training cannot move it: ").append(escape(blocker));
             }
-            out.append(" \u00b7 updates needed ").append(escape(l.updatesNeeded().toString()))
-                    .append(" \u00b7 input drift ").append(escape(driftText(l.maxInferenceInputDrift())));
+            out.append(" \u00b7 updates needed ")
+                    .append(escape(l.updatesNeeded().toString()))
+                    .append(" \u00b7 input drift ")
+                    .append(escape(driftText(l.maxInferenceInputDrift())));
             if (l.noiseFloor() > 0) {
                 out.append(" \u00b7 noise floor ").append(escape(fmt(l.noiseFloor())));
             }
             out.append("</p>\n");
             if (l.status() == LayerStatus.UNSUPPORTED || l.channels().isEmpty()) {
-                out.append("<p>Not measured: ").append(escape(text(l.unmeasured()))).append("</p>\n</div></details>\n");
+                out.append("<p>Not measured: ")
+                        .append(escape(text(l.unmeasured())))
+                        .append("</p>\n</div></details>\n");
                 return;
             }
             if (l.status() == LayerStatus.CORRUPTED) {
                 out.append("<p><b>Corrupted stored statistics</b> in channels ")
-                        .append(escape(l.corruptedChannels().toString())).append(".</p>\n");
+                        .append(escape(l.corruptedChannels().toString()))
+                        .append(".</p>\n");
             }
             out.append("<div class=\"panels\">");
             meanPanel(l);
@@ -784,7 +1041,6 @@ public final class HtmlReport {
         private static final double PL = 58;
         private static final double PT = 10;
         private static final double PB = 36;
-
 
         /** Moving mean (y) against batch mean (x), one point per channel, the diagonal where they agree. */
         private void meanPanel(LayerFinding l) {
@@ -820,23 +1076,56 @@ public final class HtmlReport {
                 points.add(over(c, l.tolerance()), sx.applyAsDouble(x), sy.applyAsDouble(yv));
             }
             panelStart("mean", "Mean: moving (y) vs batch (x)");
-            out.append("<rect x=\"").append(px(PL)).append("\" y=\"").append(px(PT)).append("\" width=\"").append(px(w))
-                    .append("\" height=\"").append(px(h)).append("\" fill=\"#fafbfc\" stroke=\"#dadce0\"/>");
-            out.append("<line class=\"ref\" x1=\"").append(px(sx.applyAsDouble(a))).append("\" y1=\"").append(px(sy.applyAsDouble(a)))
-                    .append("\" x2=\"").append(px(sx.applyAsDouble(b))).append("\" y2=\"").append(px(sy.applyAsDouble(b)))
+            out.append("<rect x=\"")
+                    .append(px(PL))
+                    .append("\" y=\"")
+                    .append(px(PT))
+                    .append("\" width=\"")
+                    .append(px(w))
+                    .append("\" height=\"")
+                    .append(px(h))
+                    .append("\" fill=\"#fafbfc\" stroke=\"#dadce0\"/>");
+            out.append("<line class=\"ref\" x1=\"")
+                    .append(px(sx.applyAsDouble(a)))
+                    .append("\" y1=\"")
+                    .append(px(sy.applyAsDouble(a)))
+                    .append("\" x2=\"")
+                    .append(px(sx.applyAsDouble(b)))
+                    .append("\" y2=\"")
+                    .append(px(sy.applyAsDouble(b)))
                     .append("\"/>");
             if (a < 0 && b > 0) {
-                out.append("<line class=\"grid\" x1=\"").append(px(PL)).append("\" x2=\"").append(px(PL + w)).append("\" y1=\"")
-                        .append(px(sy.applyAsDouble(0))).append("\" y2=\"").append(px(sy.applyAsDouble(0))).append("\"/>");
+                out.append("<line class=\"grid\" x1=\"")
+                        .append(px(PL))
+                        .append("\" x2=\"")
+                        .append(px(PL + w))
+                        .append("\" y1=\"")
+                        .append(px(sy.applyAsDouble(0)))
+                        .append("\" y2=\"")
+                        .append(px(sy.applyAsDouble(0)))
+                        .append("\"/>");
             }
             for (double v : new double[] {a, a < 0 && b > 0 ? 0 : (a + b) / 2, b}) {
                 String label = escape(fmt(v));
-                out.append("<text class=\"tick\" x=\"").append(px(sx.applyAsDouble(v))).append("\" y=\"").append(px(PT + h + 14))
-                        .append("\" text-anchor=\"middle\">").append(label).append("</text>");
-                out.append("<text class=\"tick\" x=\"").append(px(PL - 4)).append("\" y=\"").append(px(sy.applyAsDouble(v) + 4))
-                        .append("\" text-anchor=\"end\">").append(label).append("</text>");
+                out.append("<text class=\"tick\" x=\"")
+                        .append(px(sx.applyAsDouble(v)))
+                        .append("\" y=\"")
+                        .append(px(PT + h + 14))
+                        .append("\" text-anchor=\"middle\">")
+                        .append(label)
+                        .append("</text>");
+                out.append("<text class=\"tick\" x=\"")
+                        .append(px(PL - 4))
+                        .append("\" y=\"")
+                        .append(px(sy.applyAsDouble(v) + 4))
+                        .append("\" text-anchor=\"end\">")
+                        .append(label)
+                        .append("</text>");
             }
-            out.append("<text class=\"tick\" x=\"").append(px(PL + w / 2)).append("\" y=\"").append(px(PH - 4))
+            out.append("<text class=\"tick\" x=\"")
+                    .append(px(PL + w / 2))
+                    .append("\" y=\"")
+                    .append(px(PH - 4))
                     .append("\" text-anchor=\"middle\">batch mean \u03bc* (dashed: moving = batch)</text>");
             points.appendTo(out);
             out.append("</svg></div>");
@@ -870,55 +1159,115 @@ public final class HtmlReport {
                 points.add(over(c, l.tolerance()), x, sy.applyAsDouble(r));
             }
             panelStart("variance", "Variance ratio, moving / batch, per channel");
-            out.append("<rect x=\"").append(px(PL)).append("\" y=\"").append(px(PT)).append("\" width=\"").append(px(w))
-                    .append("\" height=\"").append(px(h)).append("\" fill=\"#fafbfc\" stroke=\"#dadce0\"/>");
+            out.append("<rect x=\"")
+                    .append(px(PL))
+                    .append("\" y=\"")
+                    .append(px(PT))
+                    .append("\" width=\"")
+                    .append(px(w))
+                    .append("\" height=\"")
+                    .append(px(h))
+                    .append("\" fill=\"#fafbfc\" stroke=\"#dadce0\"/>");
             int every = Math.max(1, (kHi - kLo + 5) / 6);
             for (int k = kLo; k <= kHi; k++) {
                 double gy = sy.applyAsDouble(Math.pow(10, k));
-                out.append("<line class=\"").append(k == 0 ? "ref" : "grid").append("\" x1=\"").append(px(PL)).append("\" x2=\"")
-                        .append(px(PL + w)).append("\" y1=\"").append(px(gy)).append("\" y2=\"").append(px(gy)).append("\"/>");
+                out.append("<line class=\"")
+                        .append(k == 0 ? "ref" : "grid")
+                        .append("\" x1=\"")
+                        .append(px(PL))
+                        .append("\" x2=\"")
+                        .append(px(PL + w))
+                        .append("\" y1=\"")
+                        .append(px(gy))
+                        .append("\" y2=\"")
+                        .append(px(gy))
+                        .append("\"/>");
                 if ((k - kLo) % every == 0 || k == 0) {
-                    out.append("<text class=\"tick\" x=\"").append(px(PL - 4)).append("\" y=\"").append(px(gy + 4))
-                            .append("\" text-anchor=\"end\">").append(decade(k)).append("</text>");
+                    out.append("<text class=\"tick\" x=\"")
+                            .append(px(PL - 4))
+                            .append("\" y=\"")
+                            .append(px(gy + 4))
+                            .append("\" text-anchor=\"end\">")
+                            .append(decade(k))
+                            .append("</text>");
                 }
             }
-            out.append("<text class=\"tick\" x=\"").append(px(PL)).append("\" y=\"").append(px(PT + h + 14))
-                    .append("\">0</text><text class=\"tick\" x=\"").append(px(PL + w)).append("\" y=\"").append(px(PT + h + 14))
-                    .append("\" text-anchor=\"end\">").append(count - 1).append("</text>");
-            out.append("<text class=\"tick\" x=\"").append(px(PL + w / 2)).append("\" y=\"").append(px(PH - 4))
+            out.append("<text class=\"tick\" x=\"")
+                    .append(px(PL))
+                    .append("\" y=\"")
+                    .append(px(PT + h + 14))
+                    .append("\">0</text><text class=\"tick\" x=\"")
+                    .append(px(PL + w))
+                    .append("\" y=\"")
+                    .append(px(PT + h + 14))
+                    .append("\" text-anchor=\"end\">")
+                    .append(count - 1)
+                    .append("</text>");
+            out.append("<text class=\"tick\" x=\"")
+                    .append(px(PL + w / 2))
+                    .append("\" y=\"")
+                    .append(px(PH - 4))
                     .append("\" text-anchor=\"middle\">channel (dashed: ratio 1, variances agree)</text>");
             points.appendTo(out);
             out.append("</svg></div>");
         }
 
         private void panelStart(String kind, String heading) {
-            out.append("<div class=\"panel\"><h3>").append(escape(heading)).append("</h3><svg class=\"channel-plot ")
-                    .append(kind).append("\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(px(PW))
-                    .append("\" height=\"").append(px(PH)).append("\" viewBox=\"0 0 ").append(px(PW)).append(' ')
-                    .append(px(PH)).append("\">");
+            out.append("<div class=\"panel\"><h3>")
+                    .append(escape(heading))
+                    .append("</h3><svg class=\"channel-plot ")
+                    .append(kind)
+                    .append("\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+                    .append(px(PW))
+                    .append("\" height=\"")
+                    .append(px(PH))
+                    .append("\" viewBox=\"0 0 ")
+                    .append(px(PW))
+                    .append(' ')
+                    .append(px(PH))
+                    .append("\">");
         }
-
 
         private void worstChannels(LayerFinding l) {
             List<ChannelFinding> worst = l.channels().stream()
-                    .sorted(Comparator.comparingDouble((ChannelFinding c) -> Double.isNaN(c.divergence())
-                            ? Double.POSITIVE_INFINITY : c.divergence()).reversed())
-                    .limit(WORST_CHANNELS).toList();
+                    .sorted(Comparator.comparingDouble((ChannelFinding c) ->
+                                    Double.isNaN(c.divergence()) ? Double.POSITIVE_INFINITY : c.divergence())
+                            .reversed())
+                    .limit(WORST_CHANNELS)
+                    .toList();
             out.append("<div class=\"tablewrap\"><table class=\"channels\"><caption class=\"muted\">")
-                    .append(worst.size() < l.channelCount() ? "The " + worst.size() + " worst of " + l.channelCount()
-                            + " channels" : "All " + l.channelCount() + " channels, worst first")
-                    .append("</caption><thead><tr><th>channel</th><th>D</th><th>batch mean \u03bc*</th><th>moving mean</th>"
-                            + "<th>mean shift</th><th>batch var v*</th><th>moving var</th><th>var ratio</th><th>noise floor</th>"
-                            + "<th>input drift</th></tr></thead><tbody>");
+                    .append(
+                            worst.size() < l.channelCount()
+                                    ? "The " + worst.size() + " worst of " + l.channelCount() + " channels"
+                                    : "All " + l.channelCount() + " channels, worst first")
+                    .append(
+                            "</caption><thead><tr><th>channel</th><th>D</th><th>batch mean \u03bc*</th><th>moving mean</th>"
+                                    + "<th>mean shift</th><th>batch var v*</th><th>moving var</th><th>var ratio</th><th>noise floor</th>"
+                                    + "<th>input drift</th></tr></thead><tbody>");
             for (ChannelFinding c : worst) {
-                out.append("<tr").append(over(c, l.tolerance()) ? " class=\"over\"" : "").append("><td>").append(c.channel())
-                        .append("</td><td class=\"d\">").append(escape(fmt(c.divergence()))).append("</td><td>")
-                        .append(escape(fmt(c.batchMean()))).append("</td><td>").append(escape(fmt(c.movingMean())))
-                        .append("</td><td>").append(escape(fmt(c.meanShift()))).append(" sd</td><td>")
-                        .append(escape(fmt(c.batchVariance()))).append("</td><td>").append(escape(fmt(c.movingVariance())))
-                        .append("</td><td>").append(escape(fmt(c.varianceRatio()))).append("</td><td>")
-                        .append(c.noiseFloor() > 0 ? escape(fmt(c.noiseFloor())) : "\u2013").append("</td><td>")
-                        .append(escape(driftText(c.inferenceInputDrift()))).append("</td></tr>");
+                out.append("<tr")
+                        .append(over(c, l.tolerance()) ? " class=\"over\"" : "")
+                        .append("><td>")
+                        .append(c.channel())
+                        .append("</td><td class=\"d\">")
+                        .append(escape(fmt(c.divergence())))
+                        .append("</td><td>")
+                        .append(escape(fmt(c.batchMean())))
+                        .append("</td><td>")
+                        .append(escape(fmt(c.movingMean())))
+                        .append("</td><td>")
+                        .append(escape(fmt(c.meanShift())))
+                        .append(" sd</td><td>")
+                        .append(escape(fmt(c.batchVariance())))
+                        .append("</td><td>")
+                        .append(escape(fmt(c.movingVariance())))
+                        .append("</td><td>")
+                        .append(escape(fmt(c.varianceRatio())))
+                        .append("</td><td>")
+                        .append(c.noiseFloor() > 0 ? escape(fmt(c.noiseFloor())) : "\u2013")
+                        .append("</td><td>")
+                        .append(escape(driftText(c.inferenceInputDrift())))
+                        .append("</td></tr>");
             }
             out.append("</tbody></table></div>\n");
         }
@@ -929,20 +1278,30 @@ public final class HtmlReport {
             out.append("<section id=\"lint\"><h2>Lint findings</h2>\n");
             List<LintFinding> lint = report.lint();
             if (lint.isEmpty()) {
-                out.append("<p>None: nothing in the configuration or the probe data keeps the statistics from converging.</p>");
+                out.append(
+                        "<p>None: nothing in the configuration or the probe data keeps the statistics from converging.</p>");
             } else {
                 out.append("<ul>");
                 for (String why : diagnosis.why()) {
                     out.append("<li>").append(escape(why)).append("</li>");
                 }
-                out.append("</ul>\n<details><summary>All ").append(lint.size()).append(" findings, one per layer</summary>")
-                        .append("<div class=\"tablewrap\"><table class=\"lint sortable\"><thead><tr><th class=\"t\">rule</th>"
-                                + "<th class=\"t\">layer</th><th class=\"t\">what is wrong</th><th class=\"t\">fix</th>"
-                                + "</tr></thead><tbody>");
+                out.append("</ul>\n<details><summary>All ")
+                        .append(lint.size())
+                        .append(" findings, one per layer</summary>")
+                        .append(
+                                "<div class=\"tablewrap\"><table class=\"lint sortable\"><thead><tr><th class=\"t\">rule</th>"
+                                        + "<th class=\"t\">layer</th><th class=\"t\">what is wrong</th><th class=\"t\">fix</th>"
+                                        + "</tr></thead><tbody>");
                 for (LintFinding f : lint) {
-                    out.append("<tr><td class=\"t mono\">").append(escape(f.rule())).append("</td><td class=\"t\">")
-                            .append(escape(f.layer())).append("</td><td class=\"t\">").append(escape(f.message()))
-                            .append("</td><td class=\"t\">").append(escape(f.fix())).append("</td></tr>");
+                    out.append("<tr><td class=\"t mono\">")
+                            .append(escape(f.rule()))
+                            .append("</td><td class=\"t\">")
+                            .append(escape(f.layer()))
+                            .append("</td><td class=\"t\">")
+                            .append(escape(f.message()))
+                            .append("</td><td class=\"t\">")
+                            .append(escape(f.fix()))
+                            .append("</td></tr>");
                 }
                 out.append("</tbody></table></div></details>");
             }
@@ -951,7 +1310,8 @@ public final class HtmlReport {
 
         private void probe() {
             ProbeSummary p = report.probe();
-            out.append("<section id=\"probe\"><h2>What was checked</h2>\n<p>").append(escape(diagnosis.probe()))
+            out.append("<section id=\"probe\"><h2>What was checked</h2>\n<p>")
+                    .append(escape(diagnosis.probe()))
                     .append("</p>\n<dl class=\"probe\">");
             definition("probe data", p.source());
             definition("batches", Integer.toString(p.batches()));
@@ -959,7 +1319,9 @@ public final class HtmlReport {
             definition("smallest batch", p.smallestBatch() + " examples");
             definition("first batch shape", p.firstBatchShape());
             definition("model", report.modelType() + ", " + report.dataType());
-            definition("BatchNormalization layers", Integer.toString(report.layers().size()));
+            definition(
+                    "BatchNormalization layers",
+                    Integer.toString(report.layers().size()));
             definition("layer tolerance", fmt(report.layerTolerance()));
             if (check != null) {
                 definition("output tolerance", fmt(check.tolerance()));
@@ -968,11 +1330,16 @@ public final class HtmlReport {
         }
 
         private void definition(String term, String value) {
-            out.append("<dt>").append(escape(term)).append("</dt><dd>").append(escape(value)).append("</dd>");
+            out.append("<dt>")
+                    .append(escape(term))
+                    .append("</dt><dd>")
+                    .append(escape(value))
+                    .append("</dd>");
         }
 
         private void table() {
-            out.append("<section id=\"layers\"><h2>All ").append(report.layers().size())
+            out.append("<section id=\"layers\"><h2>All ")
+                    .append(report.layers().size())
                     .append(" BatchNormalization layers</h2>\n<p class=\"muted\">In topological order; click a column "
                             + "heading to sort.</p>\n<div class=\"tablewrap\"><table class=\"layers sortable\" id=\"layer-table\">"
                             + "<thead><tr><th data-type=\"num\">#</th><th class=\"t\">layer</th><th class=\"t\">status</th>"
@@ -984,21 +1351,38 @@ public final class HtmlReport {
                             + "</tr></thead><tbody>\n");
             for (LayerFinding l : report.layers()) {
                 boolean isRoot = l == root;
-                out.append("<tr").append(isRoot ? " class=\"root\"" : "").append(" data-layer=\"").append(escape(l.name()))
+                out.append("<tr")
+                        .append(isRoot ? " class=\"root\"" : "")
+                        .append(" data-layer=\"")
+                        .append(escape(l.name()))
                         .append("\">");
                 num(l.position(), Integer.toString(l.position()));
-                out.append("<td class=\"t\"><a href=\"#layer-").append(l.position()).append("\" title=\"")
-                        .append(escape(l.location())).append("\">").append(escape(l.name()))
-                        .append("</a>").append(l.frozen() ? " <span class=\"muted\">(frozen)</span>" : "")
-                        .append(isRoot ? "<span class=\"rootbadge\">root cause</span>" : "").append("</td>");
-                out.append("<td class=\"t\" data-v=\"").append(l.status().ordinal()).append("\"><span class=\"st ")
-                        .append(statusCss(l.status())).append("\">").append(statusGlyph(l.status())).append(' ')
-                        .append(statusLabel(l.status())).append("</span></td>");
+                out.append("<td class=\"t\"><a href=\"#layer-")
+                        .append(l.position())
+                        .append("\" title=\"")
+                        .append(escape(l.location()))
+                        .append("\">")
+                        .append(escape(l.name()))
+                        .append("</a>")
+                        .append(l.frozen() ? " <span class=\"muted\">(frozen)</span>" : "")
+                        .append(isRoot ? "<span class=\"rootbadge\">root cause</span>" : "")
+                        .append("</td>");
+                out.append("<td class=\"t\" data-v=\"")
+                        .append(l.status().ordinal())
+                        .append("\"><span class=\"st ")
+                        .append(statusCss(l.status()))
+                        .append("\">")
+                        .append(statusGlyph(l.status()))
+                        .append(' ')
+                        .append(statusLabel(l.status()))
+                        .append("</span></td>");
                 if (l.status() == LayerStatus.UNSUPPORTED) {
-                    out.append("<td colspan=\"10\" class=\"t\">not measured: ").append(escape(text(l.unmeasured())))
+                    out.append("<td colspan=\"10\" class=\"t\">not measured: ")
+                            .append(escape(text(l.unmeasured())))
                             .append("</td>");
                 } else {
-                    num(l.channelCount() == 0 ? 0 : (double) l.channelsOff() / l.channelCount(),
+                    num(
+                            l.channelCount() == 0 ? 0 : (double) l.channelsOff() / l.channelCount(),
                             l.channelsOff() + "/" + l.channelCount());
                     num(l.maxDivergence(), fmt(l.maxDivergence()));
                     num(l.meanDivergence(), fmt(l.meanDivergence()));
@@ -1007,14 +1391,18 @@ public final class HtmlReport {
                     num(l.minVarianceRatio(), fmt(l.minVarianceRatio()));
                     num(l.maxVarianceRatio(), fmt(l.maxVarianceRatio()));
                     double drift = l.maxInferenceInputDrift();
-                    num(drift, Drift.of(drift, report.layerTolerance()) == Drift.EXPLODED ? "exploded" : driftText(drift));
+                    num(
+                            drift,
+                            Drift.of(drift, report.layerTolerance()) == Drift.EXPLODED ? "exploded" : driftText(drift));
                     num(l.decay(), fmt(l.decay()));
                     UpdatesNeeded u = l.updatesNeeded();
-                    num(switch (u.kind()) {
-                        case NONE -> 0;
-                        case ESTIMATE -> u.iterations();
-                        case NEVER -> Double.POSITIVE_INFINITY;
-                    }, u.toString());
+                    num(
+                            switch (u.kind()) {
+                                case NONE -> 0;
+                                case ESTIMATE -> u.iterations();
+                                case NEVER -> Double.POSITIVE_INFINITY;
+                            },
+                            u.toString());
                 }
                 out.append("</tr>\n");
             }
@@ -1022,9 +1410,16 @@ public final class HtmlReport {
         }
 
         private void num(double sortValue, String shown) {
-            String v = Double.isNaN(sortValue) ? "NaN" : Double.isInfinite(sortValue) ? (sortValue > 0 ? "Infinity" : "-Infinity")
-                    : Double.toString(sortValue);
-            out.append("<td data-v=\"").append(v).append("\">").append(escape(shown)).append("</td>");
+            String v = Double.isNaN(sortValue)
+                    ? "NaN"
+                    : Double.isInfinite(sortValue)
+                            ? (sortValue > 0 ? "Infinity" : "-Infinity")
+                            : Double.toString(sortValue);
+            out.append("<td data-v=\"")
+                    .append(v)
+                    .append("\">")
+                    .append(escape(shown))
+                    .append("</td>");
         }
     }
 
@@ -1043,8 +1438,8 @@ public final class HtmlReport {
 
     private static String sha256(String text) {
         try {
-            return Base64.getEncoder().encodeToString(
-                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return Base64.getEncoder()
+                    .encodeToString(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -1,5 +1,7 @@
 package io.github.bnconsistency.report;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.core.util.DefaultIndenter;
 import org.nd4j.shade.jackson.core.util.DefaultPrettyPrinter;
@@ -7,9 +9,6 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Renders a {@link ConsistencyReport} as JSON and reads it back, for build tools, dashboards and the JUnit
@@ -49,8 +48,7 @@ public final class JsonReport {
     // One mapper for the library: ObjectMapper is thread-safe once configured, and it is never reconfigured.
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private JsonReport() {
-    }
+    private JsonReport() {}
 
     /** The report as an indented JSON document (two spaces, {@code \n} line ends, on every platform). */
     public static String render(ConsistencyReport report) {
@@ -77,7 +75,10 @@ public final class JsonReport {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("Not a JSON document: " + e.getOriginalMessage(), e);
         }
-        if (root != null && root.isObject() && !root.has("modelType") && root.path("report").isObject()) {
+        if (root != null
+                && root.isObject()
+                && !root.has("modelType")
+                && root.path("report").isObject()) {
             root = root.get("report");
         }
         if (root == null || !root.isObject()) {
@@ -85,8 +86,8 @@ public final class JsonReport {
         }
         String format = root.path("format").asText("");
         if (!FORMAT.equals(format)) {
-            throw new IllegalArgumentException("Expected format \"" + FORMAT + "\" but the document says \"" + format
-                    + "\".");
+            throw new IllegalArgumentException(
+                    "Expected format \"" + FORMAT + "\" but the document says \"" + format + "\".");
         }
         int version = root.path("formatVersion").asInt(-1);
         if (version != FORMAT_VERSION) {
@@ -97,8 +98,7 @@ public final class JsonReport {
     }
 
     private static String write(JsonNode tree) {
-        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
-                .withObjectIndenter(new DefaultIndenter("  ", "\n"));
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n"));
         printer.indentArraysWith(new DefaultIndenter("  ", "\n"));
         try {
             return MAPPER.writer(printer).writeValueAsString(tree) + "\n";
@@ -131,14 +131,18 @@ public final class JsonReport {
         r.put("trainingBatchSize", reference.trainingBatchSize());
         r.put("batchSizeSource", reference.batchSizeSource().name());
         r.put("targets", reference.targets().name());
-        reference.estimate().ifPresentOrElse(e -> {
-            ObjectNode estimate = r.putObject("batchSizeEstimate");
-            estimate.put("layer", e.layer());
-            number(estimate, "low", e.low());
-            number(estimate, "median", e.median());
-            number(estimate, "high", e.high());
-            estimate.put("channels", e.channels());
-        }, () -> r.putNull("batchSizeEstimate"));
+        reference
+                .estimate()
+                .ifPresentOrElse(
+                        e -> {
+                            ObjectNode estimate = r.putObject("batchSizeEstimate");
+                            estimate.put("layer", e.layer());
+                            number(estimate, "low", e.low());
+                            number(estimate, "median", e.median());
+                            number(estimate, "high", e.high());
+                            estimate.put("channels", e.channels());
+                        },
+                        () -> r.putNull("batchSizeEstimate"));
         writeOutput(r.putObject("trainingPath"), reference.trainingPath());
 
         ObjectNode summary = root.putObject("summary");
@@ -230,28 +234,46 @@ public final class JsonReport {
     }
 
     private static OutputDivergence readOutput(JsonNode o) {
-        return new OutputDivergence(integer(o, "examples"), integer(o, "comparedValues"),
-                decimal(o, "maxAbsDifference"), decimal(o, "meanAbsDifference"), integer(o, "nonFiniteTrainingValues"),
-                integer(o, "nonFiniteInferenceValues"), reason(o, "firstNonFiniteLayer"), integer(o, "classifiedExamples"),
-                integer(o, "argmaxAgreements"), integer(o, "labelledExamples"), integer(o, "trainingCorrect"),
-                integer(o, "inferenceCorrect"), reason(o, "ignoredLabels"));
+        return new OutputDivergence(
+                integer(o, "examples"),
+                integer(o, "comparedValues"),
+                decimal(o, "maxAbsDifference"),
+                decimal(o, "meanAbsDifference"),
+                integer(o, "nonFiniteTrainingValues"),
+                integer(o, "nonFiniteInferenceValues"),
+                reason(o, "firstNonFiniteLayer"),
+                integer(o, "classifiedExamples"),
+                integer(o, "argmaxAgreements"),
+                integer(o, "labelledExamples"),
+                integer(o, "trainingCorrect"),
+                integer(o, "inferenceCorrect"),
+                reason(o, "ignoredLabels"));
     }
 
     private static Reference readReference(JsonNode r) {
         JsonNode e = r.get("batchSizeEstimate");
-        java.util.Optional<Reference.BatchSizeEstimate> estimate = e == null || e.isNull() ? java.util.Optional.empty()
-                : java.util.Optional.of(new Reference.BatchSizeEstimate(text(e, "layer"), decimal(e, "low"),
-                        decimal(e, "median"), decimal(e, "high"), (int) integer(e, "channels")));
-        return new Reference(constant(Reference.Kind.class, r, "kind"), (int) integer(r, "trainingBatchSize"),
+        java.util.Optional<Reference.BatchSizeEstimate> estimate = e == null || e.isNull()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(new Reference.BatchSizeEstimate(
+                        text(e, "layer"), decimal(e, "low"), decimal(e, "median"), decimal(e, "high"), (int)
+                                integer(e, "channels")));
+        return new Reference(
+                constant(Reference.Kind.class, r, "kind"),
+                (int) integer(r, "trainingBatchSize"),
                 constant(Reference.BatchSizeSource.class, r, "batchSizeSource"),
-                constant(Reference.Targets.class, r, "targets"), estimate,
+                constant(Reference.Targets.class, r, "targets"),
+                estimate,
                 readOutput(object(r, "trainingPath")));
     }
 
     private static ConsistencyReport readReport(JsonNode root) {
         JsonNode p = object(root, "probe");
-        ProbeSummary probe = new ProbeSummary(text(p, "source"), (int) integer(p, "batches"), integer(p, "examples"),
-                text(p, "firstBatchShape"), integer(p, "smallestBatch"));
+        ProbeSummary probe = new ProbeSummary(
+                text(p, "source"),
+                (int) integer(p, "batches"),
+                integer(p, "examples"),
+                text(p, "firstBatchShape"),
+                integer(p, "smallestBatch"));
         OutputDivergence output = readOutput(object(root, "output"));
         Reference reference = readReference(object(root, "reference"));
         List<LayerFinding> layers = new ArrayList<>();
@@ -266,26 +288,54 @@ public final class JsonReport {
         for (JsonNode f : array(root, "fixes")) {
             fixes.add(f.asText());
         }
-        return new ConsistencyReport(text(root, "modelType"), text(root, "dataType"), probe,
-                decimal(root, "layerTolerance"), layers, output, reference, lint, fixes);
+        return new ConsistencyReport(
+                text(root, "modelType"),
+                text(root, "dataType"),
+                probe,
+                decimal(root, "layerTolerance"),
+                layers,
+                output,
+                reference,
+                lint,
+                fixes);
     }
 
     private static LayerFinding readLayer(JsonNode l) {
         List<ChannelFinding> channels = new ArrayList<>();
         for (JsonNode c : array(l, "channels")) {
-            channels.add(new ChannelFinding((int) integer(c, "channel"), decimal(c, "batchMean"),
-                    decimal(c, "batchVariance"), decimal(c, "movingMean"), decimal(c, "movingVariance"),
-                    decimal(c, "batchMeanSpread"), decimal(c, "batchVarianceSpread"), decimal(c, "meanShift"),
-                    decimal(c, "varianceRatio"), decimal(c, "divergence"), decimal(c, "inferenceInputDrift"),
+            channels.add(new ChannelFinding(
+                    (int) integer(c, "channel"),
+                    decimal(c, "batchMean"),
+                    decimal(c, "batchVariance"),
+                    decimal(c, "movingMean"),
+                    decimal(c, "movingVariance"),
+                    decimal(c, "batchMeanSpread"),
+                    decimal(c, "batchVarianceSpread"),
+                    decimal(c, "meanShift"),
+                    decimal(c, "varianceRatio"),
+                    decimal(c, "divergence"),
+                    decimal(c, "inferenceInputDrift"),
                     decimal(c, "noiseFloor")));
         }
         JsonNode u = object(l, "updatesNeeded");
-        UpdatesNeeded updates = new UpdatesNeeded(constant(UpdatesNeeded.Kind.class, u, "kind"), integer(u, "iterations"),
-                text(u, "reason"));
-        return new LayerFinding(text(l, "name"), (int) integer(l, "position"), text(l, "location"), decimal(l, "decay"),
-                decimal(l, "eps"), constant(StatisticsStorage.class, l, "storage"),
-                constant(ChannelLayout.class, l, "layout"), reason(l, "unmeasured"), bool(l, "frozen"), reason(l, "updateBlocker"), channels,
-                constant(LayerStatus.class, l, "status"), decimal(l, "tolerance"), updates, decimal(l, "noiseFloor"));
+        UpdatesNeeded updates = new UpdatesNeeded(
+                constant(UpdatesNeeded.Kind.class, u, "kind"), integer(u, "iterations"), text(u, "reason"));
+        return new LayerFinding(
+                text(l, "name"),
+                (int) integer(l, "position"),
+                text(l, "location"),
+                decimal(l, "decay"),
+                decimal(l, "eps"),
+                constant(StatisticsStorage.class, l, "storage"),
+                constant(ChannelLayout.class, l, "layout"),
+                reason(l, "unmeasured"),
+                bool(l, "frozen"),
+                reason(l, "updateBlocker"),
+                channels,
+                constant(LayerStatus.class, l, "status"),
+                decimal(l, "tolerance"),
+                updates,
+                decimal(l, "noiseFloor"));
     }
 
     /** A reason field: written as {@code ""} when there is none. */
@@ -360,13 +410,15 @@ public final class JsonReport {
         try {
             return Enum.valueOf(type, value);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("The JSON report's field \"" + name + "\" is \"" + value
-                    + "\", not a " + type.getSimpleName() + " name.", e);
+            throw new IllegalArgumentException(
+                    "The JSON report's field \"" + name + "\" is \"" + value + "\", not a " + type.getSimpleName()
+                            + " name.",
+                    e);
         }
     }
 
     private static IllegalArgumentException malformed(String name, String expected, JsonNode value) {
-        return new IllegalArgumentException("The JSON report's field \"" + name + "\" should be " + expected
-                + " but is " + value + ".");
+        return new IllegalArgumentException(
+                "The JSON report's field \"" + name + "\" should be " + expected + " but is " + value + ".");
     }
 }

@@ -54,14 +54,42 @@ public record LayerFinding(
 
     /** This finding with other per-channel numbers (e.g. against newly written moving statistics). */
     public LayerFinding withChannels(List<ChannelFinding> newChannels) {
-        return new LayerFinding(name, position, location, decay, eps, storage, layout, unmeasured, frozen, updateBlocker,
-                newChannels, status, tolerance, updatesNeeded, noiseFloor);
+        return new LayerFinding(
+                name,
+                position,
+                location,
+                decay,
+                eps,
+                storage,
+                layout,
+                unmeasured,
+                frozen,
+                updateBlocker,
+                newChannels,
+                status,
+                tolerance,
+                updatesNeeded,
+                noiseFloor);
     }
 
     /** This finding with another verdict: its status, the tolerance it used and the updates still needed. */
     public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
-        return new LayerFinding(name, position, location, decay, eps, storage, layout, unmeasured, frozen, updateBlocker,
-                channels, newStatus, newTolerance, newUpdatesNeeded, noiseFloor);
+        return new LayerFinding(
+                name,
+                position,
+                location,
+                decay,
+                eps,
+                storage,
+                layout,
+                unmeasured,
+                frozen,
+                updateBlocker,
+                channels,
+                newStatus,
+                newTolerance,
+                newUpdatesNeeded,
+                noiseFloor);
     }
 
     /** Number of channels. */
@@ -76,17 +104,23 @@ public record LayerFinding(
 
     /** The mean normalized divergence over channels. */
     public double meanDivergence() {
-        return channels.stream().mapToDouble(ChannelFinding::divergence).average().orElse(Double.NaN);
+        return channels.stream()
+                .mapToDouble(ChannelFinding::divergence)
+                .average()
+                .orElse(Double.NaN);
     }
 
     /** How many channels exceed {@link #tolerance()}. */
     public int channelsOff() {
-        return (int) channels.stream().filter(c -> !(c.divergence() <= tolerance)).count();
+        return (int)
+                channels.stream().filter(c -> !(c.divergence() <= tolerance)).count();
     }
 
     /** The channel with the largest divergence, or null when nothing was measured. */
     public ChannelFinding worstChannel() {
-        return channels.stream().max(Comparator.comparingDouble(ChannelFinding::divergence)).orElse(null);
+        return channels.stream()
+                .max(Comparator.comparingDouble(ChannelFinding::divergence))
+                .orElse(null);
     }
 
     /** The largest mean shift over channels, in batch standard deviations. */
@@ -96,12 +130,18 @@ public record LayerFinding(
 
     /** The smallest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
     public double minVarianceRatio() {
-        return channels.stream().mapToDouble(ChannelFinding::varianceRatio).min().orElse(Double.NaN);
+        return channels.stream()
+                .mapToDouble(ChannelFinding::varianceRatio)
+                .min()
+                .orElse(Double.NaN);
     }
 
     /** The largest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
     public double maxVarianceRatio() {
-        return channels.stream().mapToDouble(ChannelFinding::varianceRatio).max().orElse(Double.NaN);
+        return channels.stream()
+                .mapToDouble(ChannelFinding::varianceRatio)
+                .max()
+                .orElse(Double.NaN);
     }
 
     /**
@@ -110,7 +150,10 @@ public record LayerFinding(
      * upstream.
      */
     public double maxInferenceInputDrift() {
-        return channels.stream().mapToDouble(ChannelFinding::inferenceInputDrift).max().orElse(Double.NaN);
+        return channels.stream()
+                .mapToDouble(ChannelFinding::inferenceInputDrift)
+                .max()
+                .orElse(Double.NaN);
     }
 
     /**
@@ -124,7 +167,10 @@ public record LayerFinding(
     /** Channels whose stored moving statistics are unusable: NaN or infinite, or a negative variance. */
     public List<Integer> corruptedChannels() {
         return channels.stream()
-                .filter(c -> !Double.isFinite(c.movingMean()) || !Double.isFinite(c.movingVariance()) || c.movingVariance() < 0)
-                .map(ChannelFinding::channel).toList();
+                .filter(c -> !Double.isFinite(c.movingMean())
+                        || !Double.isFinite(c.movingVariance())
+                        || c.movingVariance() < 0)
+                .map(ChannelFinding::channel)
+                .toList();
     }
 }

@@ -15,8 +15,7 @@ import java.util.Locale;
  */
 public final class Numbers {
 
-    private Numbers() {
-    }
+    private Numbers() {}
 
     /** Three significant digits, plain notation between 0.001 and 10000, e.g. {@code 0.859}, {@code 50.6}. */
     public static String number(double value) {
@@ -33,7 +32,10 @@ public final class Numbers {
         if (magnitude >= 1e4 || magnitude < 1e-3) {
             return String.format(Locale.ROOT, "%.2e", value);
         }
-        return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+        return new BigDecimal(value)
+                .round(new MathContext(3))
+                .stripTrailingZeros()
+                .toPlainString();
     }
 
     /** A fraction as a percentage, e.g. {@code 33.3%}, {@code 100%}. */

@@ -45,7 +45,8 @@ public record OutputDivergence(
 
     /** No output comparison (a report made from the training path alone, e.g. by a recalibration). */
     public static OutputDivergence notMeasured() {
-        return new OutputDivergence(0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
+        return new OutputDivergence(
+                0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
     }
 
     /** Whether the outputs of the two paths were compared. */

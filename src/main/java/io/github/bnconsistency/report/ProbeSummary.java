@@ -9,5 +9,4 @@ package io.github.bnconsistency.report;
  * @param firstBatchShape the feature shape(s) of the first mini-batch, e.g. {@code [12, 3, 32, 32]}
  * @param smallestBatch   examples in the smallest mini-batch
  */
-public record ProbeSummary(String source, int batches, long examples, String firstBatchShape, long smallestBatch) {
-}
+public record ProbeSummary(String source, int batches, long examples, String firstBatchShape, long smallestBatch) {}

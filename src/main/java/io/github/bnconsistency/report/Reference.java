@@ -24,8 +24,13 @@ import java.util.Optional;
  *                           batch's own statistics) with the inference outputs: batch noise included, shown beside
  *                           the reference, never judged; not measured when the training path ran on re-batched data
  */
-public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchSizeSource, Targets targets,
-                        Optional<BatchSizeEstimate> estimate, OutputDivergence trainingPath) {
+public record Reference(
+        Kind kind,
+        int trainingBatchSize,
+        BatchSizeSource batchSizeSource,
+        Targets targets,
+        Optional<BatchSizeEstimate> estimate,
+        OutputDivergence trainingPath) {
 
     /** How the target statistics were measured. */
     public enum Targets {
@@ -78,13 +83,14 @@ public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchS
 
     /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so. */
     public static Reference none(int trainingBatchSize, BatchSizeSource source, Targets targets) {
-        return new Reference(Kind.NONE, trainingBatchSize, source, targets, Optional.empty(),
-                OutputDivergence.notMeasured());
+        return new Reference(
+                Kind.NONE, trainingBatchSize, source, targets, Optional.empty(), OutputDivergence.notMeasured());
     }
 
     /** Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size. */
     public boolean estimateRulesOutTrainingBatchSize() {
-        return estimate.filter(e -> Double.isFinite(e.high()) && (trainingBatchSize < e.low() || trainingBatchSize > e.high()))
+        return estimate.filter(
+                        e -> Double.isFinite(e.high()) && (trainingBatchSize < e.low() || trainingBatchSize > e.high()))
                 .isPresent();
     }
 
@@ -101,6 +107,5 @@ public record Reference(Kind kind, int trainingBatchSize, BatchSizeSource batchS
      * @param high     the upper quartile over channels
      * @param channels channels that gave an estimate
      */
-    public record BatchSizeEstimate(String layer, double low, double median, double high, int channels) {
-    }
+    public record BatchSizeEstimate(String layer, double low, double median, double high, int channels) {}
 }

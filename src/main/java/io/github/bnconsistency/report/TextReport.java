@@ -1,12 +1,12 @@
 package io.github.bnconsistency.report;
 
+import static io.github.bnconsistency.report.Numbers.number;
+import static io.github.bnconsistency.report.Numbers.percent;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static io.github.bnconsistency.report.Numbers.number;
-import static io.github.bnconsistency.report.Numbers.percent;
 
 /**
  * Renders a {@link ConsistencyReport} as text, one fact a line, most important first: the root cause, a
@@ -25,8 +25,7 @@ public final class TextReport {
     /** Table rows shown before the rest is summarized in one line. */
     static final int MAX_TABLE_ROWS = 30;
 
-    private TextReport() {
-    }
+    private TextReport() {}
 
     /** The whole report: the output comparison, then the layer diagnosis. */
     public static String render(ConsistencyReport report) {
@@ -50,32 +49,44 @@ public final class TextReport {
      */
     public static String outputSummary(ConsistencyReport report) {
         boolean converged = report.reference().kind() == Reference.Kind.CONVERGED_STATISTICS;
-        return converged ? outputSummary(report.output(), "reference", "reference")
+        return converged
+                ? outputSummary(report.output(), "reference", "reference")
                 : outputSummary(report.output(), "train", "training");
     }
 
     private static String outputSummary(OutputDivergence output, String against, String accuracyOf) {
         StringBuilder sb = new StringBuilder();
         if (!output.allFinite()) {
-            sb.append(output.nonFiniteInferenceValues()).append(" inference and ")
-                    .append(output.nonFiniteTrainingValues()).append(" training output values were NaN or infinite");
-            output.firstNonFiniteLayer().ifPresent(layer ->
-                    sb.append(" (at inference the first non-finite activation is at ").append(layer).append(')'));
+            sb.append(output.nonFiniteInferenceValues())
+                    .append(" inference and ")
+                    .append(output.nonFiniteTrainingValues())
+                    .append(" training output values were NaN or infinite");
+            output.firstNonFiniteLayer()
+                    .ifPresent(layer -> sb.append(" (at inference the first non-finite activation is at ")
+                            .append(layer)
+                            .append(')'));
             if (Double.isNaN(output.meanAbsDifference())) {
                 return sb.toString();
             }
             sb.append("; over the finite values mean |" + against + " - inference| was ")
                     .append(number(output.meanAbsDifference()));
         } else {
-            sb.append("max |" + against + " - inference| was ").append(number(output.maxAbsDifference()))
-                    .append(" (mean ").append(number(output.meanAbsDifference()));
+            sb.append("max |" + against + " - inference| was ")
+                    .append(number(output.maxAbsDifference()))
+                    .append(" (mean ")
+                    .append(number(output.meanAbsDifference()));
         }
         if (output.isClassifier()) {
-            sb.append("; argmax agreement ").append(output.argmaxAgreements()).append('/').append(output.classifiedExamples());
+            sb.append("; argmax agreement ")
+                    .append(output.argmaxAgreements())
+                    .append('/')
+                    .append(output.classifiedExamples());
         }
         if (output.labelledExamples() > 0) {
-            sb.append("; " + accuracyOf + " acc ").append(percent(output.trainingAccuracy()))
-                    .append(", inference acc ").append(percent(output.inferenceAccuracy()));
+            sb.append("; " + accuracyOf + " acc ")
+                    .append(percent(output.trainingAccuracy()))
+                    .append(", inference acc ")
+                    .append(percent(output.inferenceAccuracy()));
         }
         output.ignoredLabels().ifPresent(reason -> sb.append("; ").append(reason));
         if (output.allFinite()) {
@@ -97,27 +108,32 @@ public final class TextReport {
             return String.join("\n", lines);
         }
         List<LayerFinding> diverging = report.divergingLayers();
-        report.rootCause().ifPresentOrElse(
-                root -> lines.add("Root cause: " + root.name() + " (BN layer " + root.position() + " of "
-                        + report.layers().size() + ", " + root.location() + ") "
-                        + (root.status() == LayerStatus.CORRUPTED
-                                ? "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
-                                        + root.corruptedChannels()
-                                : "moving statistics have not converged: " + worstChannelPhrase(root)) + "."),
-                () -> {
-                    if (!diverging.isEmpty()) {
-                        lines.add(FROZEN_ONLY);
-                    }
-                });
+        report.rootCause()
+                .ifPresentOrElse(
+                        root -> lines.add("Root cause: " + root.name() + " (BN layer " + root.position() + " of "
+                                + report.layers().size() + ", " + root.location() + ") "
+                                + (root.status() == LayerStatus.CORRUPTED
+                                        ? "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
+                                                + root.corruptedChannels()
+                                        : "moving statistics have not converged: " + worstChannelPhrase(root))
+                                + "."),
+                        () -> {
+                            if (!diverging.isEmpty()) {
+                                lines.add(FROZEN_ONLY);
+                            }
+                        });
         long unsupported = count(report, LayerStatus.UNSUPPORTED);
         long noise = count(report, LayerStatus.WITHIN_NOISE);
         String counts = (noise > 0 ? "; " + noise + " within sampling noise" : "")
                 + (unsupported > 0 ? "; " + unsupported + " could not be measured on this data" : "");
         List<String> table = table(report);
         if (diverging.isEmpty() && unsupported == 0) {
-            lines.add((report.layers().size() == 1 ? "The BatchNormalization layer has"
-                    : "All " + report.layers().size() + " BatchNormalization layers have") + " converged moving statistics "
-                    + "(layer tolerance " + number(report.layerTolerance()) + ")" + counts + (table.size() > 1 ? ":" : "."));
+            lines.add((report.layers().size() == 1
+                            ? "The BatchNormalization layer has"
+                            : "All " + report.layers().size() + " BatchNormalization layers have")
+                    + " converged moving statistics "
+                    + "(layer tolerance " + number(report.layerTolerance()) + ")" + counts
+                    + (table.size() > 1 ? ":" : "."));
         } else {
             lines.add(diverging.size() + " of " + report.layers().size() + " BatchNormalization layers diverge (layer "
                     + "tolerance " + number(report.layerTolerance()) + ")" + counts + ":");
@@ -126,14 +142,19 @@ public final class TextReport {
             lines.addAll(table);
         }
         report.rootCause().ifPresent(root -> {
-            double drift = report.layers().stream().filter(l -> l.position() > root.position())
-                    .mapToDouble(LayerFinding::maxInferenceInputDrift).filter(d -> !Double.isNaN(d)).max().orElse(0);
+            double drift = report.layers().stream()
+                    .filter(l -> l.position() > root.position())
+                    .mapToDouble(LayerFinding::maxInferenceInputDrift)
+                    .filter(d -> !Double.isNaN(d))
+                    .max()
+                    .orElse(0);
             if (drift > BLOW_UP) {
                 lines.add("Layers after " + root.name() + " inherit its drift, and inference activations blow up "
                         + "downstream (input drift up to " + number(drift) + " sd).");
             } else if (drift > report.layerTolerance()) {
-                lines.add("Layers after " + root.name() + " also receive drifted inputs at inference (input drift up to "
-                        + number(drift) + " sd), inherited from it.");
+                lines.add(
+                        "Layers after " + root.name() + " also receive drifted inputs at inference (input drift up to "
+                                + number(drift) + " sd), inherited from it.");
             }
         });
         lines.addAll(lintLines(report));
@@ -152,7 +173,8 @@ public final class TextReport {
         }
         return "D " + number(worst.divergence()) + " at channel " + worst.channel() + " (whose mean is off by "
                 + number(worst.meanShift()) + " sd and variance ratio is " + number(worst.varianceRatio()) + "; "
-                + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance()) + ")";
+                + layer.channelsOff() + " of " + layer.channelCount() + " channels over " + number(layer.tolerance())
+                + ")";
     }
 
     /** Layers named in one "Why:" line before the rest are counted. */
@@ -162,11 +184,13 @@ public final class TextReport {
     private static List<String> lintLines(ConsistencyReport report) {
         Map<String, List<String>> layersByFinding = new LinkedHashMap<>();
         for (LintFinding finding : report.lint()) {
-            layersByFinding.computeIfAbsent(finding.message() + " Fix: " + finding.fix(), k -> new ArrayList<>())
+            layersByFinding
+                    .computeIfAbsent(finding.message() + " Fix: " + finding.fix(), k -> new ArrayList<>())
                     .add(finding.layer());
         }
         List<String> lines = new ArrayList<>();
-        layersByFinding.forEach((text, layers) -> lines.add("Why: " + layerList(layers, report.layers().size()) + ": " + text));
+        layersByFinding.forEach((text, layers) ->
+                lines.add("Why: " + layerList(layers, report.layers().size()) + ": " + text));
         return lines;
     }
 
@@ -175,7 +199,8 @@ public final class TextReport {
             return String.join(", ", layers);
         }
         String first = String.join(", ", layers.subList(0, MAX_NAMED_LAYERS - 1));
-        return (layers.size() == total ? "all " + total + " layers (" + first + ", ...)"
+        return (layers.size() == total
+                ? "all " + total + " layers (" + first + ", ...)"
                 : first + " and " + (layers.size() - MAX_NAMED_LAYERS + 1) + " more layers");
     }
 
@@ -189,12 +214,21 @@ public final class TextReport {
 
     private static List<String> table(ConsistencyReport report) {
         List<LayerFinding> rows = report.layers().stream()
-                .filter(l -> l.status() != LayerStatus.CONVERGED
-                        || l.maxInferenceInputDrift() > report.layerTolerance())
+                .filter(l ->
+                        l.status() != LayerStatus.CONVERGED || l.maxInferenceInputDrift() > report.layerTolerance())
                 .toList();
         List<String[]> cells = new ArrayList<>();
-        cells.add(new String[] {"layer", "off", "channels off", "D (max)", "max mean shift", "var ratio", "input drift",
-                "noise", "updates needed"});
+        cells.add(new String[] {
+            "layer",
+            "off",
+            "channels off",
+            "D (max)",
+            "max mean shift",
+            "var ratio",
+            "input drift",
+            "noise",
+            "updates needed"
+        });
         for (LayerFinding l : rows.subList(0, Math.min(rows.size(), MAX_TABLE_ROWS))) {
             cells.add(row(l));
         }
@@ -214,7 +248,17 @@ public final class TextReport {
 
     private static String[] row(LayerFinding l) {
         if (l.status() == LayerStatus.UNSUPPORTED) {
-            return new String[] {l.name(), "?", "-", "-", "-", "-", "-", "-", "not measured: " + l.unmeasured().orElse("")};
+            return new String[] {
+                l.name(),
+                "?",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "not measured: " + l.unmeasured().orElse("")
+            };
         }
         String updates = switch (l.updatesNeeded().kind()) {
             case NONE -> "0";
@@ -236,7 +280,8 @@ public final class TextReport {
             number(l.minVarianceRatio()) + ".." + number(l.maxVarianceRatio()),
             Double.isNaN(l.maxInferenceInputDrift()) ? "n/a" : number(l.maxInferenceInputDrift()),
             l.noiseFloor() > 0 ? number(l.noiseFloor()) : "-",
-            updates};
+            updates
+        };
     }
 
     private static List<String> format(List<String[]> cells) {
@@ -271,34 +316,57 @@ public final class TextReport {
     /** What the statistics and outputs were judged against, when it is not plainly the probe's own batch. */
     private static String referenceSentence(ConsistencyReport report) {
         Reference reference = report.reference();
-        String size = " Judged at training batch size " + reference.trainingBatchSize() + switch (reference.batchSizeSource()) {
-            case GIVEN -> " (given)";
-            case PROBE_BATCH_SIZE -> " (the probe's batch size)";
-        } + switch (reference.targets()) {
-            case PROBE_BATCHES -> "";
-            case REBATCHED -> ", the probe's examples re-batched to that size";
-            case PER_EXAMPLE -> ", the targets from per-example statistics (the probe's batches have another size and "
-                    + "the data can be read only once)";
-        };
+        String size = " Judged at training batch size " + reference.trainingBatchSize()
+                + switch (reference.batchSizeSource()) {
+                    case GIVEN -> " (given)";
+                    case PROBE_BATCH_SIZE -> " (the probe's batch size)";
+                }
+                + switch (reference.targets()) {
+                    case PROBE_BATCHES -> "";
+                    case REBATCHED -> ", the probe's examples re-batched to that size";
+                    case PER_EXAMPLE ->
+                        ", the targets from per-example statistics (the probe's batches have another size and "
+                                + "the data can be read only once)";
+                };
         // only for one probe batch far larger than the fit (a whole validation set as one DataSet): the estimate
         // runs low on real models (see Reference.BatchSizeEstimate), so it must not nag a probe at the training size
-        boolean oneLargeBatch = report.probe().batches() == 1 && reference.estimate()
-                .filter(e -> reference.trainingBatchSize() > 2 * e.high()).isPresent();
-        String hint = reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE && oneLargeBatch
-                && reference.estimateRulesOutTrainingBatchSize() ? reference.estimate().map(e -> " The moving variances of "
-                        + e.layer() + " fit batches of " + number(e.low()) + ".." + number(e.high()) + " examples better "
-                        + "than the probe's " + reference.trainingBatchSize() + ": if you train with another batch size, "
-                        + "pass it (InspectionOptions.withTrainingBatchSize, @BatchNormConsistency(trainingBatchSize)).")
-                        .orElse("") : "";
+        boolean oneLargeBatch = report.probe().batches() == 1
+                && reference
+                        .estimate()
+                        .filter(e -> reference.trainingBatchSize() > 2 * e.high())
+                        .isPresent();
+        String hint = reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
+                        && oneLargeBatch
+                        && reference.estimateRulesOutTrainingBatchSize()
+                ? reference
+                        .estimate()
+                        .map(
+                                e -> " The moving variances of "
+                                        + e.layer() + " fit batches of " + number(e.low()) + ".." + number(e.high())
+                                        + " examples better "
+                                        + "than the probe's " + reference.trainingBatchSize()
+                                        + ": if you train with another batch size, "
+                                        + "pass it (InspectionOptions.withTrainingBatchSize, @BatchNormConsistency(trainingBatchSize)).")
+                        .orElse("")
+                : "";
         return switch (reference.kind()) {
-            case TRAINING_PATH, NONE -> (reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
-                    && reference.targets() == Reference.Targets.PROBE_BATCHES ? "" : size + ".") + hint;
-            case CONVERGED_STATISTICS -> size + "; outputs compared with a copy normalizing with the target statistics"
-                    + (reference.trainingPath().isMeasured() ? " (each probe batch's own training path differs by up to "
-                            + number(reference.trainingPath().maxAbsDifference()) + ": batch noise, not judged)" : "")
-                    + "." + hint;
-            case TRAINING_PATH_PER_BATCH -> size + "; outputs compared with each probe batch's own training path, batch "
-                    + "noise included, because the data can be read only once." + hint;
+            case TRAINING_PATH, NONE ->
+                (reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE
+                                        && reference.targets() == Reference.Targets.PROBE_BATCHES
+                                ? ""
+                                : size + ".")
+                        + hint;
+            case CONVERGED_STATISTICS ->
+                size + "; outputs compared with a copy normalizing with the target statistics"
+                        + (reference.trainingPath().isMeasured()
+                                ? " (each probe batch's own training path differs by up to "
+                                        + number(reference.trainingPath().maxAbsDifference())
+                                        + ": batch noise, not judged)"
+                                : "")
+                        + "." + hint;
+            case TRAINING_PATH_PER_BATCH ->
+                size + "; outputs compared with each probe batch's own training path, batch "
+                        + "noise included, because the data can be read only once." + hint;
         };
     }
 }

@@ -12,7 +12,11 @@ package io.github.bnconsistency.report;
 public record UpdatesNeeded(Kind kind, long iterations, String reason) {
 
     /** Whether more iterations help, and if so how many. */
-    public enum Kind { NONE, ESTIMATE, NEVER }
+    public enum Kind {
+        NONE,
+        ESTIMATE,
+        NEVER
+    }
 
     public UpdatesNeeded {
         if (kind == null || reason == null) {

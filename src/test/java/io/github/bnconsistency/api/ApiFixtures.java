@@ -2,6 +2,7 @@ package io.github.bnconsistency.api;
 
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -14,8 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.Random;
-
 /** Small, fast models with known statistics for the assertion tests. */
 final class ApiFixtures {
 
@@ -23,10 +22,10 @@ final class ApiFixtures {
     static final INDArray FEATURES = TinyNetworks.features(Layout.DENSE, VALUES);
     /** Enough examples that a shift of half a standard deviation is far beyond what sampling produces. */
     static final double[][][] MANY_VALUES = TinyNetworks.randomValues(Layout.DENSE, 400, new Random(3));
+
     static final INDArray MANY_FEATURES = TinyNetworks.features(Layout.DENSE, MANY_VALUES);
 
-    private ApiFixtures() {
-    }
+    private ApiFixtures() {}
 
     /** One BN layer "bn" whose moving statistics equal the batch statistics of {@link #FEATURES}. */
     static MultiLayerNetwork converged() {
@@ -50,21 +49,37 @@ final class ApiFixtures {
      * variance about 1), which they match.
      */
     static MultiLayerNetwork threeBatchNormLayers() {
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.DOUBLE)
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
+                .seed(4)
+                .dataType(DataType.DOUBLE)
                 .list();
         for (int i = 1; i <= 3; i++) {
-            list.layer(new BatchNormalization.Builder().name("bn" + i).useLogStd(false).build());
+            list.layer(new BatchNormalization.Builder()
+                    .name("bn" + i)
+                    .useLogStd(false)
+                    .build());
         }
-        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(TinyNetworks.CHANNELS)).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(
+                list.setInputType(InputType.feedForward(TinyNetworks.CHANNELS)).build());
         net.init();
         return net;
     }
 
     /** A dense classifier without any BatchNormalization layer, with dropout. */
     static MultiLayerNetwork withoutBatchNorm() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).dataType(DataType.DOUBLE).list()
-                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.RELU).dropOut(0.5).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(4)
+                .dataType(DataType.DOUBLE)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(6)
+                        .activation(Activation.RELU)
+                        .dropOut(0.5)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.feedForward(TinyNetworks.CHANNELS))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);

@@ -1,20 +1,19 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.BatchNormInspector;
-import io.github.bnconsistency.report.ConsistencyReport;
-import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
-
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.report.ConsistencyReport;
+import java.util.List;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * From the model to its layers and back: one inspection serves every layer, and a name the model has no
@@ -22,8 +21,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  */
 class BatchNormLayerNavigationTest {
 
-    private static final String MISSING_BN9 = "\nExpecting the model to have a BatchNormalization layer named \"bn9\",\n"
-            + "but its BatchNormalization layers are bn1, bn2, bn3.";
+    private static final String MISSING_BN9 =
+            "\nExpecting the model to have a BatchNormalization layer named \"bn9\",\n"
+                    + "but its BatchNormalization layers are bn1, bn2, bn3.";
 
     /**
      * Two batches, resettable, counting the batches it hands out: a second inspection would read them again (and
@@ -52,10 +52,17 @@ class BatchNormLayerNavigationTest {
     void should_check_every_layer_and_the_model_on_one_inspection() {
         CountingIterator data = new CountingIterator();
 
-        assertThat(ApiFixtures.threeBatchNormLayers()).probedWith(data)
-                .batchNormLayer("bn1").hasMeanShiftBelow(1e6).returnToModel()
-                .batchNormLayer("bn2").hasMeanShiftBelow(1e6).returnToModel()
-                .batchNormLayer("bn3").hasVarianceRatioWithin(0, 1e6).returnToModel()
+        assertThat(ApiFixtures.threeBatchNormLayers())
+                .probedWith(data)
+                .batchNormLayer("bn1")
+                .hasMeanShiftBelow(1e6)
+                .returnToModel()
+                .batchNormLayer("bn2")
+                .hasMeanShiftBelow(1e6)
+                .returnToModel()
+                .batchNormLayer("bn3")
+                .hasVarianceRatioWithin(0, 1e6)
+                .returnToModel()
                 .hasConvergedBatchNormStatistics(1e6)
                 .passesBatchNormLint();
 
@@ -66,23 +73,27 @@ class BatchNormLayerNavigationTest {
 
     @Test
     void should_return_to_the_model_assert_it_came_from() {
-        MultiLayerNetworkAssert model = assertThat(ApiFixtures.threeBatchNormLayers()).probedWith(ApiFixtures.FEATURES);
+        MultiLayerNetworkAssert model =
+                assertThat(ApiFixtures.threeBatchNormLayers()).probedWith(ApiFixtures.FEATURES);
 
         assertThat(model.batchNormLayer("bn2").returnToModel()).isSameAs(model);
     }
 
     @Test
     void should_fail_at_the_navigation_to_a_layer_the_model_does_not_have() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.threeBatchNormLayers()).probedWith(ApiFixtures.FEATURES)
-                .batchNormLayer("bn9"))
+        assertThatThrownBy(() -> assertThat(ApiFixtures.threeBatchNormLayers())
+                        .probedWith(ApiFixtures.FEATURES)
+                        .batchNormLayer("bn9"))
                 .isInstanceOf(AssertionError.class)
                 .hasMessage(MISSING_BN9);
     }
 
     @Test
     void should_fail_at_the_navigation_with_the_description_first() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.threeBatchNormLayers()).as("classifier v2")
-                .probedWith(ApiFixtures.FEATURES).batchNormLayer("bn9"))
+        assertThatThrownBy(() -> assertThat(ApiFixtures.threeBatchNormLayers())
+                        .as("classifier v2")
+                        .probedWith(ApiFixtures.FEATURES)
+                        .batchNormLayer("bn9"))
                 .hasMessage("[classifier v2] " + MISSING_BN9);
     }
 
@@ -97,16 +108,24 @@ class BatchNormLayerNavigationTest {
     void should_collect_a_missing_layer_once_in_soft_mode_and_go_on() {
         BatchNormSoftAssertions softly = new BatchNormSoftAssertions();
 
-        softly.assertThat(ApiFixtures.threeBatchNormLayers()).probedWith(ApiFixtures.FEATURES)
-                .batchNormLayer("bn9").hasMeanShiftBelow(0.1).hasConvergedStatistics().returnToModel()
-                .batchNormLayer("bn1").hasMeanShiftBelow(0.1).returnToModel()
-                .batchNormLayer("bn3").hasMeanShiftBelow(1e6);
+        softly.assertThat(ApiFixtures.threeBatchNormLayers())
+                .probedWith(ApiFixtures.FEATURES)
+                .batchNormLayer("bn9")
+                .hasMeanShiftBelow(0.1)
+                .hasConvergedStatistics()
+                .returnToModel()
+                .batchNormLayer("bn1")
+                .hasMeanShiftBelow(0.1)
+                .returnToModel()
+                .batchNormLayer("bn3")
+                .hasMeanShiftBelow(1e6);
 
         assertThat(softly.assertionErrorsCollected()).hasSize(2);
         // soft assertions add the line of the assertion to each message
         assertThat(softly.assertionErrorsCollected().get(0)).hasMessageStartingWith(MISSING_BN9 + "\nat ");
-        assertThat(softly.assertionErrorsCollected().get(1)).hasMessageStartingWith("\nExpecting every channel of "
-                + "BatchNormalization layer \"bn1\" to have a mean shift below 0.1 batch standard deviations,");
+        assertThat(softly.assertionErrorsCollected().get(1))
+                .hasMessageStartingWith("\nExpecting every channel of "
+                        + "BatchNormalization layer \"bn1\" to have a mean shift below 0.1 batch standard deviations,");
         assertThat(catchThrowable(softly::assertAll)).hasMessageContaining("Multiple Failures (2 failures)");
     }
 
@@ -117,7 +136,8 @@ class BatchNormLayerNavigationTest {
 
         softly.assertThat(report).batchNormLayer("bn9").hasMeanShiftBelow(0.1);
 
-        assertThat(softly.assertionErrorsCollected()).singleElement()
+        assertThat(softly.assertionErrorsCollected())
+                .singleElement()
                 .satisfies(failure -> assertThat(failure).hasMessageStartingWith(MISSING_BN9 + "\nat "));
     }
 
@@ -125,8 +145,10 @@ class BatchNormLayerNavigationTest {
     void should_say_there_is_no_model_to_return_to_from_a_report() {
         ConsistencyReport report = BatchNormInspector.inspect(ApiFixtures.threeBatchNormLayers(), ApiFixtures.FEATURES);
 
-        assertThatIllegalStateException().isThrownBy(() -> assertThat(report).batchNormLayer("bn1").returnToModel())
-                .withMessageStartingWith("This layer assert was not reached by batchNormLayer(name) on assertThat(model)");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> assertThat(report).batchNormLayer("bn1").returnToModel())
+                .withMessageStartingWith(
+                        "This layer assert was not reached by batchNormLayer(name) on assertThat(model)");
         assertThatIllegalStateException()
                 .isThrownBy(() -> assertThat(report.layer("bn1").orElseThrow()).returnToModel());
     }

@@ -1,10 +1,10 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.probe.ProbeData;
-import org.junit.jupiter.api.Test;
-
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.bnconsistency.probe.ProbeData;
+import org.junit.jupiter.api.Test;
 
 class HasConvergedBatchNormStatisticsTest {
 
@@ -15,11 +15,13 @@ class HasConvergedBatchNormStatisticsTest {
 
     @Test
     void should_fail_listing_the_diverging_layers() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
+        assertThatThrownBy(
+                        () -> assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageStartingWith("\nExpecting the moving statistics of every BatchNormalization layer to match the "
-                        + "probe data within normalized divergence 0.05,\nbut 1 of 1 layers have not converged.\n"
-                        + "Root cause: bn ")
+                .hasMessageStartingWith(
+                        "\nExpecting the moving statistics of every BatchNormalization layer to match the "
+                                + "probe data within normalized divergence 0.05,\nbut 1 of 1 layers have not converged.\n"
+                                + "Root cause: bn ")
                 .hasMessageContaining("\n  bn     yes  3/3  ");
     }
 
@@ -30,17 +32,20 @@ class HasConvergedBatchNormStatisticsTest {
         assertThat(ApiFixtures.diverging()).hasConvergedBatchNormStatistics(ProbeData.of(ApiFixtures.FEATURES), 5.0);
         assertThat(ApiFixtures.diverging()).probedWith(ApiFixtures.FEATURES).hasConvergedBatchNormStatistics(5.0);
         assertThatThrownBy(() -> assertThat(ApiFixtures.diverging())
-                .hasConvergedBatchNormStatistics(ProbeData.of(ApiFixtures.FEATURES), 1.0))
+                        .hasConvergedBatchNormStatistics(ProbeData.of(ApiFixtures.FEATURES), 1.0))
                 .hasMessageContaining("within normalized divergence 1,");
-        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).probedWith(ApiFixtures.FEATURES)
-                .hasConvergedBatchNormStatistics(1.0))
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging())
+                        .probedWith(ApiFixtures.FEATURES)
+                        .hasConvergedBatchNormStatistics(1.0))
                 .hasMessageContaining("within normalized divergence 1,");
     }
 
     @Test
     void should_fail_for_a_model_without_batch_normalization() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.withoutBatchNorm()).hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
-                .hasMessage("\nExpecting the moving statistics of every BatchNormalization layer to match the probe data "
-                        + "within normalized divergence 0.05,\nbut the MultiLayerNetwork has no BatchNormalization layer.");
+        assertThatThrownBy(() -> assertThat(ApiFixtures.withoutBatchNorm())
+                        .hasConvergedBatchNormStatistics(ApiFixtures.FEATURES))
+                .hasMessage(
+                        "\nExpecting the moving statistics of every BatchNormalization layer to match the probe data "
+                                + "within normalized divergence 0.05,\nbut the MultiLayerNetwork has no BatchNormalization layer.");
     }
 }

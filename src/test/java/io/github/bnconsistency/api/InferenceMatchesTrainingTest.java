@@ -1,23 +1,22 @@
 package io.github.bnconsistency.api;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
 import io.github.bnconsistency.report.Reference;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
+import java.util.List;
+import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.List;
-import java.util.Optional;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class InferenceMatchesTrainingTest {
 
@@ -32,27 +31,34 @@ class InferenceMatchesTrainingTest {
 
         assertThatThrownBy(() -> assertThat(model).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
-                .hasMessageContaining("Root cause: bn (BN layer 1 of 1, layer index 0) moving statistics have not converged")
+                .hasMessageStartingWith(
+                        "\nExpecting inference outputs to match training outputs within 0.001,\nbut max |train - inference| was ")
+                .hasMessageContaining(
+                        "Root cause: bn (BN layer 1 of 1, layer index 0) moving statistics have not converged")
                 .hasMessageContaining("1 of 1 BatchNormalization layers diverge (layer tolerance 0.05):")
-                .hasMessageContaining("  layer  off  channels off  D (max)  max mean shift  var ratio    input drift  noise  updates needed")
+                .hasMessageContaining(
+                        "  layer  off  channels off  D (max)  max mean shift  var ratio    input drift  noise  updates needed")
                 .hasMessageContaining("Fix: ")
-                .hasMessageContaining("Checked on 1 batch, 16 examples (INDArray, first batch [16, 3]); MultiLayerNetwork, DOUBLE.");
+                .hasMessageContaining(
+                        "Checked on 1 batch, 16 examples (INDArray, first batch [16, 3]); MultiLayerNetwork, DOUBLE.");
     }
 
     @Test
     void should_say_when_no_layer_explains_the_difference() {
         // converged statistics, DOUBLE precision: the paths differ only by rounding, far below 1e-300
-        assertThatThrownBy(() -> assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-300))
+        assertThatThrownBy(() ->
+                        assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-300))
                 .hasMessageContaining("No BatchNormalization layer's own statistics explain it: the difference comes "
                         + "from float rounding through a deep network (compare in DOUBLE)")
-                .hasMessageContaining("The BatchNormalization layer has converged moving statistics (layer tolerance 0.05).");
+                .hasMessageContaining(
+                        "The BatchNormalization layer has converged moving statistics (layer tolerance 0.05).");
     }
 
     @Test
     void should_show_the_description_first() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).as("classifier v2")
-                .inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
+        assertThatThrownBy(() -> assertThat(ApiFixtures.diverging())
+                        .as("classifier v2")
+                        .inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
                 .hasMessageStartingWith("[classifier v2] \nExpecting inference outputs");
     }
 
@@ -63,21 +69,48 @@ class InferenceMatchesTrainingTest {
 
     @Test
     void should_say_there_is_no_batch_normalization_layer_when_such_a_model_fails() {
-        ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
-                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, Optional.empty(), 4, 3, 0, 0, 0, Optional.empty()), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), List.of(), List.of());
+        ConsistencyReport report = new ConsistencyReport(
+                "MultiLayerNetwork",
+                "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
+                0.05,
+                List.of(),
+                new OutputDivergence(4, 8, 0.5, 0.2, 0, 0, Optional.empty(), 4, 3, 0, 0, 0, Optional.empty()),
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
+                List.of(),
+                List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but max |train - inference| was 0.5 (mean 0.2; argmax agreement 3/4)")
-                .hasMessageContaining("The MultiLayerNetwork has no BatchNormalization layer, so moving statistics cannot be the cause");
+                .hasMessageContaining(
+                        "The MultiLayerNetwork has no BatchNormalization layer, so moving statistics cannot be the cause");
     }
 
     @Test
     void should_report_non_finite_inference_outputs() {
-        ConsistencyReport report = new ConsistencyReport("ComputationGraph", "FLOAT",
-                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 8, Double.POSITIVE_INFINITY, Double.NaN, 0, 8, Optional.of("vertex 'conv1'"), 4, 0, 0, 0, 0, Optional.empty()),
-                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), List.of(), List.of());
+        ConsistencyReport report = new ConsistencyReport(
+                "ComputationGraph",
+                "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
+                0.05,
+                List.of(),
+                new OutputDivergence(
+                        4,
+                        8,
+                        Double.POSITIVE_INFINITY,
+                        Double.NaN,
+                        0,
+                        8,
+                        Optional.of("vertex 'conv1'"),
+                        4,
+                        0,
+                        0,
+                        0,
+                        0,
+                        Optional.empty()),
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
+                List.of(),
+                List.of());
 
         assertThatThrownBy(() -> assertThat(report).inferenceMatchesTraining(1e-3))
                 .hasMessageContaining("but 8 inference and 0 training output values were NaN or infinite "
@@ -92,7 +125,8 @@ class InferenceMatchesTrainingTest {
         assertThat(ApiFixtures.converged())
                 .inferenceMatchesTraining(iterator, 1e-9)
                 .hasConvergedBatchNormStatistics()
-                .batchNormLayer("bn").hasConvergedStatistics();
+                .batchNormLayer("bn")
+                .hasConvergedStatistics();
         assertThat(iterator.taken()).isEqualTo(2);
     }
 
@@ -124,12 +158,14 @@ class InferenceMatchesTrainingTest {
         DataSet wrongLabels = new DataSet(ApiFixtures.FEATURES, org.nd4j.linalg.factory.Nd4j.zeros(16, 2));
 
         assertThatThrownBy(() -> assertThat(ApiFixtures.diverging()).inferenceMatchesTraining(wrongLabels, 1e-3))
-                .hasMessageContaining("; labels of shape [16, 2] do not match outputs of shape [16, 3], so no accuracy)");
+                .hasMessageContaining(
+                        "; labels of shape [16, 2] do not match outputs of shape [16, 3], so no accuracy)");
     }
 
     @Test
     void should_point_at_the_callers_line() {
-        AssertionError failure = org.assertj.core.api.Assertions.catchThrowableOfType(AssertionError.class,
+        AssertionError failure = org.assertj.core.api.Assertions.catchThrowableOfType(
+                AssertionError.class,
                 () -> assertThat(ApiFixtures.diverging()).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3));
 
         assertThat(failure.getStackTrace()[0].getClassName()).isEqualTo(InferenceMatchesTrainingTest.class.getName());
@@ -139,14 +175,16 @@ class InferenceMatchesTrainingTest {
     void should_reject_a_tolerance_that_is_not_positive_and_finite() {
         for (double tolerance : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatIllegalArgumentException()
-                    .isThrownBy(() -> assertThat(ApiFixtures.converged()).inferenceMatchesTraining(ApiFixtures.FEATURES, tolerance))
+                    .isThrownBy(() -> assertThat(ApiFixtures.converged())
+                            .inferenceMatchesTraining(ApiFixtures.FEATURES, tolerance))
                     .withMessage("The output tolerance must be a positive finite number, but was " + tolerance + ".");
         }
     }
 
     @Test
     void should_fail_for_a_null_model() {
-        assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
+        assertThatThrownBy(
+                        () -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Expecting actual not to be null");
     }

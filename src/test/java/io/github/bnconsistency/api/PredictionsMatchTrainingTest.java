@@ -1,23 +1,22 @@
 package io.github.bnconsistency.api;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
 import io.github.bnconsistency.report.Reference;
 import io.github.bnconsistency.testing.TinyNetworks;
+import java.util.List;
+import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
-import java.util.Optional;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code predictionsMatchTraining} and {@code hasAccuracyGapAtMost}. The expected figures are counted here: the
@@ -75,10 +74,13 @@ class PredictionsMatchTrainingTest {
     void should_pass_at_the_agreement_counted_by_hand_and_fail_just_above_it() {
         MultiLayerNetwork model = ApiFixtures.diverging();
         int agree = agreements(referencePredictions(), inferencePredictions(model));
-        assertThat(agree).as("the fixture must disagree on some examples, not all").isBetween(1, N - 1);
+        assertThat(agree)
+                .as("the fixture must disagree on some examples, not all")
+                .isBetween(1, N - 1);
 
         assertThat(model).predictionsMatchTraining(ApiFixtures.FEATURES, agree / (double) N);
-        assertThatThrownBy(() -> assertThat(model).predictionsMatchTraining(ApiFixtures.FEATURES, (agree + 1) / (double) N))
+        assertThatThrownBy(() ->
+                        assertThat(model).predictionsMatchTraining(ApiFixtures.FEATURES, (agree + 1) / (double) N))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("\nExpecting inference predictions to match training predictions on at least ")
                 .hasMessageContaining("but they matched on " + agree + "/" + N + " (")
@@ -119,7 +121,8 @@ class PredictionsMatchTrainingTest {
     @Test
     void should_chain_both_on_one_inspection() {
         int[] reference = referencePredictions();
-        assertThat(ApiFixtures.converged()).probedWith(labelled(reference))
+        assertThat(ApiFixtures.converged())
+                .probedWith(labelled(reference))
                 .predictionsMatchTraining(0.99)
                 .hasAccuracyGapAtMost(0)
                 .inferenceMatchesTraining(1e-9);
@@ -127,8 +130,9 @@ class PredictionsMatchTrainingTest {
 
     @Test
     void should_fail_the_accuracy_form_without_labels_saying_why() {
-        assertThatThrownBy(() -> assertThat(ApiFixtures.converged()).probedWith(ApiFixtures.FEATURES)
-                .hasAccuracyGapAtMost(1))
+        assertThatThrownBy(() -> assertThat(ApiFixtures.converged())
+                        .probedWith(ApiFixtures.FEATURES)
+                        .hasAccuracyGapAtMost(1))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("but there is no accuracy to compare (the probe data has no labels): probe with "
                         + "labelled data");
@@ -145,15 +149,22 @@ class PredictionsMatchTrainingTest {
 
     /** A report whose outputs are one value per example: no class scores. */
     private static ConsistencyReport regressionReport() {
-        return new ConsistencyReport("MultiLayerNetwork", "FLOAT", new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
-                0.05, List.of(), new OutputDivergence(4, 4, 0.0, 0.0, 0, 0, Optional.empty(), 0, 0, 0, 0, 0,
-                Optional.empty()), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), List.of(), List.of());
+        return new ConsistencyReport(
+                "MultiLayerNetwork",
+                "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
+                0.05,
+                List.of(),
+                new OutputDivergence(4, 4, 0.0, 0.0, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty()),
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
+                List.of(),
+                List.of());
     }
 
     @Test
     void should_fail_outputs_that_are_not_class_scores_instead_of_passing() {
         ConsistencyReport report = regressionReport();
-        assertThat(report).inferenceMatchesTraining(1e-3);   // the same outputs agree exactly
+        assertThat(report).inferenceMatchesTraining(1e-3); // the same outputs agree exactly
 
         assertThatThrownBy(() -> assertThat(report).predictionsMatchTraining(0.5))
                 .hasMessageContaining("but the outputs are not class scores (rank 2 with more than one column), so "
@@ -165,11 +176,29 @@ class PredictionsMatchTrainingTest {
 
     @Test
     void should_fail_predictions_of_non_finite_outputs() {
-        ConsistencyReport report = new ConsistencyReport("MultiLayerNetwork", "FLOAT",
-                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05, List.of(),
-                new OutputDivergence(4, 12, Double.POSITIVE_INFINITY, Double.NaN, 0, 12, Optional.empty(), 4, 4, 0,
-                        0, 0, Optional.empty()), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
-                List.of(), List.of());
+        ConsistencyReport report = new ConsistencyReport(
+                "MultiLayerNetwork",
+                "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
+                0.05,
+                List.of(),
+                new OutputDivergence(
+                        4,
+                        12,
+                        Double.POSITIVE_INFINITY,
+                        Double.NaN,
+                        0,
+                        12,
+                        Optional.empty(),
+                        4,
+                        4,
+                        0,
+                        0,
+                        0,
+                        Optional.empty()),
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
+                List.of(),
+                List.of());
 
         assertThatThrownBy(() -> assertThat(report).predictionsMatchTraining(0.5))
                 .hasMessageContaining("but 12 inference and 0 training output values were NaN or infinite, so the "
@@ -180,9 +209,10 @@ class PredictionsMatchTrainingTest {
     void should_reject_an_agreement_outside_zero_to_one_and_a_gap_outside_zero_to_hundred() {
         for (double minAgreement : new double[] {0, -0.5, 1.01, Double.NaN}) {
             assertThatIllegalArgumentException()
-                    .isThrownBy(() -> assertThat(ApiFixtures.converged()).predictionsMatchTraining(ApiFixtures.FEATURES, minAgreement))
-                    .withMessage("The minimum prediction agreement must be a fraction in (0, 1], but was " + minAgreement
-                            + ": pass e.g. 0.99 for 99% of the classified examples.");
+                    .isThrownBy(() -> assertThat(ApiFixtures.converged())
+                            .predictionsMatchTraining(ApiFixtures.FEATURES, minAgreement))
+                    .withMessage("The minimum prediction agreement must be a fraction in (0, 1], but was "
+                            + minAgreement + ": pass e.g. 0.99 for 99% of the classified examples.");
         }
         for (double gap : new double[] {-1, 101, Double.NaN}) {
             assertThatIllegalArgumentException()
@@ -195,7 +225,10 @@ class PredictionsMatchTrainingTest {
     void should_collect_prediction_failures_in_soft_assertions() {
         MultiLayerNetwork model = ApiFixtures.diverging();
         BatchNormSoftAssertions softly = new BatchNormSoftAssertions();
-        softly.assertThat(model).probedWith(ApiFixtures.FEATURES).predictionsMatchTraining(1.0).hasAccuracyGapAtMost(1);
+        softly.assertThat(model)
+                .probedWith(ApiFixtures.FEATURES)
+                .predictionsMatchTraining(1.0)
+                .hasAccuracyGapAtMost(1);
 
         assertThat(softly.errorsCollected()).hasSize(2);
     }

@@ -1,23 +1,22 @@
 package io.github.bnconsistency.api;
 
-import io.github.bnconsistency.report.ConsistencyReport;
-import io.github.bnconsistency.report.Reference;
-import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
-import io.github.bnconsistency.testing.TinyNetworks;
-import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.Reference;
+import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
+import io.github.bnconsistency.testing.TinyNetworks;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * {@code trainedWithBatchSize(n)}: the reference the outputs are compared with is taken at batches of {@code n}.
@@ -32,10 +31,15 @@ class TrainedWithBatchSizeTest {
     private static ListDataSetIterator<DataSet> fourBatchesOfFour() {
         List<DataSet> batches = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
-            batches.add(new DataSet(ApiFixtures.FEATURES.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(4 * b, 4 * b + 4),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), org.nd4j.linalg.factory.Nd4j.zeros(4, 3)));
+            batches.add(new DataSet(
+                    ApiFixtures.FEATURES
+                            .get(
+                                    org.nd4j.linalg.indexing.NDArrayIndex.interval(4 * b, 4 * b + 4),
+                                    org.nd4j.linalg.indexing.NDArrayIndex.all())
+                            .dup(),
+                    org.nd4j.linalg.factory.Nd4j.zeros(4, 3)));
         }
-        return new ListDataSetIterator<>(batches, 1);   // one DataSet of four per batch
+        return new ListDataSetIterator<>(batches, 1); // one DataSet of four per batch
     }
 
     /**
@@ -75,8 +79,8 @@ class TrainedWithBatchSizeTest {
 
         assertThatThrownBy(() -> assertThat(model).inferenceMatchesTraining(fourBatchesOfFour(), 1e-6))
                 .hasMessageContaining("Expecting inference outputs to match training outputs within 1.0E-6");
-        ConsistencyReport report = io.github.bnconsistency.BatchNormInspector.inspect(model,
-                io.github.bnconsistency.probe.ProbeData.of(fourBatchesOfFour()));
+        ConsistencyReport report = io.github.bnconsistency.BatchNormInspector.inspect(
+                model, io.github.bnconsistency.probe.ProbeData.of(fourBatchesOfFour()));
         assertThat(report.reference().trainingBatchSize()).isEqualTo(4);
         assertThat(report.reference().batchSizeSource()).isEqualTo(Reference.BatchSizeSource.PROBE_BATCH_SIZE);
         assertThat(report.output().maxAbsDifference()).isCloseTo(expected, within(1e-9));
@@ -90,8 +94,9 @@ class TrainedWithBatchSizeTest {
         assertThat(model).trainedWithBatchSize(16).inferenceMatchesTraining(fourBatchesOfFour(), 1e-9);
 
         // Given 4 on one batch of 16: re-batched into batches of 4, whose average variance is smaller.
-        assertThatThrownBy(() -> assertThat(model).trainedWithBatchSize(4)
-                .inferenceMatchesTraining(new DataSet(ApiFixtures.FEATURES, null), 1e-6))
+        assertThatThrownBy(() -> assertThat(model)
+                        .trainedWithBatchSize(4)
+                        .inferenceMatchesTraining(new DataSet(ApiFixtures.FEATURES, null), 1e-6))
                 .hasMessageContaining("within 1.0E-6")
                 .hasMessageContaining("|reference - inference|");
     }
@@ -103,7 +108,8 @@ class TrainedWithBatchSizeTest {
 
         assertion.trainedWithBatchSize(4);
 
-        assertThatThrownBy(() -> assertion.inferenceMatchesTraining(1e-6)).isInstanceOf(AssertionError.class)
+        assertThatThrownBy(() -> assertion.inferenceMatchesTraining(1e-6))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("|reference - inference|");
     }
 
@@ -111,7 +117,8 @@ class TrainedWithBatchSizeTest {
     void should_keep_the_report_when_the_same_batch_size_is_set_again() {
         OneShotDataSetIterator iterator = new OneShotDataSetIterator(List.of(new DataSet(ApiFixtures.FEATURES, null)));
 
-        assertThat(ApiFixtures.converged()).trainedWithBatchSize(16)
+        assertThat(ApiFixtures.converged())
+                .trainedWithBatchSize(16)
                 .inferenceMatchesTraining(iterator, 1e-9)
                 .trainedWithBatchSize(16)
                 .hasConvergedBatchNormStatistics();

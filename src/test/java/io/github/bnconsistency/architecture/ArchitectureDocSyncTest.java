@@ -1,10 +1,9 @@
 package io.github.bnconsistency.architecture;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaModifier;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Doc-sync test: ARCHITECTURE.md says what the code is. Its "Public surface" list equals the public top-level
@@ -41,9 +40,11 @@ class ArchitectureDocSyncTest {
     void public_surface_lists_the_public_top_level_types_of_the_non_internal_packages() {
         Map<String, Set<String>> compiled = new TreeMap<>();
         for (JavaClass type : MainClasses.imported()) {
-            if (type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC)
+            if (type.isTopLevelClass()
+                    && type.getModifiers().contains(JavaModifier.PUBLIC)
                     && !(type.getPackageName() + ".").contains(".internal.")) {
-                compiled.computeIfAbsent(type.getPackageName(), p -> new TreeSet<>()).add(type.getSimpleName());
+                compiled.computeIfAbsent(type.getPackageName(), p -> new TreeSet<>())
+                        .add(type.getSimpleName());
             }
         }
         Map<String, Set<String>> documented = new TreeMap<>();
@@ -55,10 +56,14 @@ class ArchitectureDocSyncTest {
         }
 
         assertThat(documented)
-                .as("ARCHITECTURE.md's 'Public surface' differs from %s; it should list:%n%s", MainClasses.DIRECTORY,
+                .as(
+                        "ARCHITECTURE.md's 'Public surface' differs from %s; it should list:%n%s",
+                        MainClasses.DIRECTORY,
                         compiled.entrySet().stream()
-                                .map(e -> "- `" + e.getKey() + "`: " + e.getValue().stream()
-                                        .map(name -> "`" + name + "`").collect(Collectors.joining(", ")))
+                                .map(e -> "- `" + e.getKey() + "`: "
+                                        + e.getValue().stream()
+                                                .map(name -> "`" + name + "`")
+                                                .collect(Collectors.joining(", ")))
                                 .collect(Collectors.joining("\n")))
                 .isEqualTo(compiled);
     }

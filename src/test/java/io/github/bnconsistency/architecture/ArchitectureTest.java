@@ -1,5 +1,10 @@
 package io.github.bnconsistency.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
@@ -16,18 +21,12 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The package structure of ARCHITECTURE.md, pinned: dependencies point one way (the layer table), no package cycles,
@@ -49,14 +48,44 @@ class ArchitectureTest {
             new Layer("report", "io.github.bnconsistency.report", "internal"),
             new Layer("internal.engine", "io.github.bnconsistency.internal.engine", "internal", "probe", "report"),
             new Layer("lint", "io.github.bnconsistency.lint", "internal", "internal.engine", "probe", "report"),
-            new Layer("internal.diagnosis", "io.github.bnconsistency.internal.diagnosis",
-                    "internal", "internal.engine", "lint", "probe", "report"),
-            new Layer("(root)", "io.github.bnconsistency",
-                    "internal", "internal.engine", "internal.diagnosis", "lint", "probe", "report"),
-            new Layer("api", "io.github.bnconsistency.api..",
-                    "internal", "internal.engine", "internal.diagnosis", "lint", "probe", "report", "(root)"),
-            new Layer("junit", "io.github.bnconsistency.junit..",
-                    "internal", "internal.engine", "internal.diagnosis", "lint", "probe", "report", "(root)", "api"));
+            new Layer(
+                    "internal.diagnosis",
+                    "io.github.bnconsistency.internal.diagnosis",
+                    "internal",
+                    "internal.engine",
+                    "lint",
+                    "probe",
+                    "report"),
+            new Layer(
+                    "(root)",
+                    "io.github.bnconsistency",
+                    "internal",
+                    "internal.engine",
+                    "internal.diagnosis",
+                    "lint",
+                    "probe",
+                    "report"),
+            new Layer(
+                    "api",
+                    "io.github.bnconsistency.api..",
+                    "internal",
+                    "internal.engine",
+                    "internal.diagnosis",
+                    "lint",
+                    "probe",
+                    "report",
+                    "(root)"),
+            new Layer(
+                    "junit",
+                    "io.github.bnconsistency.junit..",
+                    "internal",
+                    "internal.engine",
+                    "internal.diagnosis",
+                    "lint",
+                    "probe",
+                    "report",
+                    "(root)",
+                    "api"));
 
     /** A layer: its name, the ArchUnit package identifier defining it, and the layers it may use besides itself. */
     record Layer(String name, String packages, List<String> mayUse) {
@@ -80,14 +109,15 @@ class ArchitectureTest {
      * cycles this rule exists for.
      */
     @ArchTest
-    static final ArchRule no_package_cycles = slices()
-            .matching("io.github.(bnconsistency..)")
+    static final ArchRule no_package_cycles = slices().matching("io.github.(bnconsistency..)")
             .namingSlices("package $1")
-            .should().beFreeOfCycles();
+            .should()
+            .beFreeOfCycles();
 
     @ArchTest
     static final ArchRule api_signatures_use_no_internal_types = classes()
-            .that().resideOutsideOfPackage("..internal..")
+            .that()
+            .resideOutsideOfPackage("..internal..")
             .and(VISIBLE_OUTSIDE_THE_LIBRARY)
             .should(exposeNoInternalTypes())
             .because("internal packages may change in any release, so no public or protected signature of an API type "
@@ -96,7 +126,9 @@ class ArchitectureTest {
     /** The pom's test-scope libraries: on the test classpath only, so main code using them breaks for users. */
     @ArchTest
     static final ArchRule main_code_uses_no_test_only_library = noClasses()
-            .should().dependOnClassesThat().resideInAnyPackage(
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
                     "org.junit.jupiter.engine..",
                     "org.junit.jupiter.params..",
                     "org.junit.platform.engine..",
@@ -118,7 +150,9 @@ class ArchitectureTest {
         for (Layer layer : LAYERS.values()) {
             architecture = layer.mayUse().isEmpty()
                     ? architecture.whereLayer(layer.name()).mayNotAccessAnyLayer()
-                    : architecture.whereLayer(layer.name()).mayOnlyAccessLayers(layer.mayUse().toArray(String[]::new));
+                    : architecture
+                            .whereLayer(layer.name())
+                            .mayOnlyAccessLayers(layer.mayUse().toArray(String[]::new));
         }
         return architecture;
     }
@@ -137,13 +171,17 @@ class ArchitectureTest {
         }
         boolean visible = type.getModifiers().contains(JavaModifier.PUBLIC)
                 || (type.isNestedClass() && type.getModifiers().contains(JavaModifier.PROTECTED));
-        return visible && type.getEnclosingClass().map(ArchitectureTest::visibleOutside).orElse(true);
+        return visible
+                && type.getEnclosingClass()
+                        .map(ArchitectureTest::visibleOutside)
+                        .orElse(true);
     }
 
     private static boolean visibleOutside(JavaMember member) {
         Set<JavaModifier> modifiers = member.getModifiers();
         return (modifiers.contains(JavaModifier.PUBLIC) || modifiers.contains(JavaModifier.PROTECTED))
-                && !modifiers.contains(JavaModifier.SYNTHETIC) && !modifiers.contains(JavaModifier.BRIDGE);
+                && !modifiers.contains(JavaModifier.SYNTHETIC)
+                && !modifiers.contains(JavaModifier.BRIDGE);
     }
 
     /**
@@ -159,8 +197,12 @@ class ArchitectureTest {
                 List<JavaType> supertypes = new ArrayList<>(type.getInterfaces());
                 type.getSuperclass().ifPresent(supertypes::add);
                 supertypes.addAll(type.getTypeParameters());
-                report(type, type.getDescription() + " in its supertypes or type parameters", type.getSourceCodeLocation(),
-                        supertypes, events);
+                report(
+                        type,
+                        type.getDescription() + " in its supertypes or type parameters",
+                        type.getSourceCodeLocation(),
+                        supertypes,
+                        events);
                 for (JavaMember member : type.getMembers()) {
                     if (!visibleOutside(member)) {
                         continue;
@@ -176,18 +218,27 @@ class ArchitectureTest {
                             used.add(thrown.getRawType());
                         }
                     }
-                    report(type, member.getDescription() + " in its signature", member.getSourceCodeLocation(), used, events);
+                    report(
+                            type,
+                            member.getDescription() + " in its signature",
+                            member.getSourceCodeLocation(),
+                            used,
+                            events);
                 }
             }
 
-            private void report(JavaClass type, String where, SourceCodeLocation location,
-                                Collection<? extends JavaType> used, ConditionEvents events) {
+            private void report(
+                    JavaClass type,
+                    String where,
+                    SourceCodeLocation location,
+                    Collection<? extends JavaType> used,
+                    ConditionEvents events) {
                 for (JavaType javaType : used) {
                     for (JavaClass raw : javaType.getAllInvolvedRawTypes()) {
                         if (raw.getPackageName().startsWith(MainClasses.ROOT_PACKAGE)
                                 && (raw.getPackageName() + ".").contains(".internal.")) {
-                            events.add(SimpleConditionEvent.violated(type, where + " uses internal type "
-                                    + raw.getName() + " " + location));
+                            events.add(SimpleConditionEvent.violated(
+                                    type, where + " uses internal type " + raw.getName() + " " + location));
                         }
                     }
                 }

@@ -6,7 +6,6 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.junit.LocationProvider;
 import io.github.bnconsistency.BatchNormInspector;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -23,8 +22,7 @@ final class MainClasses {
     /** The main classes directory, e.g. {@code target/classes}. */
     static final Path DIRECTORY = directory();
 
-    private MainClasses() {
-    }
+    private MainClasses() {}
 
     static JavaClasses imported() {
         return new ClassFileImporter().withImportOption(new OnlyMain()).importPath(DIRECTORY);
@@ -49,7 +47,11 @@ final class MainClasses {
 
     private static Path directory() {
         try {
-            return Path.of(BatchNormInspector.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(BatchNormInspector.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException("Cannot locate the main classes", e);
         }

@@ -1,8 +1,8 @@
 package io.github.bnconsistency.demo;
 
-import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.report.TextReport;
 import io.github.bnconsistency.testing.StoryModels;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -17,19 +17,21 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public final class StoryDemo {
 
-    private StoryDemo() {
-    }
+    private StoryDemo() {}
 
     public static void main(String[] args) {
         DataSet images = StoryModels.storyData(101);
         MultiLayerNetwork model = StoryModels.storyCnn(0.99, 1);
-        System.out.println("Training a small CNN (4 BatchNormalization layers, decay 0.99 as Keras's default momentum)");
+        System.out.println(
+                "Training a small CNN (4 BatchNormalization layers, decay 0.99 as Keras's default momentum)");
         System.out.println("on 12 images of 3 classes, one batch of 12 per epoch:");
         ConsistencyReport report = null;
         for (int epoch = 1; epoch <= 10; epoch++) {
             model.fit(images);
             report = BatchNormInspector.inspect(model, images);
-            System.out.printf("  epoch %2d: training-mode accuracy %5s, inference accuracy %5s%n", epoch,
+            System.out.printf(
+                    "  epoch %2d: training-mode accuracy %5s, inference accuracy %5s%n",
+                    epoch,
                     Numbers.percent(report.output().trainingAccuracy()),
                     Numbers.percent(report.output().inferenceAccuracy()));
         }

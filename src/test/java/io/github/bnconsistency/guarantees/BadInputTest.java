@@ -1,10 +1,17 @@
 package io.github.bnconsistency.guarantees;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
@@ -15,14 +22,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Bad input gets an error that names the problem and the fix, and leaves the model exactly as it was. */
 class BadInputTest {
@@ -44,22 +43,29 @@ class BadInputTest {
 
     @Test
     void null_model() {
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(null, IMAGES))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(null, IMAGES))
                 .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
         assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(IMAGES, 1e-3))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("Expecting actual not to be null");
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Expecting actual not to be null");
     }
 
     @Test
     void model_whose_init_was_never_called() {
-        MultiLayerNetwork network = new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
-        ComputationGraph graph = new ComputationGraph(io.github.bnconsistency.testing.GraphModels
-                .residualCnn(0.9, 1, false).getConfiguration().clone());
+        MultiLayerNetwork network =
+                new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
+        ComputationGraph graph =
+                new ComputationGraph(io.github.bnconsistency.testing.GraphModels.residualCnn(0.9, 1, false)
+                        .getConfiguration()
+                        .clone());
 
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(network, IMAGES))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(network, IMAGES))
                 .withMessage("The MultiLayerNetwork is not initialized: call model.init() (or load a trained model) "
                         + "before checking it.");
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(graph, IMAGES))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(graph, IMAGES))
                 .withMessageStartingWith("The ComputationGraph is not initialized: call graph.init()");
     }
 
@@ -67,17 +73,29 @@ class BadInputTest {
     @Test
     void identical_probe_examples_are_not_measured_rather_than_blamed() {
         MultiLayerNetwork dense = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
-                .seed(4).list()
-                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(6).nOut(6).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().name("bn").build())
-                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(2)
-                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .seed(4)
+                .list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder()
+                        .nIn(6)
+                        .nOut(6)
+                        .build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder()
+                        .name("bn")
+                        .build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder()
+                        .nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
+                        .build())
                 .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(6))
                 .build());
         dense.init();
         INDArray identical = Nd4j.ones(DataType.FLOAT, 8, 6);
 
-        assertThat(BatchNormInspector.inspect(dense, identical).layer("bn").orElseThrow().unmeasured().orElseThrow())
+        assertThat(BatchNormInspector.inspect(dense, identical)
+                        .layer("bn")
+                        .orElseThrow()
+                        .unmeasured()
+                        .orElseThrow())
                 .startsWith("batch variance 0 in every channel: the probe examples are all alike");
         assertThatThrownBy(() -> assertThat(dense).hasConvergedBatchNormStatistics(identical))
                 .hasMessageContaining("but 1 of 1 layers could not be measured on this data.")
@@ -86,13 +104,15 @@ class BadInputTest {
 
     @Test
     void null_and_empty_data() {
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, (ProbeData) null))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, (ProbeData) null))
                 .withMessage("The probe data is null: pass the data to check the model on.");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> BatchNormInspector.inspect(model, new OneShotDataSetIterator(List.of())))
                 .withMessageContaining("yielded no batch: nothing to compare");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> BatchNormInspector.inspect(model, new DataSet(Nd4j.create(0, 3, 32, 32), Nd4j.create(0, 3))))
+                .isThrownBy(() ->
+                        BatchNormInspector.inspect(model, new DataSet(Nd4j.create(0, 3, 32, 32), Nd4j.create(0, 3))))
                 .withMessage("Probe batch 0 has no examples (features shape [0, 3, 32, 32]): nothing to compare.");
         assertUnchanged(model);
     }
@@ -101,7 +121,8 @@ class BadInputTest {
     void channels_last_images_for_a_channels_first_model() {
         INDArray channelsLast = IMAGES.getFeatures().permute(0, 2, 3, 1).dup();
 
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, channelsLast))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, channelsLast))
                 .withMessageStartingWith("The MultiLayerNetwork could not run probe batch 0 (features [12, 32, 32, 3]) "
                         + "on the training path: layer 'conv1' (index 0, ConvolutionLayer, expects 3 channels in NCHW "
                         + "[minibatch, channels, height, width]) is the first to reject its input of shape [12, 32, 32, 3]; "
@@ -111,10 +132,12 @@ class BadInputTest {
 
     @Test
     void wrong_rank_and_wrong_channel_count() {
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 3072)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 3072)))
                 .withMessageContaining("layer 'conv1' (index 0, ConvolutionLayer, expects 3 channels in NCHW")
                 .withMessageContaining("input of shape [12, 3072]");
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 4, 32, 32)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, Nd4j.rand(DataType.FLOAT, 12, 4, 32, 32)))
                 .withMessageContaining("is the first to reject its input of shape [12, 4, 32, 32]");
         assertUnchanged(model);
     }
@@ -125,7 +148,8 @@ class BadInputTest {
         MultiLayerNetwork keras = KerasModelImport.importKerasSequentialModelAndWeights(
                 "src/test/resources/keras/cnn_batch_norm.h5", false);
 
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormInspector.inspect(keras, Nd4j.rand(DataType.FLOAT, 4, 12, 12, 3)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(keras, Nd4j.rand(DataType.FLOAT, 4, 12, 12, 3)))
                 .withMessageContaining("layer 'dense_1' (index 4, DenseLayer, expects nIn 36) is the first to reject "
                         + "its input of shape [4, 8, 8, 1] (before its preprocessor)");
     }
@@ -160,9 +184,10 @@ class BadInputTest {
 
         INDArray inputBefore = model.getInput();
 
-        assertThatIllegalStateException().isThrownBy(() -> BatchNormInspector.inspect(model, failing))
-                .withMessage("Reading probe batch 2 from the DataSetIterator (" + failing.getClass().getName()
-                        + ") failed: disk read error (the model was not changed)")
+        assertThatIllegalStateException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, failing))
+                .withMessage("Reading probe batch 2 from the DataSetIterator ("
+                        + failing.getClass().getName() + ") failed: disk read error (the model was not changed)")
                 .withCauseInstanceOf(IllegalStateException.class);
         assertUnchanged(model);
         assertThat(model.getInput()).isSameAs(inputBefore); // the network's own input reference is restored too

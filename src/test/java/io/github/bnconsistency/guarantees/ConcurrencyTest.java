@@ -1,17 +1,12 @@
 package io.github.bnconsistency.guarantees;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.StoryModels;
-import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.dataset.DataSet;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,8 +14,12 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
 
 /** Deterministic reports, and the same reports whether checks run one after another or at the same time. */
 class ConcurrencyTest {
@@ -64,10 +63,12 @@ class ConcurrencyTest {
     @Test
     void checks_of_different_models_in_parallel_give_the_serial_reports() throws Exception {
         List<Model> models = models();
-        List<ConsistencyReport> serial = models.stream().map(ConcurrencyTest::check).toList();
+        List<ConsistencyReport> serial =
+                models.stream().map(ConcurrencyTest::check).toList();
 
         List<ConsistencyReport> parallel = runTogether(models.stream()
-                .<Callable<ConsistencyReport>>map(m -> () -> check(m)).toList());
+                .<Callable<ConsistencyReport>>map(m -> () -> check(m))
+                .toList());
 
         assertThat(parallel).isEqualTo(serial);
     }

@@ -1,5 +1,8 @@
 package io.github.bnconsistency.guarantees;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ConsistencyReport;
@@ -7,6 +10,9 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.TinyNetworks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -22,13 +28,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-
 /**
  * Hundreds of random small networks (dense or convolutional, NCHW or NHWC, one to four BatchNormalization layers,
  * batches of 1 to 16, random moving statistics), each checked against invariants that hold whatever the network:
@@ -39,9 +38,8 @@ class GeneratedNetworksTest {
 
     private static final int CASES = 300;
 
-    private record Case(String description, MultiLayerNetwork net, INDArray features, List<Integer> bnIndices,
-                        boolean nhwc) {
-    }
+    private record Case(
+            String description, MultiLayerNetwork net, INDArray features, List<Integer> bnIndices, boolean nhwc) {}
 
     @Test
     void invariants_hold_for_random_networks() {
@@ -64,11 +62,12 @@ class GeneratedNetworksTest {
 
         assertThat(ModelSnapshot.of(net)).isEqualTo(before);
         assertThat(report.layers()).hasSize(c.bnIndices().size());
-        assertThat(report.layers()).allSatisfy(l -> assertThat(l.channels()).allSatisfy(ch -> {
-            assertThat(ch.divergence()).isFinite();
-            assertThat(ch.meanShift()).isFinite();
-            assertThat(ch.varianceRatio()).isFinite().isPositive();
-        }));
+        assertThat(report.layers())
+                .allSatisfy(l -> assertThat(l.channels()).allSatisfy(ch -> {
+                    assertThat(ch.divergence()).isFinite();
+                    assertThat(ch.meanShift()).isFinite();
+                    assertThat(ch.varianceRatio()).isFinite().isPositive();
+                }));
 
         // moving statistics := the data's batch statistics (by hand, from DL4J's own training-mode activations)
         List<INDArray> activations = net.feedForward(c.features(), true);
@@ -83,22 +82,26 @@ class GeneratedNetworksTest {
             TinyNetworks.setMovingStatistics(net.getLayer(c.bnIndices().get(b)), stats.get(b)[0], stats.get(b)[1]);
         }
         ConsistencyReport converged = BatchNormInspector.inspect(net, c.features());
-        assertThat(converged.layers()).allSatisfy(l -> assertThat(l.maxDivergence()).isLessThan(1e-9));
+        assertThat(converged.layers())
+                .allSatisfy(l -> assertThat(l.maxDivergence()).isLessThan(1e-9));
         assertThat(converged.output().maxAbsDifference()).isLessThan(1e-9);
 
         // perturb one channel's moving mean by half its batch standard deviation: that channel's divergence is
         // |mu* - mu_M| / s_M = 0.5 exactly (s_M = s*), the layer's maximum at least that
         int b = random.nextInt(stats.size());
         int channel = random.nextInt(stats.get(b)[0].length);
-        double eps = ((BatchNormalization) net.getLayer(c.bnIndices().get(b)).conf().getLayer()).getEps();
+        double eps =
+                ((BatchNormalization) net.getLayer(c.bnIndices().get(b)).conf().getLayer()).getEps();
         double[] mean = stats.get(b)[0].clone();
         mean[channel] += 0.5 * Math.sqrt(stats.get(b)[1][channel] + eps);
         TinyNetworks.setMovingStatistics(net.getLayer(c.bnIndices().get(b)), mean, stats.get(b)[1]);
-        LayerFinding perturbed = BatchNormInspector.inspect(net, c.features()).layers().get(b);
+        LayerFinding perturbed =
+                BatchNormInspector.inspect(net, c.features()).layers().get(b);
         ChannelFinding off = perturbed.channels().get(channel);
         assertThat(off.divergence()).isCloseTo(0.5, within(1e-9));
         assertThat(off.meanShift()).isCloseTo(0.5, within(1e-9));
-        assertThat(perturbed.maxDivergence()).isGreaterThan(converged.layers().get(b).maxDivergence());
+        assertThat(perturbed.maxDivergence())
+                .isGreaterThan(converged.layers().get(b).maxDivergence());
     }
 
     private static Case randomCase(Random random, int index) {
@@ -107,20 +110,32 @@ class GeneratedNetworksTest {
         int batchNorms = 1 + random.nextInt(4);
         int batch = 1 + random.nextInt(16);
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-                .seed(index).dataType(DataType.DOUBLE).list();
+                .seed(index)
+                .dataType(DataType.DOUBLE)
+                .list();
         List<Integer> bnIndices = new ArrayList<>();
         int layer = 0;
         for (int b = 0; b < batchNorms; b++) {
             int width = 2 + random.nextInt(4);
             Activation activation = random.nextBoolean() ? Activation.IDENTITY : Activation.TANH;
             if (conv) {
-                list.layer(new ConvolutionLayer.Builder(2, 2).nOut(width).convolutionMode(ConvolutionMode.Same)
-                        .dataFormat(nhwc ? CNN2DFormat.NHWC : CNN2DFormat.NCHW).activation(activation).build());
+                list.layer(new ConvolutionLayer.Builder(2, 2)
+                        .nOut(width)
+                        .convolutionMode(ConvolutionMode.Same)
+                        .dataFormat(nhwc ? CNN2DFormat.NHWC : CNN2DFormat.NCHW)
+                        .activation(activation)
+                        .build());
             } else {
-                list.layer(new DenseLayer.Builder().nOut(width).activation(activation).build());
+                list.layer(new DenseLayer.Builder()
+                        .nOut(width)
+                        .activation(activation)
+                        .build());
             }
-            list.layer(new BatchNormalization.Builder().useLogStd(random.nextBoolean())
-                    .decay(0.5 + 0.49 * random.nextDouble()).eps(random.nextBoolean() ? 1e-5 : 1e-3).build());
+            list.layer(new BatchNormalization.Builder()
+                    .useLogStd(random.nextBoolean())
+                    .decay(0.5 + 0.49 * random.nextDouble())
+                    .eps(random.nextBoolean() ? 1e-5 : 1e-3)
+                    .build());
             layer += 2;
             bnIndices.add(layer - 1);
         }
@@ -128,19 +143,23 @@ class GeneratedNetworksTest {
         int width = 3 + random.nextInt(4);
         int channels = 1 + random.nextInt(3);
         int inputs = 2 + random.nextInt(5);
-        list.setInputType(conv ? InputType.convolutional(height, width, channels, nhwc ? CNN2DFormat.NHWC : CNN2DFormat.NCHW)
-                : InputType.feedForward(inputs));
+        list.setInputType(
+                conv
+                        ? InputType.convolutional(height, width, channels, nhwc ? CNN2DFormat.NHWC : CNN2DFormat.NCHW)
+                        : InputType.feedForward(inputs));
         MultiLayerNetwork net = new MultiLayerNetwork(list.build());
         net.init();
         for (int bn : bnIndices) {
             randomMovingStatistics(net.getLayer(bn), random);
         }
         INDArray features = conv
-                ? (nhwc ? Nd4j.rand(DataType.DOUBLE, batch, height, width, channels) : Nd4j.rand(DataType.DOUBLE, batch, channels, height, width))
+                ? (nhwc
+                        ? Nd4j.rand(DataType.DOUBLE, batch, height, width, channels)
+                        : Nd4j.rand(DataType.DOUBLE, batch, channels, height, width))
                 : Nd4j.rand(DataType.DOUBLE, batch, inputs);
         features.muli(1 + 4 * random.nextDouble()).addi(random.nextGaussian());
-        String description = (conv ? (nhwc ? "NHWC conv" : "NCHW conv") : "dense") + ", " + batchNorms + " BN, batch "
-                + batch;
+        String description =
+                (conv ? (nhwc ? "NHWC conv" : "NCHW conv") : "dense") + ", " + batchNorms + " BN, batch " + batch;
         return new Case(description, net, features, bnIndices, nhwc);
     }
 

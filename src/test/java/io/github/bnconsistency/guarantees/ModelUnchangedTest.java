@@ -1,16 +1,19 @@
 package io.github.bnconsistency.guarantees;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.api.BatchNormSoftAssertions;
 import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Named;
-import org.junit.jupiter.api.Test;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -22,22 +25,18 @@ import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.recurrent.TimeDistributed;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Every public call leaves the model bit-identical (parameters, updater state, counters, configuration) and does
@@ -50,21 +49,30 @@ class ModelUnchangedTest {
     static Stream<Arguments> modelsAndCalls() {
         List<Named<Consumer<Model>>> calls = List.of(
                 Named.of("BatchNormInspector.inspect(DataSet)", m -> BatchNormInspector.inspect(m, IMAGES)),
-                Named.of("BatchNormInspector.inspect(DataSetIterator)",
+                Named.of(
+                        "BatchNormInspector.inspect(DataSetIterator)",
                         m -> BatchNormInspector.inspect(m, new ListDataSetIterator<>(IMAGES.asList(), 4))),
-                Named.of("inferenceMatchesTraining (failing)",
+                Named.of(
+                        "inferenceMatchesTraining (failing)",
                         m -> catchThrowable(() -> modelAssert(m).inferenceMatchesTraining(IMAGES, 1e-6))),
-                Named.of("hasConvergedBatchNormStatistics (failing)",
+                Named.of(
+                        "hasConvergedBatchNormStatistics (failing)",
                         m -> catchThrowable(() -> modelAssert(m).hasConvergedBatchNormStatistics(IMAGES))),
-                Named.of("batchNormLayer navigation",
-                        m -> modelAssert(m).probedWith(IMAGES).batchNormLayer("bn1").hasMeanShiftBelow(1e6)),
-                Named.of("soft assertions", m -> catchThrowable(() -> BatchNormSoftAssertions.assertSoftly(softly -> {
-                    if (m instanceof MultiLayerNetwork net) {
-                        softly.assertThat(net).inferenceMatchesTraining(IMAGES, 1e-6);
-                    } else {
-                        softly.assertThat((ComputationGraph) m).inferenceMatchesTraining(IMAGES, 1e-6);
-                    }
-                }))));
+                Named.of(
+                        "batchNormLayer navigation",
+                        m -> modelAssert(m)
+                                .probedWith(IMAGES)
+                                .batchNormLayer("bn1")
+                                .hasMeanShiftBelow(1e6)),
+                Named.of(
+                        "soft assertions",
+                        m -> catchThrowable(() -> BatchNormSoftAssertions.assertSoftly(softly -> {
+                            if (m instanceof MultiLayerNetwork net) {
+                                softly.assertThat(net).inferenceMatchesTraining(IMAGES, 1e-6);
+                            } else {
+                                softly.assertThat((ComputationGraph) m).inferenceMatchesTraining(IMAGES, 1e-6);
+                            }
+                        }))));
         List<Named<java.util.function.Supplier<Model>>> models = List.of(
                 Named.of("MultiLayerNetwork with dropout, DropConnect and weight noise", () -> {
                     MultiLayerNetwork net = StoryModels.cnn(0.99, 3, true);
@@ -95,8 +103,8 @@ class ModelUnchangedTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("modelsAndCalls")
-    void model_is_bit_identical_and_later_training_is_unaffected(java.util.function.Supplier<Model> build,
-                                                                 Consumer<Model> call) {
+    void model_is_bit_identical_and_later_training_is_unaffected(
+            java.util.function.Supplier<Model> build, Consumer<Model> call) {
         Model checked = build.get();
         Model untouched = build.get(); // the same seeded recipe; clone() would not copy a graph's counters
         assertThat(ModelSnapshot.of(untouched)).isEqualTo(ModelSnapshot.of(checked));
@@ -126,7 +134,9 @@ class ModelUnchangedTest {
         assertThat(ModelSnapshot.of(checked)).isEqualTo(before);
         assertThat(checked.getLayerWiseConfigurations().getConfs())
                 .extracting(conf -> innermost(conf.getLayer()).getIDropout())
-                .hasSize(5).filteredOn(java.util.Objects::nonNull).hasSize(3);
+                .hasSize(5)
+                .filteredOn(java.util.Objects::nonNull)
+                .hasSize(3);
         Nd4j.getRandom().setSeed(2024);
         checked.fit(sequences);
         Nd4j.getRandom().setSeed(2024);
@@ -135,14 +145,22 @@ class ModelUnchangedTest {
     }
 
     private static MultiLayerNetwork wrappedRecurrentNetwork() {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5).list()
-                .layer(new Bidirectional(Bidirectional.Mode.CONCAT,
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(5)
+                .list()
+                .layer(new Bidirectional(
+                        Bidirectional.Mode.CONCAT,
                         new LSTM.Builder().nIn(3).nOut(4).dropOut(0.5).build()))
-                .layer(new TimeDistributed(new DenseLayer.Builder().nIn(8).nOut(6).dropOut(0.5).build(), RNNFormat.NCW))
-                .layer(new LastTimeStep(new LSTM.Builder().nIn(6).nOut(6).dropOut(0.5).build()))
+                .layer(new TimeDistributed(
+                        new DenseLayer.Builder().nIn(8).nOut(6).dropOut(0.5).build(), RNNFormat.NCW))
+                .layer(new LastTimeStep(
+                        new LSTM.Builder().nIn(6).nOut(6).dropOut(0.5).build()))
                 .layer(new BatchNormalization.Builder().nOut(6).name("bn").build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nIn(6).nOut(2).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .nIn(6)
+                        .nOut(2)
+                        .build())
                 .build());
         net.init();
         return net;

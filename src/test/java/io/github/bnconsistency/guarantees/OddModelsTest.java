@@ -1,5 +1,10 @@
 package io.github.bnconsistency.guarantees;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
 import io.github.bnconsistency.report.ChannelFinding;
@@ -14,6 +19,11 @@ import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.deeplearning4j.datasets.iterator.AsyncDataSetIterator;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -26,7 +36,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -40,25 +49,20 @@ import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.assertj.core.api.Assertions.withinPercentage;
-
 /** Corrupted statistics, dead channels, extreme scales, data types, workspaces, Keras imports, odd iterators. */
 class OddModelsTest {
 
     @ParameterizedTest(name = "{0} {1} in channel 1, useLogStd={2}")
     @CsvSource({
-        "mean, NaN, false", "variance, Infinity, false", "variance, -0.5, false", "variance, NaN, true",
-        "variance, Infinity, true", "mean, -Infinity, true"})
-    void corrupted_moving_statistics_are_a_finding_never_a_crash_nor_converged(String which, double value, boolean logStd) {
+        "mean, NaN, false",
+        "variance, Infinity, false",
+        "variance, -0.5, false",
+        "variance, NaN, true",
+        "variance, Infinity, true",
+        "mean, -Infinity, true"
+    })
+    void corrupted_moving_statistics_are_a_finding_never_a_crash_nor_converged(
+            String which, double value, boolean logStd) {
         MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.NCHW, logStd, 0.9, 1e-5);
         double[][][] values = TinyNetworks.randomValues(Layout.NCHW, 6, new Random(4));
         double[][] stats = TinyNetworks.meanAndBiasedVariance(values);
@@ -78,7 +82,8 @@ class OddModelsTest {
         assertThat(bn.isDiverging()).isTrue();
         assertThat(report.rootCause()).map(LayerFinding::name).hasValue("bn");
         assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.CORRUPTED_STATISTICS);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> assertThat(net).hasConvergedBatchNormStatistics(features))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> assertThat(net).hasConvergedBatchNormStatistics(features))
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1, layer index 0) stored moving statistics are "
                         + "corrupted (NaN, infinite or negative variance) in channels [1]");
         // and the fix repairs it
@@ -95,7 +100,11 @@ class OddModelsTest {
         }
         INDArray features = TinyNetworks.features(Layout.DENSE, values);
 
-        ChannelFinding dead = BatchNormInspector.inspect(net, features).layer("bn").orElseThrow().channels().get(2);
+        ChannelFinding dead = BatchNormInspector.inspect(net, features)
+                .layer("bn")
+                .orElseThrow()
+                .channels()
+                .get(2);
 
         assertThat(dead.batchVariance()).isZero();
         // moving mean 0 = batch mean, moving variance 1 vs 0: s*/s_M = sqrt(1e-5 / (1 + 1e-5))
@@ -149,23 +158,36 @@ class OddModelsTest {
     @ParameterizedTest(name = "{0}, training workspaces {1}, inference workspaces {2}")
     @MethodSource("dataTypesAndWorkspaces")
     void every_data_type_and_workspace_mode(DataType type, WorkspaceMode training, WorkspaceMode inference) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(type)
-                .trainingWorkspaceMode(training).inferenceWorkspaceMode(inference).list()
-                .layer(new DenseLayer.Builder().nOut(6).activation(Activation.IDENTITY).dropOut(0.5).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(3)
+                .dataType(type)
+                .trainingWorkspaceMode(training)
+                .inferenceWorkspaceMode(inference)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(6)
+                        .activation(Activation.IDENTITY)
+                        .dropOut(0.5)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn").build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.feedForward(4))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         Nd4j.getRandom().setSeed(8);
-        DataSet data = new DataSet(Nd4j.randn(DataType.FLOAT, 16, 4).muli(2).addi(1), Nd4j.eye(3).repeat(0, 6).getRows(range(16)));
+        DataSet data = new DataSet(
+                Nd4j.randn(DataType.FLOAT, 16, 4).muli(2).addi(1),
+                Nd4j.eye(3).repeat(0, 6).getRows(range(16)));
         net.fit(data);
         ModelSnapshot before = ModelSnapshot.of(net);
         MultiLayerNetwork reference = net.clone(); // same weights, to compute the BN input by hand without dropout
         reference.getLayerWiseConfigurations().getConf(0).getLayer().setIDropout(null);
-        double[][] expected = TinyNetworks.meanAndBiasedVariance(
-                HandStatistics.values(reference.feedForward(data.getFeatures().castTo(type), true).get(1)));
+        double[][] expected = TinyNetworks.meanAndBiasedVariance(HandStatistics.values(
+                reference.feedForward(data.getFeatures().castTo(type), true).get(1)));
 
         ConsistencyReport report = BatchNormInspector.inspect(net, data);
 
@@ -174,7 +196,8 @@ class OddModelsTest {
         double tolerance = type == DataType.HALF ? 1e-2 : type == DataType.FLOAT ? 1e-5 : 1e-12;
         for (ChannelFinding c : report.layer("bn").orElseThrow().channels()) {
             assertThat(c.batchMean()).isCloseTo(expected[0][c.channel()], within(tolerance));
-            assertThat(c.batchVariance()).isCloseTo(expected[1][c.channel()], within(tolerance * (1 + expected[1][c.channel()])));
+            assertThat(c.batchVariance())
+                    .isCloseTo(expected[1][c.channel()], within(tolerance * (1 + expected[1][c.channel()])));
         }
         assertThat(report.output().allFinite()).isTrue();
     }
@@ -184,17 +207,32 @@ class OddModelsTest {
     void half_precision_model_reports_the_input_drift_float_reports() {
         double[] drift = new double[2];
         for (DataType type : List.of(DataType.HALF, DataType.FLOAT)) {
-            MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(type).list()
-                    .layer(new BatchNormalization.Builder().nIn(4).nOut(4).name("bn1").build())
-                    .layer(new BatchNormalization.Builder().nIn(4).nOut(4).name("bn2").build())
-                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                            .nIn(4).nOut(2).build())
+            MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                    .dataType(type)
+                    .list()
+                    .layer(new BatchNormalization.Builder()
+                            .nIn(4)
+                            .nOut(4)
+                            .name("bn1")
+                            .build())
+                    .layer(new BatchNormalization.Builder()
+                            .nIn(4)
+                            .nOut(4)
+                            .name("bn2")
+                            .build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                            .activation(Activation.IDENTITY)
+                            .nIn(4)
+                            .nOut(2)
+                            .build())
                     .build());
             net.init();
             Nd4j.getRandom().setSeed(7);
             // untrained moving statistics (0, 1) against data around 100: bn2's inputs differ by ~100 per value
             INDArray features = Nd4j.randn(DataType.FLOAT, 256, 4).muli(30).addi(100);
-            drift[type == DataType.HALF ? 0 : 1] = BatchNormInspector.inspect(net, features).layer("bn2").orElseThrow()
+            drift[type == DataType.HALF ? 0 : 1] = BatchNormInspector.inspect(net, features)
+                    .layer("bn2")
+                    .orElseThrow()
                     .maxInferenceInputDrift();
         }
         assertThat(drift[1]).isGreaterThan(10).isFinite();
@@ -203,12 +241,23 @@ class OddModelsTest {
 
     @Test
     void model_whose_only_batch_normalization_layers_are_frozen() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).list()
-                .layer(new DenseLayer.Builder().nOut(5).activation(Activation.IDENTITY).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(2)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(5)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new FrozenLayerWithBackprop(new BatchNormalization.Builder().build()))
-                .layer(new DenseLayer.Builder().nOut(4).activation(Activation.IDENTITY).build())
+                .layer(new DenseLayer.Builder()
+                        .nOut(4)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new FrozenLayerWithBackprop(new BatchNormalization.Builder().build()))
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nOut(1)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .setInputType(InputType.feedForward(3))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -217,7 +266,9 @@ class OddModelsTest {
 
         ConsistencyReport report = BatchNormInspector.inspect(net, features);
 
-        assertThat(report.layers()).hasSize(2).allSatisfy(l -> assertThat(l.frozen()).isTrue());
+        assertThat(report.layers())
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l.frozen()).isTrue());
         assertThat(report.divergingLayers()).hasSize(2);
         assertThat(report.rootCause()).isEmpty();
         assertThat(report.output().maxAbsDifference()).isLessThan(1e-6); // frozen layers normalize alike on both paths
@@ -231,7 +282,8 @@ class OddModelsTest {
         Nd4j.getRandom().setSeed(3);
         INDArray images = Nd4j.rand(DataType.FLOAT, 8, 10, 10, 3);
         // the layer's input: conv2d_1's output, one channel, on the training path
-        double[][] expected = TinyNetworks.meanAndBiasedVariance(nhwcValues(keras.feedForward(images, true).get(1)));
+        double[][] expected = TinyNetworks.meanAndBiasedVariance(
+                nhwcValues(keras.feedForward(images, true).get(1)));
 
         ConsistencyReport report = BatchNormInspector.inspect(keras, images);
 
@@ -242,7 +294,7 @@ class OddModelsTest {
         assertThat(bn.eps()).isCloseTo(1e-3, within(1e-9));
         assertThat(bn.channels().get(0).batchMean()).isCloseTo(expected[0][0], within(1e-6));
         assertThat(bn.channels().get(0).batchVariance()).isCloseTo(expected[1][0], within(1e-6));
-        assertThat(bn.channels().get(0).movingMean()).isZero();      // Keras's initial statistics, as saved
+        assertThat(bn.channels().get(0).movingMean()).isZero(); // Keras's initial statistics, as saved
         assertThat(bn.channels().get(0).movingVariance()).isEqualTo(1.0);
 
         BatchNormRecalibration.recalibrate(keras, images);
@@ -299,8 +351,8 @@ class OddModelsTest {
 
         assertThat(report.probe().batches()).isEqualTo(4);
         Thread.sleep(100);
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive()
-                && t.getClass().getName().contains("AsyncPrefetchThread"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.isAlive() && t.getClass().getName().contains("AsyncPrefetchThread"));
     }
 
     private static int[] range(int n) {

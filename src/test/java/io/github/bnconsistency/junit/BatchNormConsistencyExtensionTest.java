@@ -1,9 +1,20 @@
 package io.github.bnconsistency.junit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.fail;
+
 import io.github.bnconsistency.api.BatchNormAssertions;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.report.TextReport;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.datasets.iterator.IteratorDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -19,18 +30,6 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
-import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.assertj.core.api.Assertions.fail;
-
 /**
  * What the extension does after a test: fail a diverging model with the assertion's message, pass a converged
  * one, report only, stay off, leave a failed test alone; the report entries and the JSON report it publishes.
@@ -44,15 +43,21 @@ class BatchNormConsistencyExtensionTest {
     void should_fail_a_diverging_model_with_the_assertions_message_naming_the_root_layer() {
         EngineExecutionResults results = Fixtures.run(DivergingFixture.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(1).failed(1).succeeded(0));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(1).failed(1).succeeded(0));
         Throwable failure = Fixtures.failure(results, "learns");
-        ConsistencyReport report = Fixtures.inspect(Fixtures.Story.DIVERGING, Fixtures.Story.data(),
-                BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
-        AssertionError expected = catchThrowableOfType(AssertionError.class,
+        ConsistencyReport report = Fixtures.inspect(
+                Fixtures.Story.DIVERGING, Fixtures.Story.data(), BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
+        AssertionError expected = catchThrowableOfType(
+                AssertionError.class,
                 () -> BatchNormAssertions.assertThat(report).inferenceMatchesTraining(TOLERANCE));
-        AssertionError onTheModel = catchThrowableOfType(AssertionError.class, () -> BatchNormAssertions
-                .assertThat(Fixtures.Story.DIVERGING).inferenceMatchesTraining(Fixtures.Story.data(), TOLERANCE));
-        assertThat(failure).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage())
+        AssertionError onTheModel = catchThrowableOfType(
+                AssertionError.class,
+                () -> BatchNormAssertions.assertThat(Fixtures.Story.DIVERGING)
+                        .inferenceMatchesTraining(Fixtures.Story.data(), TOLERANCE));
+        assertThat(failure)
+                .isExactlyInstanceOf(expected.getClass())
+                .hasMessage(expected.getMessage())
                 .hasMessage(onTheModel.getMessage());
         assertThat(failure.getMessage())
                 .startsWith("\nExpecting inference outputs to match training outputs within 0.001")
@@ -63,12 +68,15 @@ class BatchNormConsistencyExtensionTest {
     void should_pass_a_converged_model_and_publish_a_consistent_verdict() {
         EngineExecutionResults results = Fixtures.run(ConvergedFixture.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
         assertThat(Fixtures.reportEntries(results)).singleElement().satisfies(entry -> {
-            assertThat(entry).containsEntry(ReportEntries.VERDICT, "CONSISTENT")
+            assertThat(entry)
+                    .containsEntry(ReportEntries.VERDICT, "CONSISTENT")
                     .containsEntry(ReportEntries.ROOT_LAYER, "none")
                     .containsEntry(ReportEntries.DIVERGING_LAYERS, "0");
-            assertThat(Double.parseDouble(entry.get(ReportEntries.MAX_OUTPUT_DIFFERENCE))).isBetween(0.0, 1e-4);
+            assertThat(Double.parseDouble(entry.get(ReportEntries.MAX_OUTPUT_DIFFERENCE)))
+                    .isBetween(0.0, 1e-4);
         });
     }
 
@@ -76,17 +84,25 @@ class BatchNormConsistencyExtensionTest {
     void should_pass_in_report_only_mode_and_publish_the_entries_and_the_text_report() {
         EngineExecutionResults results = Fixtures.run(ReportOnlyFixture.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
-        ConsistencyReport report = Fixtures.inspect(Fixtures.Story.DIVERGING, Fixtures.Story.data(),
-                BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
+        ConsistencyReport report = Fixtures.inspect(
+                Fixtures.Story.DIVERGING, Fixtures.Story.data(), BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
         List<Map<String, String>> entries = Fixtures.reportEntries(results);
         assertThat(entries).hasSize(2);
-        assertThat(entries.get(0)).containsExactly(
-                Map.entry(ReportEntries.VERDICT, "DIVERGES"),
-                Map.entry(ReportEntries.ROOT_LAYER, "bn1"),
-                Map.entry(ReportEntries.MAX_OUTPUT_DIFFERENCE, Double.toString(report.output().maxAbsDifference())),
-                Map.entry(ReportEntries.DIVERGING_LAYERS, Integer.toString(report.divergingLayers().size())));
-        assertThat(report.divergingLayers()).as("the story model has diverging layers").isNotEmpty();
+        assertThat(entries.get(0))
+                .containsExactly(
+                        Map.entry(ReportEntries.VERDICT, "DIVERGES"),
+                        Map.entry(ReportEntries.ROOT_LAYER, "bn1"),
+                        Map.entry(
+                                ReportEntries.MAX_OUTPUT_DIFFERENCE,
+                                Double.toString(report.output().maxAbsDifference())),
+                        Map.entry(
+                                ReportEntries.DIVERGING_LAYERS,
+                                Integer.toString(report.divergingLayers().size())));
+        assertThat(report.divergingLayers())
+                .as("the story model has diverging layers")
+                .isNotEmpty();
         assertThat(entries.get(1)).containsExactly(Map.entry(ReportEntries.REPORT_TEXT, TextReport.render(report)));
     }
 
@@ -94,7 +110,8 @@ class BatchNormConsistencyExtensionTest {
     void should_do_nothing_when_off() {
         EngineExecutionResults results = Fixtures.run(OffFixture.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(2).succeeded(2).failed(0));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(2).succeeded(2).failed(0));
         assertThat(Fixtures.reportEntries(results)).isEmpty();
     }
 
@@ -110,7 +127,8 @@ class BatchNormConsistencyExtensionTest {
     void should_keep_the_failure_of_a_failed_test_body_and_not_check() {
         EngineExecutionResults results = Fixtures.run(FailingBodyFixture.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(2).failed(1).aborted(1));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(2).failed(1).aborted(1));
         assertThat(Fixtures.failure(results, "failsOnItsOwn")).hasMessage("the test's own failure");
         assertThat(Fixtures.reportEntries(results)).isEmpty();
     }
@@ -121,7 +139,8 @@ class BatchNormConsistencyExtensionTest {
 
         // The iterator cannot be reset: a shared one would be empty for the second and third test.
         results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3));
-        assertThat(Fixtures.reportEntries(results)).hasSize(3)
+        assertThat(Fixtures.reportEntries(results))
+                .hasSize(3)
                 .allSatisfy(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "CONSISTENT"));
     }
 
@@ -129,7 +148,8 @@ class BatchNormConsistencyExtensionTest {
     void should_check_a_computation_graph_held_in_a_static_field() {
         EngineExecutionResults results = Fixtures.run(GraphFixture.class);
 
-        assertThat(Fixtures.failure(results, "learns")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "learns"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1, vertex 'bn')")
                 .hasMessageContaining("ComputationGraph");
     }
@@ -138,15 +158,18 @@ class BatchNormConsistencyExtensionTest {
     void should_apply_to_subclasses_of_an_annotated_class_and_find_inherited_fields() {
         EngineExecutionResults results = Fixtures.run(SubclassFixture.class);
 
-        assertThat(Fixtures.failure(results, "learns")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "learns"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn1");
-        assertThat(Fixtures.reportEntries(results)).singleElement()
+        assertThat(Fixtures.reportEntries(results))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
     }
 
     @Test
     void should_be_registered_through_the_annotation_only() {
-        assertThat(Modifier.isPublic(BatchNormConsistencyExtension.class.getModifiers())).isFalse();
+        assertThat(Modifier.isPublic(BatchNormConsistencyExtension.class.getModifiers()))
+                .isFalse();
         assertThat(BatchNormConsistency.class.getAnnotation(ExtendWith.class).value())
                 .containsExactly(BatchNormConsistencyExtension.class);
     }
@@ -169,18 +192,27 @@ class BatchNormConsistencyExtensionTest {
     @Test
     void should_publish_the_entries_even_when_failing_and_write_one_json_report_per_test(@TempDir Path reports)
             throws Exception {
-        EngineExecutionResults results = Fixtures.run(DivergingFixture.class,
-                BatchNormConsistency.REPORT_DIRECTORY_KEY, reports.toString());
+        EngineExecutionResults results =
+                Fixtures.run(DivergingFixture.class, BatchNormConsistency.REPORT_DIRECTORY_KEY, reports.toString());
 
         results.testEvents().assertStatistics(stats -> stats.failed(1));
-        Path file = reports.resolve("io.github.bnconsistency.junit.BatchNormConsistencyExtensionTest$DivergingFixture"
-                + ".learns().json");
-        assertThat(Fixtures.reportEntries(results)).singleElement().satisfies(entry -> assertThat(entry.keySet())
-                .containsExactly(ReportEntries.VERDICT, ReportEntries.ROOT_LAYER, ReportEntries.MAX_OUTPUT_DIFFERENCE,
-                        ReportEntries.DIVERGING_LAYERS, ReportEntries.REPORT_FILE, ReportEntries.HTML_REPORT_FILE))
-                .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES")
+        Path file = reports.resolve(
+                "io.github.bnconsistency.junit.BatchNormConsistencyExtensionTest$DivergingFixture" + ".learns().json");
+        assertThat(Fixtures.reportEntries(results))
+                .singleElement()
+                .satisfies(entry -> assertThat(entry.keySet())
+                        .containsExactly(
+                                ReportEntries.VERDICT,
+                                ReportEntries.ROOT_LAYER,
+                                ReportEntries.MAX_OUTPUT_DIFFERENCE,
+                                ReportEntries.DIVERGING_LAYERS,
+                                ReportEntries.REPORT_FILE,
+                                ReportEntries.HTML_REPORT_FILE))
+                .satisfies(entry -> assertThat(entry)
+                        .containsEntry(ReportEntries.VERDICT, "DIVERGES")
                         .containsEntry(ReportEntries.ROOT_LAYER, "bn1")
-                        .containsEntry(ReportEntries.REPORT_FILE, file.toAbsolutePath().toString()));
+                        .containsEntry(
+                                ReportEntries.REPORT_FILE, file.toAbsolutePath().toString()));
         assertThat(reports).isDirectoryContaining(path -> path.equals(file));
 
         String json = Files.readString(file);
@@ -191,17 +223,19 @@ class BatchNormConsistencyExtensionTest {
         assertThat(names(root.get("test"))).containsExactly("uniqueId", "displayName", "className", "methodName");
         assertThat(root.get("test").get("className").asText()).isEqualTo(DivergingFixture.class.getName());
         assertThat(root.get("test").get("methodName").asText()).isEqualTo("learns");
-        assertThat(names(root.get("check"))).containsExactly("mode", "tolerance", "layerTolerance", "verdict", "model",
-                "data");
+        assertThat(names(root.get("check")))
+                .containsExactly("mode", "tolerance", "layerTolerance", "verdict", "model", "data");
         assertThat(root.get("check").get("mode").asText()).isEqualTo("FAIL");
         assertThat(root.get("check").get("tolerance").asDouble()).isEqualTo(TOLERANCE);
         assertThat(root.get("check").get("verdict").asText()).isEqualTo("DIVERGES");
-        assertThat(root.get("check").get("model").asText()).isEqualTo("BatchNormConsistencyExtensionTest.DivergingFixture.model");
-        assertThat(root.get("check").get("data").asText()).isEqualTo("BatchNormConsistencyExtensionTest.DivergingFixture.probe()");
+        assertThat(root.get("check").get("model").asText())
+                .isEqualTo("BatchNormConsistencyExtensionTest.DivergingFixture.model");
+        assertThat(root.get("check").get("data").asText())
+                .isEqualTo("BatchNormConsistencyExtensionTest.DivergingFixture.probe()");
         assertThat(root.get("report").get("format").asText()).isEqualTo(JsonReport.FORMAT);
 
-        ConsistencyReport expected = Fixtures.inspect(Fixtures.Story.DIVERGING, Fixtures.Story.data(),
-                BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
+        ConsistencyReport expected = Fixtures.inspect(
+                Fixtures.Story.DIVERGING, Fixtures.Story.data(), BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
         assertThat(JsonReport.parse(json)).isEqualTo(expected);
     }
 
@@ -227,8 +261,11 @@ class BatchNormConsistencyExtensionTest {
 
         @Test
         void learns() {
-            assertThat(model.output(Fixtures.Story.data().getFeatures(), true).argMax(1).toIntVector())
-                    .as("training-mode predictions").containsExactly(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
+            assertThat(model.output(Fixtures.Story.data().getFeatures(), true)
+                            .argMax(1)
+                            .toIntVector())
+                    .as("training-mode predictions")
+                    .containsExactly(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
         }
     }
 
@@ -243,8 +280,7 @@ class BatchNormConsistencyExtensionTest {
         }
 
         @Test
-        void learns() {
-        }
+        void learns() {}
     }
 
     @BatchNormConsistency(tolerance = TOLERANCE)
@@ -260,8 +296,7 @@ class BatchNormConsistencyExtensionTest {
     @Tag("fixture")
     static class SubclassFixture extends AnnotatedBase {
         @Test
-        void learns() {
-        }
+        void learns() {}
     }
 
     @Tag("fixture")
@@ -269,14 +304,14 @@ class BatchNormConsistencyExtensionTest {
     static class ConvergedFixture {
         @ModelUnderTest
         MultiLayerNetwork model = Fixtures.Story.CONVERGED;
+
         MultiLayerNetwork other = Fixtures.Story.DIVERGING;
 
         @ConsistencyData
         DataSet probe = Fixtures.Story.data();
 
         @Test
-        void learns() {
-        }
+        void learns() {}
     }
 
     @Tag("fixture")
@@ -290,8 +325,7 @@ class BatchNormConsistencyExtensionTest {
         }
 
         @Test
-        void learns() {
-        }
+        void learns() {}
     }
 
     @Tag("fixture")
@@ -299,14 +333,12 @@ class BatchNormConsistencyExtensionTest {
     static class OffFixture {
         // Off does nothing at all: not even looking for a model or data, which this class lacks.
         @Test
-        void learns() {
-        }
+        void learns() {}
 
         @Nested
         class Inner {
             @Test
-            void learnsToo() {
-            }
+            void learnsToo() {}
         }
     }
 
@@ -339,20 +371,18 @@ class BatchNormConsistencyExtensionTest {
         @ConsistencyData
         DataSetIterator probe() {
             INDArray features = Fixtures.Tiny.features();
-            Iterator<org.nd4j.linalg.dataset.DataSet> batches = List.of(new DataSet(features, null)).iterator();
+            Iterator<org.nd4j.linalg.dataset.DataSet> batches =
+                    List.of(new DataSet(features, null)).iterator();
             return new IteratorDataSetIterator(batches, (int) features.size(0));
         }
 
         @Test
-        void first() {
-        }
+        void first() {}
 
         @Test
-        void second() {
-        }
+        void second() {}
 
         @Test
-        void third() {
-        }
+        void third() {}
     }
 }

@@ -1,13 +1,13 @@
 package io.github.bnconsistency.junit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The extension's judgement ({@code judgeBy}, {@code minAgreement}) and training batch size
@@ -24,7 +24,10 @@ class BatchNormConsistencyJudgementTest {
         INDArray training = Fixtures.Story.DIVERGING.clone().output(data.getFeatures(), true);
         int same = 0;
         for (int n = 0; n < inference.rows(); n++) {
-            same += inference.getRow(n).argMax().getInt(0) == training.getRow(n).argMax().getInt(0) ? 1 : 0;
+            same += inference.getRow(n).argMax().getInt(0)
+                            == training.getRow(n).argMax().getInt(0)
+                    ? 1
+                    : 0;
         }
         return same;
     }
@@ -32,26 +35,32 @@ class BatchNormConsistencyJudgementTest {
     @Test
     void should_judge_by_predictions_at_the_agreement_counted_by_hand() {
         int agree = storyAgreements();
-        assertThat(agree).as("the story model must disagree on some images, not all").isBetween(1, 11);
+        assertThat(agree)
+                .as("the story model must disagree on some images, not all")
+                .isBetween(1, 11);
 
-        EngineExecutionResults atIt = Fixtures.run(ByPredictions.class,
-                BatchNormConsistency.MIN_AGREEMENT_KEY, Double.toString(agree / 12.0));
+        EngineExecutionResults atIt = Fixtures.run(
+                ByPredictions.class, BatchNormConsistency.MIN_AGREEMENT_KEY, Double.toString(agree / 12.0));
         assertThat(Fixtures.failure(atIt, "inheritsTheConfiguredAgreement")).isNull();
-        assertThat(Fixtures.reportEntries(atIt, "inheritsTheConfiguredAgreement")).singleElement()
+        assertThat(Fixtures.reportEntries(atIt, "inheritsTheConfiguredAgreement"))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, ReportEntries.CONSISTENT));
 
-        EngineExecutionResults above = Fixtures.run(ByPredictions.class,
-                BatchNormConsistency.MIN_AGREEMENT_KEY, Double.toString((agree + 1) / 12.0));
-        assertThat(Fixtures.failure(above, "inheritsTheConfiguredAgreement")).isInstanceOf(AssertionError.class)
+        EngineExecutionResults above = Fixtures.run(
+                ByPredictions.class, BatchNormConsistency.MIN_AGREEMENT_KEY, Double.toString((agree + 1) / 12.0));
+        assertThat(Fixtures.failure(above, "inheritsTheConfiguredAgreement"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("\nExpecting inference predictions to match training predictions on at least ")
                 .hasMessageContaining("but they matched on " + agree + "/12 (")
                 .hasMessageContaining("Root cause: bn1");
-        assertThat(Fixtures.reportEntries(above, "inheritsTheConfiguredAgreement")).singleElement()
+        assertThat(Fixtures.reportEntries(above, "inheritsTheConfiguredAgreement"))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, ReportEntries.DIVERGES));
         // The method's attribute beats the configuration parameter.
         assertThat(Fixtures.failure(above, "setsItsOwnAgreement")).isNull();
         // The method's judgement beats the class's: outputs differ by ~0.5 > 1e-3.
-        assertThat(Fixtures.failure(above, "judgesByOutputs")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(above, "judgesByOutputs"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within 0.001");
     }
 
@@ -60,16 +69,19 @@ class BatchNormConsistencyJudgementTest {
         // tolerance 10: the outputs pass; the statistics of bn1 have not converged.
         EngineExecutionResults byOutputs = Fixtures.run(LooseOutputs.class);
         assertThat(Fixtures.failure(byOutputs, "test")).isNull();
-        assertThat(Fixtures.reportEntries(byOutputs)).singleElement()
+        assertThat(Fixtures.reportEntries(byOutputs))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, ReportEntries.CONSISTENT));
 
-        EngineExecutionResults byStatistics = Fixtures.run(LooseOutputs.class, BatchNormConsistency.JUDGE_BY_KEY,
-                " Statistics ");
-        assertThat(Fixtures.failure(byStatistics, "test")).isInstanceOf(AssertionError.class)
+        EngineExecutionResults byStatistics =
+                Fixtures.run(LooseOutputs.class, BatchNormConsistency.JUDGE_BY_KEY, " Statistics ");
+        assertThat(Fixtures.failure(byStatistics, "test"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("\nExpecting the moving statistics of every BatchNormalization layer to match "
                         + "the probe data within normalized divergence 0.05,")
                 .hasMessageContaining("Root cause: bn1");
-        assertThat(Fixtures.reportEntries(byStatistics)).singleElement()
+        assertThat(Fixtures.reportEntries(byStatistics))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, ReportEntries.DIVERGES));
     }
 
@@ -79,17 +91,20 @@ class BatchNormConsistencyJudgementTest {
         EngineExecutionResults results = Fixtures.run(BatchSizes.class);
         assertThat(Fixtures.failure(results, "notGiven")).isNull();
         assertThat(Fixtures.failure(results, "givenSixteen")).isNull();
-        assertThat(Fixtures.failure(results, "givenFour")).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("within 1.0E-6").hasMessageContaining("|reference - inference|");
+        assertThat(Fixtures.failure(results, "givenFour"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("within 1.0E-6")
+                .hasMessageContaining("|reference - inference|");
 
-        EngineExecutionResults configured = Fixtures.run(BatchSizes.class,
-                BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, "4");
-        assertThat(Fixtures.failure(configured, "notGiven")).isInstanceOf(AssertionError.class)
+        EngineExecutionResults configured =
+                Fixtures.run(BatchSizes.class, BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, "4");
+        assertThat(Fixtures.failure(configured, "notGiven"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("|reference - inference|");
         assertThat(Fixtures.failure(configured, "givenSixteen")).isNull();
 
-        EngineExecutionResults classOverConfiguration = Fixtures.run(ClassBatchSize.class,
-                BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, "4");
+        EngineExecutionResults classOverConfiguration =
+                Fixtures.run(ClassBatchSize.class, BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, "4");
         assertThat(Fixtures.failure(classOverConfiguration, "test")).isNull();
     }
 
@@ -106,18 +121,15 @@ class BatchNormConsistencyJudgementTest {
         }
 
         @Test
-        void inheritsTheConfiguredAgreement() {
-        }
+        void inheritsTheConfiguredAgreement() {}
 
         @Test
         @BatchNormConsistency(minAgreement = 0.01)
-        void setsItsOwnAgreement() {
-        }
+        void setsItsOwnAgreement() {}
 
         @Test
         @BatchNormConsistency(judgeBy = JudgeBy.OUTPUTS)
-        void judgesByOutputs() {
-        }
+        void judgesByOutputs() {}
     }
 
     @Tag("fixture")
@@ -131,8 +143,7 @@ class BatchNormConsistencyJudgementTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -146,18 +157,15 @@ class BatchNormConsistencyJudgementTest {
         }
 
         @Test
-        void notGiven() {
-        }
+        void notGiven() {}
 
         @Test
         @BatchNormConsistency(trainingBatchSize = 16)
-        void givenSixteen() {
-        }
+        void givenSixteen() {}
 
         @Test
         @BatchNormConsistency(trainingBatchSize = 4)
-        void givenFour() {
-        }
+        void givenFour() {}
     }
 
     @Tag("fixture")
@@ -171,7 +179,6 @@ class BatchNormConsistencyJudgementTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 }

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.junit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -11,11 +15,6 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Every misuse fails the test with an ExtensionConfigurationException naming the class, field or method and the
@@ -35,125 +34,145 @@ class BatchNormConsistencyMisuseTest {
 
     @Test
     void should_name_the_class_when_it_has_no_model_field() {
-        assertThat(misuse(NoModel.class)).hasMessage("No model to check in BatchNormConsistencyMisuseTest.NoModel: "
-                + "@BatchNormConsistency needs a MultiLayerNetwork or ComputationGraph field (instance or static) in the "
-                + "test class or, for a @Nested class, an enclosing one; add it, annotated @ModelUnderTest if the class "
-                + "has several.");
+        assertThat(misuse(NoModel.class))
+                .hasMessage("No model to check in BatchNormConsistencyMisuseTest.NoModel: "
+                        + "@BatchNormConsistency needs a MultiLayerNetwork or ComputationGraph field (instance or static) in the "
+                        + "test class or, for a @Nested class, an enclosing one; add it, annotated @ModelUnderTest if the class "
+                        + "has several.");
     }
 
     @Test
     void should_name_both_fields_when_two_candidates_are_not_annotated() {
-        assertThat(misuse(TwoCandidates.class)).hasMessage("BatchNormConsistencyMisuseTest.TwoCandidates has 2 model "
-                + "fields (BatchNormConsistencyMisuseTest.TwoCandidates.student, "
-                + "BatchNormConsistencyMisuseTest.TwoCandidates.teacher) and none is annotated @ModelUnderTest: annotate "
-                + "the one @BatchNormConsistency should check with @ModelUnderTest.");
+        assertThat(misuse(TwoCandidates.class))
+                .hasMessage("BatchNormConsistencyMisuseTest.TwoCandidates has 2 model "
+                        + "fields (BatchNormConsistencyMisuseTest.TwoCandidates.student, "
+                        + "BatchNormConsistencyMisuseTest.TwoCandidates.teacher) and none is annotated @ModelUnderTest: annotate "
+                        + "the one @BatchNormConsistency should check with @ModelUnderTest.");
     }
 
     @Test
     void should_name_both_fields_when_two_are_annotated() {
-        assertThat(misuse(TwoAnnotated.class)).hasMessageContaining("2 fields annotated @ModelUnderTest")
+        assertThat(misuse(TwoAnnotated.class))
+                .hasMessageContaining("2 fields annotated @ModelUnderTest")
                 .hasMessageContaining("TwoAnnotated.student, BatchNormConsistencyMisuseTest.TwoAnnotated.teacher")
                 .hasMessageContaining("annotate only the model");
     }
 
     @Test
     void should_name_an_annotated_field_that_cannot_hold_a_model() {
-        assertThat(misuse(AnnotatedWrongType.class)).hasMessage("The @ModelUnderTest field "
-                + "BatchNormConsistencyMisuseTest.AnnotatedWrongType.model has type java.lang.String: annotate a "
-                + "MultiLayerNetwork or ComputationGraph field.");
+        assertThat(misuse(AnnotatedWrongType.class))
+                .hasMessage("The @ModelUnderTest field "
+                        + "BatchNormConsistencyMisuseTest.AnnotatedWrongType.model has type java.lang.String: annotate a "
+                        + "MultiLayerNetwork or ComputationGraph field.");
     }
 
     @Test
     void should_name_the_field_when_the_model_is_null() {
-        assertThat(misuse(NullModel.class)).hasMessage("The model field BatchNormConsistencyMisuseTest.NullModel.model "
-                + "is null when the test ends: assign the MultiLayerNetwork or ComputationGraph to check in its "
-                + "initializer, in @BeforeEach or in the test.");
+        assertThat(misuse(NullModel.class))
+                .hasMessage("The model field BatchNormConsistencyMisuseTest.NullModel.model "
+                        + "is null when the test ends: assign the MultiLayerNetwork or ComputationGraph to check in its "
+                        + "initializer, in @BeforeEach or in the test.");
     }
 
     @Test
     void should_name_the_field_when_the_model_is_not_initialized() {
-        assertThat(misuse(UninitializedModel.class)).hasMessage("The MultiLayerNetwork in "
-                + "BatchNormConsistencyMisuseTest.UninitializedModel.model is not initialized: call init() on it (or "
-                + "load a trained model) before the test ends.");
+        assertThat(misuse(UninitializedModel.class))
+                .hasMessage("The MultiLayerNetwork in "
+                        + "BatchNormConsistencyMisuseTest.UninitializedModel.model is not initialized: call init() on it (or "
+                        + "load a trained model) before the test ends.");
     }
 
     @Test
     void should_name_the_field_when_the_graph_is_not_initialized() {
-        assertThat(misuse(UninitializedGraph.class)).hasMessage("The ComputationGraph in "
-                + "BatchNormConsistencyMisuseTest.UninitializedGraph.graph is not initialized: call init() on it (or "
-                + "load a trained model) before the test ends.");
+        assertThat(misuse(UninitializedGraph.class))
+                .hasMessage("The ComputationGraph in "
+                        + "BatchNormConsistencyMisuseTest.UninitializedGraph.graph is not initialized: call init() on it (or "
+                        + "load a trained model) before the test ends.");
     }
 
     @Test
     void should_name_the_class_when_there_is_no_probe_data() {
-        assertThat(misuse(NoData.class)).hasMessage("No probe data in BatchNormConsistencyMisuseTest.NoData: annotate "
-                + "a field, or a method without parameters, with @ConsistencyData; it must hold or return one of "
-                + "INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or ProbeData.");
+        assertThat(misuse(NoData.class))
+                .hasMessage("No probe data in BatchNormConsistencyMisuseTest.NoData: annotate "
+                        + "a field, or a method without parameters, with @ConsistencyData; it must hold or return one of "
+                        + "INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or ProbeData.");
     }
 
     @Test
     void should_name_both_when_two_members_are_probe_data() {
-        assertThat(misuse(TwoData.class)).hasMessageContaining("2 @ConsistencyData fields and methods "
-                + "(BatchNormConsistencyMisuseTest.TwoData.features, BatchNormConsistencyMisuseTest.TwoData.probe())");
+        assertThat(misuse(TwoData.class))
+                .hasMessageContaining(
+                        "2 @ConsistencyData fields and methods "
+                                + "(BatchNormConsistencyMisuseTest.TwoData.features, BatchNormConsistencyMisuseTest.TwoData.probe())");
     }
 
     @Test
     void should_name_a_data_field_of_an_unsupported_type() {
-        assertThat(misuse(DataOfUnsupportedType.class)).hasMessage("The @ConsistencyData field "
-                + "BatchNormConsistencyMisuseTest.DataOfUnsupportedType.probe has type java.util.List, which is not "
-                + "probe data: make it one of INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or "
-                + "ProbeData.");
+        assertThat(misuse(DataOfUnsupportedType.class))
+                .hasMessage("The @ConsistencyData field "
+                        + "BatchNormConsistencyMisuseTest.DataOfUnsupportedType.probe has type java.util.List, which is not "
+                        + "probe data: make it one of INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or "
+                        + "ProbeData.");
     }
 
     @Test
     void should_name_a_data_method_returning_an_unsupported_value() {
-        assertThat(misuse(DataOfUnsupportedValue.class)).hasMessage("The @ConsistencyData method "
-                + "BatchNormConsistencyMisuseTest.DataOfUnsupportedValue.probe() returned a java.lang.String, which is "
-                + "not probe data: provide one of INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator "
-                + "or ProbeData.");
+        assertThat(misuse(DataOfUnsupportedValue.class))
+                .hasMessage("The @ConsistencyData method "
+                        + "BatchNormConsistencyMisuseTest.DataOfUnsupportedValue.probe() returned a java.lang.String, which is "
+                        + "not probe data: provide one of INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator "
+                        + "or ProbeData.");
     }
 
     @Test
     void should_name_a_data_method_returning_null() {
-        assertThat(misuse(DataMethodReturningNull.class)).hasMessageStartingWith("The @ConsistencyData method "
-                + "BatchNormConsistencyMisuseTest.DataMethodReturningNull.probe() returned null: provide the data");
+        assertThat(misuse(DataMethodReturningNull.class))
+                .hasMessageStartingWith(
+                        "The @ConsistencyData method "
+                                + "BatchNormConsistencyMisuseTest.DataMethodReturningNull.probe() returned null: provide the data");
     }
 
     @Test
     void should_name_a_data_method_with_parameters() {
-        assertThat(misuse(DataMethodWithParameters.class)).hasMessage("The @ConsistencyData method "
-                + "BatchNormConsistencyMisuseTest.DataMethodWithParameters.probe(int) has parameters: declare it "
-                + "without parameters (it is called anew for every check).");
+        assertThat(misuse(DataMethodWithParameters.class))
+                .hasMessage("The @ConsistencyData method "
+                        + "BatchNormConsistencyMisuseTest.DataMethodWithParameters.probe(int) has parameters: declare it "
+                        + "without parameters (it is called anew for every check).");
     }
 
     @Test
     void should_name_the_model_and_the_data_when_the_check_rejects_the_data() {
-        assertThat(misuse(MaskedData.class)).hasMessageStartingWith("Could not check the model "
-                + "BatchNormConsistencyMisuseTest.MaskedData.model on the probe data "
-                + "BatchNormConsistencyMisuseTest.MaskedData.probe: ").hasMessageContaining("mask arrays");
+        assertThat(misuse(MaskedData.class))
+                .hasMessageStartingWith("Could not check the model "
+                        + "BatchNormConsistencyMisuseTest.MaskedData.model on the probe data "
+                        + "BatchNormConsistencyMisuseTest.MaskedData.probe: ")
+                .hasMessageContaining("mask arrays");
     }
 
     @Test
     void should_reject_a_tolerance_that_is_not_positive() {
-        assertThat(misuse(NegativeTolerance.class)).hasMessage("@BatchNormConsistency(tolerance = -1.0) on method "
-                + "BatchNormConsistencyMisuseTest.NegativeTolerance.test() is not a positive finite number: set the "
-                + "largest |train - inference| output difference the test accepts, e.g. 1e-3, or leave it out to "
-                + "inherit it.");
+        assertThat(misuse(NegativeTolerance.class))
+                .hasMessage("@BatchNormConsistency(tolerance = -1.0) on method "
+                        + "BatchNormConsistencyMisuseTest.NegativeTolerance.test() is not a positive finite number: set the "
+                        + "largest |train - inference| output difference the test accepts, e.g. 1e-3, or leave it out to "
+                        + "inherit it.");
     }
 
     @Test
     void should_reject_a_layer_tolerance_that_is_infinite() {
-        assertThat(misuse(InfiniteLayerTolerance.class)).hasMessageStartingWith("@BatchNormConsistency(layerTolerance "
-                + "= Infinity) on class BatchNormConsistencyMisuseTest.InfiniteLayerTolerance is not a positive finite "
-                + "number");
+        assertThat(misuse(InfiniteLayerTolerance.class))
+                .hasMessageStartingWith("@BatchNormConsistency(layerTolerance "
+                        + "= Infinity) on class BatchNormConsistencyMisuseTest.InfiniteLayerTolerance is not a positive finite "
+                        + "number");
     }
 
     @Test
     void should_reject_a_configured_tolerance_that_is_not_a_number() {
-        assertThat(misuse(Valid.class, BatchNormConsistency.TOLERANCE_KEY, "small")).hasMessage("Configuration "
-                + "parameter bnconsistency.tolerance = 'small' is not a positive finite number: set it to the largest "
-                + "|train - inference| output difference the test accepts, e.g. 1e-3 (in junit-platform.properties or "
-                + "with -Dbnconsistency.tolerance=...), or remove it to use 0.001.");
+        assertThat(misuse(Valid.class, BatchNormConsistency.TOLERANCE_KEY, "small"))
+                .hasMessage("Configuration "
+                        + "parameter bnconsistency.tolerance = 'small' is not a positive finite number: set it to the largest "
+                        + "|train - inference| output difference the test accepts, e.g. 1e-3 (in junit-platform.properties or "
+                        + "with -Dbnconsistency.tolerance=...), or remove it to use 0.001.");
     }
 
     @Test
@@ -165,17 +184,19 @@ class BatchNormConsistencyMisuseTest {
 
     @Test
     void should_reject_a_training_batch_size_below_two() {
-        assertThat(misuse(BatchSizeOne.class)).hasMessage("@BatchNormConsistency(trainingBatchSize = 1) on class "
-                + "BatchNormConsistencyMisuseTest.BatchSizeOne is not a batch size of at least 2: set the mini-batch "
-                + "size your training iterator yields, e.g. 16, or leave it out to inherit it (when nothing sets it, "
-                + "the probe's batch size is taken for it).");
+        assertThat(misuse(BatchSizeOne.class))
+                .hasMessage("@BatchNormConsistency(trainingBatchSize = 1) on class "
+                        + "BatchNormConsistencyMisuseTest.BatchSizeOne is not a batch size of at least 2: set the mini-batch "
+                        + "size your training iterator yields, e.g. 16, or leave it out to inherit it (when nothing sets it, "
+                        + "the probe's batch size is taken for it).");
     }
 
     @Test
     void should_reject_a_configured_training_batch_size_that_is_not_an_integer_of_at_least_two() {
         for (String raw : List.of("sixteen", "1", "16.5")) {
-            assertThat(misuse(Valid.class, BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, raw)).hasMessage(
-                    "Configuration parameter bnconsistency.trainingBatchSize = '" + raw + "' is not a batch size of "
+            assertThat(misuse(Valid.class, BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, raw))
+                    .hasMessage("Configuration parameter bnconsistency.trainingBatchSize = '" + raw
+                            + "' is not a batch size of "
                             + "at least 2: set it to the mini-batch size your training iterator yields, e.g. 16 (in "
                             + "junit-platform.properties or with -Dbnconsistency.trainingBatchSize=...), or remove it "
                             + "to take the probe's batch size for it.");
@@ -184,26 +205,31 @@ class BatchNormConsistencyMisuseTest {
 
     @Test
     void should_reject_an_unknown_judgement() {
-        assertThat(misuse(Valid.class, BatchNormConsistency.JUDGE_BY_KEY, "vibes")).hasMessage("Configuration "
-                + "parameter bnconsistency.judgeBy = 'vibes' is not a judgement of @BatchNormConsistency: set it to "
-                + "outputs, predictions or statistics (in junit-platform.properties or with "
-                + "-Dbnconsistency.judgeBy=...), or remove it to judge by outputs.");
+        assertThat(misuse(Valid.class, BatchNormConsistency.JUDGE_BY_KEY, "vibes"))
+                .hasMessage("Configuration "
+                        + "parameter bnconsistency.judgeBy = 'vibes' is not a judgement of @BatchNormConsistency: set it to "
+                        + "outputs, predictions or statistics (in junit-platform.properties or with "
+                        + "-Dbnconsistency.judgeBy=...), or remove it to judge by outputs.");
     }
 
     @Test
     void should_reject_a_min_agreement_outside_zero_to_one() {
-        assertThat(misuse(AgreementAboveOne.class)).hasMessage("@BatchNormConsistency(minAgreement = 1.5) on class "
-                + "BatchNormConsistencyMisuseTest.AgreementAboveOne is not a fraction in (0, 1]: set the smallest "
-                + "fraction of predictions that must agree with training's, e.g. 0.99, or leave it out to inherit it.");
-        assertThat(misuse(Valid.class, BatchNormConsistency.MIN_AGREEMENT_KEY, "0")).hasMessageStartingWith(
-                "Configuration parameter bnconsistency.minAgreement = '0' is not a fraction in (0, 1]: set it to");
+        assertThat(misuse(AgreementAboveOne.class))
+                .hasMessage(
+                        "@BatchNormConsistency(minAgreement = 1.5) on class "
+                                + "BatchNormConsistencyMisuseTest.AgreementAboveOne is not a fraction in (0, 1]: set the smallest "
+                                + "fraction of predictions that must agree with training's, e.g. 0.99, or leave it out to inherit it.");
+        assertThat(misuse(Valid.class, BatchNormConsistency.MIN_AGREEMENT_KEY, "0"))
+                .hasMessageStartingWith(
+                        "Configuration parameter bnconsistency.minAgreement = '0' is not a fraction in (0, 1]: set it to");
     }
 
     @Test
     void should_reject_an_unknown_mode() {
-        assertThat(misuse(Valid.class, BatchNormConsistency.MODE_KEY, "loud")).hasMessage("Configuration parameter "
-                + "bnconsistency.mode = 'loud' is not a mode of @BatchNormConsistency: set it to fail, report_only or "
-                + "off (in junit-platform.properties or with -Dbnconsistency.mode=...), or remove it.");
+        assertThat(misuse(Valid.class, BatchNormConsistency.MODE_KEY, "loud"))
+                .hasMessage("Configuration parameter "
+                        + "bnconsistency.mode = 'loud' is not a mode of @BatchNormConsistency: set it to fail, report_only or "
+                        + "off (in junit-platform.properties or with -Dbnconsistency.mode=...), or remove it.");
     }
 
     @Test
@@ -233,6 +259,7 @@ class BatchNormConsistencyMisuseTest {
     static class TwoCandidates {
         MultiLayerNetwork student = Fixtures.Tiny.converged();
         MultiLayerNetwork teacher = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -247,8 +274,10 @@ class BatchNormConsistencyMisuseTest {
     static class TwoAnnotated {
         @ModelUnderTest
         MultiLayerNetwork student = Fixtures.Tiny.converged();
+
         @ModelUnderTest
         MultiLayerNetwork teacher = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -263,6 +292,7 @@ class BatchNormConsistencyMisuseTest {
     static class AnnotatedWrongType {
         @ModelUnderTest
         String model = "model.zip";
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -276,39 +306,40 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class NullModel {
         MultiLayerNetwork model;
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
     @BatchNormConsistency
     static class UninitializedModel {
-        MultiLayerNetwork model = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+        MultiLayerNetwork model = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .list()
                 .layer(new BatchNormalization.Builder().nIn(3).nOut(3).build())
                 .layer(new OutputLayer.Builder().nIn(3).nOut(2).build())
                 .build());
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
     @BatchNormConsistency
     static class UninitializedGraph {
         static ComputationGraph graph = Fixtures.Tiny.uninitializedGraph();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -326,6 +357,7 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class TwoData {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray features = Fixtures.Tiny.features();
 
@@ -344,6 +376,7 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class DataOfUnsupportedType {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         List<DataSet> probe = List.of(new DataSet(Fixtures.Tiny.features(), null));
 
@@ -364,8 +397,7 @@ class BatchNormConsistencyMisuseTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -379,8 +411,7 @@ class BatchNormConsistencyMisuseTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -403,19 +434,23 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class MaskedData {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
-        DataSet probe = new DataSet(Fixtures.Tiny.features(), null,
-                Fixtures.Tiny.features().getColumn(0).reshape(16, 1), null);
+        DataSet probe = new DataSet(
+                Fixtures.Tiny.features(),
+                null,
+                Fixtures.Tiny.features().getColumn(0).reshape(16, 1),
+                null);
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
     @BatchNormConsistency
     static class NegativeTolerance {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -430,6 +465,7 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency(layerTolerance = Double.POSITIVE_INFINITY)
     static class InfiniteLayerTolerance {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -443,6 +479,7 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency(trainingBatchSize = 1)
     static class BatchSizeOne {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -456,6 +493,7 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency(minAgreement = 1.5)
     static class AgreementAboveOne {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
@@ -469,11 +507,11 @@ class BatchNormConsistencyMisuseTest {
     @BatchNormConsistency
     static class Valid {
         MultiLayerNetwork model = Fixtures.Tiny.converged();
+
         @ConsistencyData
         INDArray probe = Fixtures.Tiny.features();
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 }

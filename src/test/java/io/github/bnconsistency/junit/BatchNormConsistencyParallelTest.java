@@ -1,12 +1,6 @@
 package io.github.bnconsistency.junit;
 
-import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,8 +8,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
  * Several test classes with different models checked at once under JUnit's parallel execution: the checks
@@ -81,25 +80,36 @@ class BatchNormConsistencyParallelTest {
 
         EngineExecutionResults results = Fixtures.run(
                 List.of(StoryDiverging.class, StoryConverged.class, TinyDiverging.class, TinyConverged.class),
-                "junit.jupiter.execution.parallel.enabled", "true",
-                "junit.jupiter.execution.parallel.mode.default", "concurrent",
-                "junit.jupiter.execution.parallel.mode.classes.default", "concurrent",
-                "junit.jupiter.execution.parallel.config.strategy", "fixed",
-                "junit.jupiter.execution.parallel.config.fixed.parallelism", "8");
+                "junit.jupiter.execution.parallel.enabled",
+                "true",
+                "junit.jupiter.execution.parallel.mode.default",
+                "concurrent",
+                "junit.jupiter.execution.parallel.mode.classes.default",
+                "concurrent",
+                "junit.jupiter.execution.parallel.config.strategy",
+                "fixed",
+                "junit.jupiter.execution.parallel.config.fixed.parallelism",
+                "8");
 
-        assertThat(checks.sawTheOthers).as("each check saw the checks of the other three models in flight")
-                .containsExactlyInAnyOrderEntriesOf(Map.of("storyDiverging", true, "storyConverged", true,
-                        "tinyDiverging", true, "tinyConverged", true));
-        results.testEvents().assertStatistics(stats -> stats.started(CLASSES).succeeded(2).failed(2));
-        assertThat(Fixtures.failure(results, "storyDiverging")).isInstanceOf(AssertionError.class)
+        assertThat(checks.sawTheOthers)
+                .as("each check saw the checks of the other three models in flight")
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "storyDiverging", true, "storyConverged", true, "tinyDiverging", true, "tinyConverged", true));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(CLASSES).succeeded(2).failed(2));
+        assertThat(Fixtures.failure(results, "storyDiverging"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn1 (BN layer 1 of 4");
-        assertThat(Fixtures.failure(results, "tinyDiverging")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "tinyDiverging"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1");
         assertThat(Fixtures.failure(results, "storyConverged")).isNull();
         assertThat(Fixtures.failure(results, "tinyConverged")).isNull();
-        assertThat(Fixtures.reportEntries(results, "storyDiverging")).singleElement()
+        assertThat(Fixtures.reportEntries(results, "storyDiverging"))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.ROOT_LAYER, "bn1"));
-        assertThat(Fixtures.reportEntries(results, "tinyDiverging")).singleElement()
+        assertThat(Fixtures.reportEntries(results, "tinyDiverging"))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.ROOT_LAYER, "bn"));
     }
 
@@ -116,8 +126,7 @@ class BatchNormConsistencyParallelTest {
         }
 
         @Test
-        void storyDiverging() {
-        }
+        void storyDiverging() {}
     }
 
     @Tag("fixture")
@@ -131,8 +140,7 @@ class BatchNormConsistencyParallelTest {
         }
 
         @Test
-        void storyConverged() {
-        }
+        void storyConverged() {}
     }
 
     @Tag("fixture")
@@ -146,8 +154,7 @@ class BatchNormConsistencyParallelTest {
         }
 
         @Test
-        void tinyDiverging() {
-        }
+        void tinyDiverging() {}
     }
 
     @Tag("fixture")
@@ -161,7 +168,6 @@ class BatchNormConsistencyParallelTest {
         }
 
         @Test
-        void tinyConverged() {
-        }
+        void tinyConverged() {}
     }
 }

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.junit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -8,11 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Where the settings, the model and the data come from: method over class over enclosing class over
@@ -29,21 +28,26 @@ class BatchNormConsistencyPrecedenceTest {
     void should_let_a_method_annotation_override_the_class_one_attribute_by_attribute() {
         EngineExecutionResults results = Fixtures.run(MethodOverrides.class);
 
-        assertThat(Fixtures.failure(results, "inheritsTheClassTolerance")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "inheritsTheClassTolerance"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Root cause: bn1");
         assertThat(Fixtures.failure(results, "loosensTheTolerance")).isNull();
-        assertThat(Fixtures.reportEntries(results, "loosensTheTolerance")).singleElement()
+        assertThat(Fixtures.reportEntries(results, "loosensTheTolerance"))
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "CONSISTENT"));
         assertThat(Fixtures.failure(results, "turnsItOff")).isNull();
         assertThat(Fixtures.reportEntries(results, "turnsItOff")).isEmpty();
         // Only the mode is overridden: the class's strict tolerance still gives the verdict.
         assertThat(Fixtures.failure(results, "onlyReports")).isNull();
-        assertThat(Fixtures.reportEntries(results, "onlyReports")).first()
+        assertThat(Fixtures.reportEntries(results, "onlyReports"))
+                .first()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
         // The layer tolerance changes which layers count as diverging, not the verdict.
         assertThat(Fixtures.failure(results, "toleratesEveryLayer")).isInstanceOf(AssertionError.class);
-        assertThat(Fixtures.reportEntries(results, "toleratesEveryLayer")).singleElement()
-                .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.DIVERGING_LAYERS, "0")
+        assertThat(Fixtures.reportEntries(results, "toleratesEveryLayer"))
+                .singleElement()
+                .satisfies(entry -> assertThat(entry)
+                        .containsEntry(ReportEntries.DIVERGING_LAYERS, "0")
                         .containsEntry(ReportEntries.ROOT_LAYER, "none")
                         .containsEntry(ReportEntries.VERDICT, "DIVERGES"));
     }
@@ -52,38 +56,52 @@ class BatchNormConsistencyPrecedenceTest {
     void should_use_the_built_in_default_tolerance_without_annotation_attributes_or_configuration() {
         EngineExecutionResults results = Fixtures.run(BareAnnotation.class);
 
-        assertThat(Fixtures.failure(results, "test")).hasMessageStartingWith(
-                "\nExpecting inference outputs to match training outputs within " + BatchNormConsistency.DEFAULT_TOLERANCE);
-        assertThat(Fixtures.reportEntries(results)).singleElement()
-                .satisfies(entry -> assertThat(Integer.parseInt(entry.get(ReportEntries.DIVERGING_LAYERS))).isPositive());
+        assertThat(Fixtures.failure(results, "test"))
+                .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within "
+                        + BatchNormConsistency.DEFAULT_TOLERANCE);
+        assertThat(Fixtures.reportEntries(results))
+                .singleElement()
+                .satisfies(entry -> assertThat(Integer.parseInt(entry.get(ReportEntries.DIVERGING_LAYERS)))
+                        .isPositive());
     }
 
     @Test
     void should_use_the_configuration_parameters_when_no_annotation_sets_the_attribute() {
-        EngineExecutionResults loose = Fixtures.run(BareAnnotation.class,
-                BatchNormConsistency.TOLERANCE_KEY, Double.toString(LOOSE),
-                BatchNormConsistency.LAYER_TOLERANCE_KEY, Double.toString(HUGE_LAYER_TOLERANCE));
+        EngineExecutionResults loose = Fixtures.run(
+                BareAnnotation.class,
+                BatchNormConsistency.TOLERANCE_KEY,
+                Double.toString(LOOSE),
+                BatchNormConsistency.LAYER_TOLERANCE_KEY,
+                Double.toString(HUGE_LAYER_TOLERANCE));
 
         loose.testEvents().assertStatistics(stats -> stats.succeeded(1));
-        assertThat(Fixtures.reportEntries(loose)).singleElement()
-                .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "CONSISTENT")
+        assertThat(Fixtures.reportEntries(loose))
+                .singleElement()
+                .satisfies(entry -> assertThat(entry)
+                        .containsEntry(ReportEntries.VERDICT, "CONSISTENT")
                         .containsEntry(ReportEntries.DIVERGING_LAYERS, "0"));
 
-        EngineExecutionResults reportOnly = Fixtures.run(BareAnnotation.class, BatchNormConsistency.MODE_KEY,
-                "report_only");
+        EngineExecutionResults reportOnly =
+                Fixtures.run(BareAnnotation.class, BatchNormConsistency.MODE_KEY, "report_only");
 
         reportOnly.testEvents().assertStatistics(stats -> stats.succeeded(1));
-        assertThat(Fixtures.reportEntries(reportOnly)).hasSize(2).first()
+        assertThat(Fixtures.reportEntries(reportOnly))
+                .hasSize(2)
+                .first()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "DIVERGES"));
     }
 
     @Test
     void should_let_the_class_annotation_override_the_configuration_parameters() {
-        EngineExecutionResults results = Fixtures.run(StrictClass.class,
-                BatchNormConsistency.TOLERANCE_KEY, Double.toString(LOOSE),
-                BatchNormConsistency.MODE_KEY, "report_only");
+        EngineExecutionResults results = Fixtures.run(
+                StrictClass.class,
+                BatchNormConsistency.TOLERANCE_KEY,
+                Double.toString(LOOSE),
+                BatchNormConsistency.MODE_KEY,
+                "report_only");
 
-        assertThat(Fixtures.failure(results, "test")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "test"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("within " + STRICT);
     }
 
@@ -91,17 +109,22 @@ class BatchNormConsistencyPrecedenceTest {
     void should_find_model_and_data_on_enclosing_instances_and_settings_on_enclosing_classes() {
         EngineExecutionResults results = Fixtures.run(Enclosing.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(5).succeeded(3).failed(2));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(5).succeeded(3).failed(2));
         assertThat(Fixtures.failure(results, "outer")).isNull();
         // The model and the data are the enclosing instance's; the tolerance is the nested class's.
-        assertThat(Fixtures.failure(results, "usesTheEnclosingModel")).isInstanceOf(AssertionError.class)
-                .hasMessageContaining("within " + STRICT).hasMessageContaining("Root cause: bn1");
-        assertThat(Fixtures.failure(results, "inheritsTheNearestEnclosingTolerance")).isInstanceOf(AssertionError.class)
+        assertThat(Fixtures.failure(results, "usesTheEnclosingModel"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("within " + STRICT)
+                .hasMessageContaining("Root cause: bn1");
+        assertThat(Fixtures.failure(results, "inheritsTheNearestEnclosingTolerance"))
+                .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("within " + STRICT);
         assertThat(Fixtures.failure(results, "inheritsTheOuterTolerance")).isNull();
         // The innermost instance's own model field wins over the enclosing one's.
         assertThat(Fixtures.failure(results, "checksItsOwnModel")).isNull();
-        assertThat(Fixtures.reportEntries(results, "checksItsOwnModel")).singleElement()
+        assertThat(Fixtures.reportEntries(results, "checksItsOwnModel"))
+                .singleElement()
                 .satisfies(entry -> assertThat(Double.parseDouble(entry.get(ReportEntries.MAX_OUTPUT_DIFFERENCE)))
                         .isLessThan(1e-4));
     }
@@ -110,12 +133,14 @@ class BatchNormConsistencyPrecedenceTest {
     void should_find_the_right_instances_with_the_per_class_lifecycle() {
         EngineExecutionResults results = Fixtures.run(PerClass.class);
 
-        results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(1).failed(2));
+        results.testEvents()
+                .assertStatistics(stats -> stats.started(3).succeeded(1).failed(2));
         assertThat(Fixtures.failure(results, "outerModelDiverges")).hasMessageContaining("Root cause: bn1");
         assertThat(Fixtures.failure(results, "outerModelStillDiverges")).hasMessageContaining("Root cause: bn1");
         assertThat(Fixtures.failure(results, "innerModelConverged")).isNull();
         List<Map<String, String>> inner = Fixtures.reportEntries(results, "innerModelConverged");
-        assertThat(inner).singleElement()
+        assertThat(inner)
+                .singleElement()
                 .satisfies(entry -> assertThat(entry).containsEntry(ReportEntries.VERDICT, "CONSISTENT"));
     }
 
@@ -132,28 +157,23 @@ class BatchNormConsistencyPrecedenceTest {
         }
 
         @Test
-        void inheritsTheClassTolerance() {
-        }
+        void inheritsTheClassTolerance() {}
 
         @Test
         @BatchNormConsistency(tolerance = LOOSE)
-        void loosensTheTolerance() {
-        }
+        void loosensTheTolerance() {}
 
         @Test
         @BatchNormConsistency(mode = Mode.OFF)
-        void turnsItOff() {
-        }
+        void turnsItOff() {}
 
         @Test
         @BatchNormConsistency(mode = Mode.REPORT_ONLY)
-        void onlyReports() {
-        }
+        void onlyReports() {}
 
         @Test
         @BatchNormConsistency(layerTolerance = HUGE_LAYER_TOLERANCE)
-        void toleratesEveryLayer() {
-        }
+        void toleratesEveryLayer() {}
     }
 
     @Tag("fixture")
@@ -167,8 +187,7 @@ class BatchNormConsistencyPrecedenceTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -182,8 +201,7 @@ class BatchNormConsistencyPrecedenceTest {
         }
 
         @Test
-        void test() {
-        }
+        void test() {}
     }
 
     @Tag("fixture")
@@ -197,29 +215,25 @@ class BatchNormConsistencyPrecedenceTest {
         }
 
         @Test
-        void outer() {
-        }
+        void outer() {}
 
         @Nested
         @BatchNormConsistency(tolerance = STRICT)
         class Strict {
             @Test
-            void usesTheEnclosingModel() {
-            }
+            void usesTheEnclosingModel() {}
 
             @Nested
             class Deeper {
                 @Test
-                void inheritsTheNearestEnclosingTolerance() {
-                }
+                void inheritsTheNearestEnclosingTolerance() {}
             }
         }
 
         @Nested
         class Loose {
             @Test
-            void inheritsTheOuterTolerance() {
-            }
+            void inheritsTheOuterTolerance() {}
         }
 
         @Nested
@@ -228,8 +242,7 @@ class BatchNormConsistencyPrecedenceTest {
             MultiLayerNetwork converged = Fixtures.Story.CONVERGED;
 
             @Test
-            void checksItsOwnModel() {
-            }
+            void checksItsOwnModel() {}
         }
     }
 
@@ -250,12 +263,10 @@ class BatchNormConsistencyPrecedenceTest {
         }
 
         @Test
-        void outerModelDiverges() {
-        }
+        void outerModelDiverges() {}
 
         @Test
-        void outerModelStillDiverges() {
-        }
+        void outerModelStillDiverges() {}
 
         @Nested
         @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -270,8 +281,7 @@ class BatchNormConsistencyPrecedenceTest {
             }
 
             @Test
-            void innerModelConverged() {
-            }
+            void innerModelConverged() {}
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.github.bnconsistency.junit;
 
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.probe.ProbeData;
@@ -8,25 +10,22 @@ import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
-import org.junit.platform.engine.reporting.ReportEntry;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 /**
  * Real models and data shared by the extension's fixture classes, and a way to run a fixture class through
@@ -35,8 +34,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
  */
 final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** The story: 12 images, a small CNN trained 10 iterations at decay 0.99, root cause bn1. */
     static final class Story {
@@ -44,8 +42,7 @@ final class Fixtures {
         static final MultiLayerNetwork DIVERGING = diverging();
         static final MultiLayerNetwork CONVERGED = converged();
 
-        private Story() {
-        }
+        private Story() {}
 
         private static MultiLayerNetwork diverging() {
             MultiLayerNetwork net = StoryModels.storyCnn(0.99, 1);
@@ -67,11 +64,10 @@ final class Fixtures {
 
     /** One dense BatchNormalization layer named "bn" in DOUBLE: fast. */
     static final class Tiny {
-        static final INDArray FEATURES = TinyNetworks.features(Layout.DENSE,
-                TinyNetworks.randomValues(Layout.DENSE, 16, new Random(5)));
+        static final INDArray FEATURES =
+                TinyNetworks.features(Layout.DENSE, TinyNetworks.randomValues(Layout.DENSE, 16, new Random(5)));
 
-        private Tiny() {
-        }
+        private Tiny() {}
 
         /** Moving statistics at their initial 0 and 1, far from the data's: diverges, root cause "bn". */
         static MultiLayerNetwork diverging() {
@@ -102,7 +98,10 @@ final class Fixtures {
                     .dataType(DataType.DOUBLE)
                     .graphBuilder()
                     .addInputs("in")
-                    .addLayer("bn", new BatchNormalization.Builder().useLogStd(false).build(), "in")
+                    .addLayer(
+                            "bn",
+                            new BatchNormalization.Builder().useLogStd(false).build(),
+                            "in")
                     .setOutputs("bn")
                     .setInputTypes(InputType.feedForward(TinyNetworks.CHANNELS))
                     .build());
@@ -132,7 +131,9 @@ final class Fixtures {
         return EngineTestKit.engine("junit-jupiter")
                 .enableImplicitConfigurationParameters(false)
                 .configurationParameters(parameters)
-                .selectors(fixtures.stream().map(c -> selectClass(c)).toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                .selectors(fixtures.stream()
+                        .map(c -> selectClass(c))
+                        .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
                 .execute();
     }
 
@@ -162,6 +163,7 @@ final class Fixtures {
                 .map(event -> event.getRequiredPayload(org.junit.platform.engine.TestExecutionResult.class))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no test " + methodName + " finished"))
-                .getThrowable().orElse(null);
+                .getThrowable()
+                .orElse(null);
     }
 }

@@ -1,14 +1,12 @@
 package io.github.bnconsistency.junit;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.platform.testkit.engine.EngineExecutionResults;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
 
 /**
  * The README's "JUnit 5 extension" section: its copy-paste example is src/test/java/readme/ClassifierTest.java
@@ -38,21 +36,32 @@ class ReadmeExampleTest {
 
         results.testEvents().assertStatistics(stats -> stats.started(1).failed(1));
         Throwable failure = Fixtures.failure(results, "learnsTheTrainingSet");
-        assertThat(failure).isInstanceOf(AssertionError.class)
+        assertThat(failure)
+                .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("\nExpecting inference outputs to match training outputs within 0.001")
                 .hasMessageContaining("Root cause: bn (BN layer 1 of 1");
-        assertThat(readme).as("the README shows the failure message as it is")
+        assertThat(readme)
+                .as("the README shows the failure message as it is")
                 .contains("```\n" + failure.getMessage().stripLeading() + "\n```\n");
     }
 
     @Test
     void should_document_every_configuration_key_and_report_entry_key() {
-        assertThat(readme).contains(BatchNormConsistency.TOLERANCE_KEY, BatchNormConsistency.LAYER_TOLERANCE_KEY,
-                BatchNormConsistency.MODE_KEY, BatchNormConsistency.REPORT_DIRECTORY_KEY,
-                BatchNormConsistency.TRAINING_BATCH_SIZE_KEY, BatchNormConsistency.JUDGE_BY_KEY,
-                BatchNormConsistency.MIN_AGREEMENT_KEY,
-                BatchNormConsistency.DEFAULT_REPORT_DIRECTORY, ReportEntries.VERDICT, ReportEntries.ROOT_LAYER,
-                ReportEntries.MAX_OUTPUT_DIFFERENCE, ReportEntries.DIVERGING_LAYERS, ReportEntries.REPORT_FILE,
-                ReportEntries.REPORT_TEXT);
+        assertThat(readme)
+                .contains(
+                        BatchNormConsistency.TOLERANCE_KEY,
+                        BatchNormConsistency.LAYER_TOLERANCE_KEY,
+                        BatchNormConsistency.MODE_KEY,
+                        BatchNormConsistency.REPORT_DIRECTORY_KEY,
+                        BatchNormConsistency.TRAINING_BATCH_SIZE_KEY,
+                        BatchNormConsistency.JUDGE_BY_KEY,
+                        BatchNormConsistency.MIN_AGREEMENT_KEY,
+                        BatchNormConsistency.DEFAULT_REPORT_DIRECTORY,
+                        ReportEntries.VERDICT,
+                        ReportEntries.ROOT_LAYER,
+                        ReportEntries.MAX_OUTPUT_DIFFERENCE,
+                        ReportEntries.DIVERGING_LAYERS,
+                        ReportEntries.REPORT_FILE,
+                        ReportEntries.REPORT_TEXT);
     }
 }

@@ -1,11 +1,17 @@
 package io.github.bnconsistency.lint;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -14,8 +20,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -25,22 +31,24 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.List;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** Each rule on a real model that has the problem, and the evidence that the problem is real. */
 class BatchNormLintTest {
 
     private static MultiLayerNetwork dense(GradientNormalization normalization) {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-2))
-                .gradientNormalization(normalization).list()
-                .layer(new DenseLayer.Builder().nOut(8).activation(Activation.IDENTITY).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(new Adam(1e-2))
+                .gradientNormalization(normalization)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(8)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn").decay(0.9).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.feedForward(4))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -51,7 +59,8 @@ class BatchNormLintTest {
     private static DataSet denseData() {
         Nd4j.getRandom().setSeed(3);
         // enough examples that a real divergence stands out of the sampling noise of one probe batch
-        return new DataSet(Nd4j.randn(DataType.FLOAT, 1200, 4).muli(3).addi(5), Nd4j.eye(3).repeat(0, 400));
+        return new DataSet(
+                Nd4j.randn(DataType.FLOAT, 1200, 4).muli(3).addi(5), Nd4j.eye(3).repeat(0, 400));
     }
 
     @Test
@@ -73,10 +82,13 @@ class BatchNormLintTest {
         assertThat(report.layer("bn").orElseThrow().updatesNeeded())
                 .isEqualTo(UpdatesNeeded.never("gradient normalization RenormalizeL2PerLayer"));
         assertThat(report.lint()).extracting(LintFinding::rule).contains(LintFinding.GRADIENT_NORMALIZATION);
-        assertThat(BatchNormLint.check(renormalized)).extracting(LintFinding::rule).containsExactly(LintFinding.GRADIENT_NORMALIZATION);
+        assertThat(BatchNormLint.check(renormalized))
+                .extracting(LintFinding::rule)
+                .containsExactly(LintFinding.GRADIENT_NORMALIZATION);
         assertThat(BatchNormLint.check(plain)).isEmpty();
         assertThatThrownBy(() -> assertThat(renormalized).passesBatchNormLint())
-                .hasMessageContaining("[gradient-normalization] bn: gradient normalization RenormalizeL2PerLayer rescales");
+                .hasMessageContaining(
+                        "[gradient-normalization] bn: gradient normalization RenormalizeL2PerLayer rescales");
         assertThatThrownBy(() -> assertThat(renormalized).inferenceMatchesTraining(data, 1e-3))
                 .hasMessageContaining("Why: bn: gradient normalization RenormalizeL2PerLayer");
         assertThat(plain).passesBatchNormLint();
@@ -85,7 +97,8 @@ class BatchNormLintTest {
     @Test
     void clipping_is_named_as_slowing_down() {
         assertThat(BatchNormLint.check(dense(GradientNormalization.ClipElementWiseAbsoluteValue)))
-                .singleElement().satisfies(f -> assertThat(f.message()).contains("clips its moving-statistic updates"));
+                .singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("clips its moving-statistic updates"));
     }
 
     @Test
@@ -100,7 +113,9 @@ class BatchNormLintTest {
             assertThat(f.rule()).isEqualTo(LintFinding.DECAY_TOO_HIGH);
             // 0.99^10 = 0.9044 > 0.05; ln(0.05)/ln(0.99) = 298.07, so iteration 299
             assertThat(f.message()).contains("0.99^10 = 0.904").contains("will until iteration 299");
-            assertThat(f.fix()).contains("lower the decay (e.g. 0.9, at which initial values weigh 0.05 or less after 29 iterations in all)"); // ln(0.05)/ln(0.9) = 28.4
+            assertThat(f.fix())
+                    .contains(
+                            "lower the decay (e.g. 0.9, at which initial values weigh 0.05 or less after 29 iterations in all)"); // ln(0.05)/ln(0.9) = 28.4
         });
         assertThat(BatchNormLint.iterationsToForget(0.99, 0.05)).isEqualTo(299);
     }
@@ -115,8 +130,10 @@ class BatchNormLintTest {
 
         ConsistencyReport report = BatchNormInspector.inspect(frozen, brighter);
 
-        assertThat(report.lint()).filteredOn(f -> f.rule().equals(LintFinding.FROZEN_MISMATCH))
-                .singleElement().satisfies(f -> {
+        assertThat(report.lint())
+                .filteredOn(f -> f.rule().equals(LintFinding.FROZEN_MISMATCH))
+                .singleElement()
+                .satisfies(f -> {
                     assertThat(f.layer()).isEqualTo("bn1");
                     assertThat(f.fix()).contains("RecalibrationOptions.defaults().includingFrozenLayers()");
                 });
@@ -139,10 +156,18 @@ class BatchNormLintTest {
 
     /** BatchNormalization after a recurrent layer: [minibatch, channels, time] in NCHW format. */
     private static MultiLayerNetwork recurrent() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).list()
-                .layer(new SimpleRnn.Builder().nOut(4).activation(Activation.TANH).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .list()
+                .layer(new SimpleRnn.Builder()
+                        .nOut(4)
+                        .activation(Activation.TANH)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn").build())
-                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nOut(2)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .setInputType(InputType.recurrent(3, 5))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -171,7 +196,8 @@ class BatchNormLintTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> BatchNormInspector.inspect(recurrent(), Nd4j.rand(DataType.FLOAT, 6, 3, 5)))
                 .withMessageContaining("could not run probe batch 0 (features [6, 3, 5])")
-                .withMessageContaining("recurrent [minibatch, channels, time] input in NCHW format and rank-5 input are unsupported");
+                .withMessageContaining(
+                        "recurrent [minibatch, channels, time] input in NCHW format and rank-5 input are unsupported");
     }
 
     /**
@@ -180,26 +206,41 @@ class BatchNormLintTest {
      */
     @Test
     void random_batches_are_not_taken_for_composed_ones_even_with_a_short_last_batch() {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
-                .layer(new DenseLayer.Builder().nIn(8).nOut(32).activation(Activation.IDENTITY).build())
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nIn(8)
+                        .nOut(32)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn").build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nOut(2).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY)
+                        .nOut(2)
+                        .build())
                 .setInputType(InputType.feedForward(8))
                 .build());
         net.init();
-        for (int[] sizes : List.of(new int[] {64, 64, 64, 1}, new int[] {64, 64, 64, 4}, new int[] {128, 128, 128, 128, 2},
-                new int[] {2, 2, 2}, new int[] {4, 4, 4}, new int[] {32, 32, 32, 3})) {
+        for (int[] sizes : List.of(
+                new int[] {64, 64, 64, 1},
+                new int[] {64, 64, 64, 4},
+                new int[] {128, 128, 128, 128, 2},
+                new int[] {2, 2, 2},
+                new int[] {4, 4, 4},
+                new int[] {32, 32, 32, 3})) {
             for (int seed = 0; seed < 20; seed++) {
                 Nd4j.getRandom().setSeed(seed);
                 List<DataSet> batches = new java.util.ArrayList<>();
                 for (int size : sizes) {
                     batches.add(new DataSet(Nd4j.randn(DataType.FLOAT, size, 8), Nd4j.zeros(DataType.FLOAT, size, 2)));
                 }
-                ConsistencyReport report = BatchNormInspector.inspect(net,
-                        new org.deeplearning4j.datasets.iterator.ExistingDataSetIterator(batches));
-                assertThat(report.lint()).as("batches %s, seed %d", java.util.Arrays.toString(sizes), seed)
-                        .extracting(LintFinding::rule).doesNotContain(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES);
+                ConsistencyReport report = BatchNormInspector.inspect(
+                        net, new org.deeplearning4j.datasets.iterator.ExistingDataSetIterator(batches));
+                assertThat(report.lint())
+                        .as("batches %s, seed %d", java.util.Arrays.toString(sizes), seed)
+                        .extracting(LintFinding::rule)
+                        .doesNotContain(LintFinding.UNREPRESENTATIVE_PROBE_BATCHES);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.minibatch;
 
+import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -18,16 +19,13 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
-import java.util.List;
-
 /** A dense classifier trained as users train: shuffled mini-batches from an iterator, several epochs. */
 final class MiniBatchModels {
 
     static final int CLASSES = 3;
     static final int FEATURES = 6;
 
-    private MiniBatchModels() {
-    }
+    private MiniBatchModels() {}
 
     /** {@code count} examples of 3 classes, each class a Gaussian blob around its own centre. */
     static DataSet blobs(int count, long seed) {
@@ -39,20 +37,33 @@ final class MiniBatchModels {
         Nd4j.getRandom().setSeed(1000); // the same class centres for training and validation data
         INDArray centres = Nd4j.randn(DataType.FLOAT, CLASSES, FEATURES).muli(1.5);
         Nd4j.getRandom().setSeed(seed);
-        INDArray features = Nd4j.randn(DataType.FLOAT, count, FEATURES).addi(labels.mmul(centres)).muli(2).addi(1);
+        INDArray features = Nd4j.randn(DataType.FLOAT, count, FEATURES)
+                .addi(labels.mmul(centres))
+                .muli(2)
+                .addi(1);
         return new DataSet(features, labels);
     }
 
     /** Two dense + BatchNormalization blocks; the learning rate decays so that the weights settle. */
     static MultiLayerNetwork dense(double decay, long seed) {
-        MultiLayerNetwork model = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(seed)
-                .updater(new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 5e-3, 0.995))).list()
-                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.RELU).build())
+        MultiLayerNetwork model = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 5e-3, 0.995)))
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(16)
+                        .activation(Activation.RELU)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn1").decay(decay).build())
-                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder()
+                        .nOut(16)
+                        .activation(Activation.RELU)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn2").decay(decay).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(CLASSES)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.feedForward(FEATURES))
                 .build());
         model.init();
@@ -66,12 +77,13 @@ final class MiniBatchModels {
         return new ListDataSetIterator<>(examples, batchSize);
     }
 
-    private static final java.util.Map<String, MultiLayerNetwork> TRAINED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<String, MultiLayerNetwork> TRAINED =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Trained once per configuration in a test run; each caller gets its own copy. */
     static MultiLayerNetwork trained(double decay, int batchSize, int epochs, long seed) {
-        MultiLayerNetwork model = TRAINED.computeIfAbsent(decay + "/" + batchSize + "/" + epochs + "/" + seed,
-                key -> train(decay, batchSize, epochs, seed));
+        MultiLayerNetwork model = TRAINED.computeIfAbsent(
+                decay + "/" + batchSize + "/" + epochs + "/" + seed, key -> train(decay, batchSize, epochs, seed));
         MultiLayerNetwork copy = model.clone();
         copy.setIterationCount(model.getIterationCount());
         copy.setEpochCount(model.getEpochCount());

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.minibatch;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.github.bnconsistency.BatchNormConvergenceListener;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
@@ -7,17 +11,12 @@ import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.Reference;
 import io.github.bnconsistency.report.TextReport;
+import java.util.List;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.List;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The new-user cases of issue 12, on a dense classifier trained as users train (shuffled mini-batches of 16 from an
@@ -29,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MiniBatchVerdictsTest {
 
     private static List<ProbeData> probes(DataSet validation) {
-        return List.of(ProbeData.of(validation),
+        return List.of(
+                ProbeData.of(validation),
                 ProbeData.of(new ListDataSetIterator<>(validation.asList(), 16)),
                 ProbeData.of(new ListDataSetIterator<>(validation.asList(), 50)));
     }
@@ -46,8 +46,8 @@ class MiniBatchVerdictsTest {
             assertThat(TextReport.render(report)).as("%s", probe).doesNotContain("train ~");
         }
         // with the training batch size given, the whole validation set is re-batched to it
-        ConsistencyReport given = BatchNormInspector.inspect(model, ProbeData.of(validation),
-                InspectionOptions.defaults().withTrainingBatchSize(16));
+        ConsistencyReport given = BatchNormInspector.inspect(
+                model, ProbeData.of(validation), InspectionOptions.defaults().withTrainingBatchSize(16));
         assertThat(given.reference().targets()).isEqualTo(Reference.Targets.REBATCHED);
         assertThat(given.reference().kind()).isEqualTo(Reference.Kind.CONVERGED_STATISTICS);
         assertThat(given.divergingLayers()).isEmpty();
@@ -68,7 +68,10 @@ class MiniBatchVerdictsTest {
         List<BatchNormConvergenceListener.Snapshot> snapshots = watch.snapshots();
         assertThat(snapshots).hasSize(12);
         // each snapshot judges one batch of 16 against the moving statistics: at most one in twelve may stray
-        assertThat(snapshots.stream().filter(s -> !s.divergingLayers().isEmpty()).count()).as("%s", snapshots)
+        assertThat(snapshots.stream()
+                        .filter(s -> !s.divergingLayers().isEmpty())
+                        .count())
+                .as("%s", snapshots)
                 .isLessThanOrEqualTo(1);
     }
 
@@ -83,8 +86,8 @@ class MiniBatchVerdictsTest {
             assertThat(report.rootCause()).as("%s", probe).isPresent();
             assertThat(TextReport.render(report)).as("%s", probe).contains("train ~");
         }
-        assertThatThrownBy(() -> assertThat(model).hasConvergedBatchNormStatistics(
-                new ListDataSetIterator<>(validation.asList(), 16)))
+        assertThatThrownBy(() -> assertThat(model)
+                        .hasConvergedBatchNormStatistics(new ListDataSetIterator<>(validation.asList(), 16)))
                 .hasMessageContaining("have not converged");
     }
 }

@@ -1,10 +1,15 @@
 package io.github.bnconsistency.recalibration;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
-import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.Recalibration;
 import io.github.bnconsistency.RecalibrationOptions;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.testing.GraphModels;
@@ -13,6 +18,10 @@ import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
@@ -22,16 +31,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.within;
 
 class BatchNormRecalibrationTest {
 
@@ -48,7 +47,8 @@ class BatchNormRecalibrationTest {
     void story_model_infers_as_it_trains_after_recalibration() {
         MultiLayerNetwork model = story.clone();
         ConsistencyReport before = BatchNormInspector.inspect(model, IMAGES);
-        assertThat(before.output().inferenceAccuracy()).isLessThan(before.output().trainingAccuracy());
+        assertThat(before.output().inferenceAccuracy())
+                .isLessThan(before.output().trainingAccuracy());
 
         Recalibration<MultiLayerNetwork> result = BatchNormRecalibration.recalibrate(model, IMAGES);
 
@@ -61,7 +61,9 @@ class BatchNormRecalibrationTest {
             assertThat(l.maxDivergence()).isLessThan(1e-5); // float storage of v* and mu*
         });
         ConsistencyReport after = BatchNormInspector.inspect(model, IMAGES);
-        assertThat(after.output().inferenceAccuracy()).isEqualTo(after.output().trainingAccuracy()).isEqualTo(1.0);
+        assertThat(after.output().inferenceAccuracy())
+                .isEqualTo(after.output().trainingAccuracy())
+                .isEqualTo(1.0);
         assertThat(model).inferenceMatchesTraining(IMAGES, 1e-4).hasConvergedBatchNormStatistics();
     }
 
@@ -76,12 +78,16 @@ class BatchNormRecalibrationTest {
 
         assertThat(model.paramTable().keySet()).isEqualTo(once.keySet());
         for (String key : once.keySet()) {
-            assertThat(bytes(model.paramTable().get(key))).as("second recalibration, %s", key).isEqualTo(bytes(once.get(key)));
+            assertThat(bytes(model.paramTable().get(key)))
+                    .as("second recalibration, %s", key)
+                    .isEqualTo(bytes(once.get(key)));
             boolean movingStatistic = key.endsWith("_" + BatchNormalizationParamInitializer.GLOBAL_MEAN)
                     || key.endsWith("_" + BatchNormalizationParamInitializer.GLOBAL_LOG_STD)
                     || key.endsWith("_" + BatchNormalizationParamInitializer.GLOBAL_VAR);
             if (!movingStatistic) {
-                assertThat(bytes(once.get(key))).as("not a moving statistic: %s", key).isEqualTo(bytes(original.get(key)));
+                assertThat(bytes(once.get(key)))
+                        .as("not a moving statistic: %s", key)
+                        .isEqualTo(bytes(original.get(key)));
             } else {
                 assertThat(bytes(once.get(key))).as("moving statistic %s", key).isNotEqualTo(bytes(original.get(key)));
             }
@@ -122,10 +128,16 @@ class BatchNormRecalibrationTest {
 
         BatchNormRecalibration.recalibrate(net, ProbeData.of(new OneShotDataSetIterator(batches)));
 
-        double[] mean = net.getLayer(0).getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).toDoubleVector();
+        double[] mean = net.getLayer(0)
+                .getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN)
+                .toDoubleVector();
         double[] variance = useLogStd
-                ? net.getLayer(0).getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD).toDoubleVector()
-                : net.getLayer(0).getParam(BatchNormalizationParamInitializer.GLOBAL_VAR).toDoubleVector();
+                ? net.getLayer(0)
+                        .getParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)
+                        .toDoubleVector()
+                : net.getLayer(0)
+                        .getParam(BatchNormalizationParamInitializer.GLOBAL_VAR)
+                        .toDoubleVector();
         for (int c = 0; c < muStar.length; c++) {
             assertThat(mean[c]).isCloseTo(muStar[c], within(1e-12));
             double stored = useLogStd ? Math.pow(Math.pow(10, variance[c]), 2) : variance[c];
@@ -143,15 +155,20 @@ class BatchNormRecalibrationTest {
         assertThat(byDefault.after().layer("bn1").orElseThrow().isDiverging()).isTrue();
         assertThat(byDefault.after().layer("bn2").orElseThrow().status()).isEqualTo(LayerStatus.CONVERGED);
 
-        Recalibration<MultiLayerNetwork> included = BatchNormRecalibration.recalibratedCopy(frozen, ProbeData.of(IMAGES),
-                RecalibrationOptions.defaults().includingFrozenLayers());
+        Recalibration<MultiLayerNetwork> included = BatchNormRecalibration.recalibratedCopy(
+                frozen, ProbeData.of(IMAGES), RecalibrationOptions.defaults().includingFrozenLayers());
         assertThat(included.recalibratedLayers()).contains("bn1");
-        assertThat(included.after().layers()).allSatisfy(l -> assertThat(l.status()).isEqualTo(LayerStatus.CONVERGED));
+        assertThat(included.after().layers())
+                .allSatisfy(l -> assertThat(l.status()).isEqualTo(LayerStatus.CONVERGED));
         // the frozen bn1 normalizes with its moving statistics in training too: the layers after it were measured
         // again on their new inputs, so the model itself (not only the after() report) is consistent
         assertThat(included.model()).inferenceMatchesTraining(IMAGES, 1e-4).hasConvergedBatchNormStatistics(IMAGES);
-        assertThat(BatchNormRecalibration.recalibrate(included.model(), ProbeData.of(IMAGES),
-                RecalibrationOptions.defaults().includingFrozenLayers()).after().layers())
+        assertThat(BatchNormRecalibration.recalibrate(
+                                included.model(),
+                                ProbeData.of(IMAGES),
+                                RecalibrationOptions.defaults().includingFrozenLayers())
+                        .after()
+                        .layers())
                 .allSatisfy(l -> assertThat(l.maxDivergence()).isLessThan(1e-4));
     }
 
@@ -160,7 +177,9 @@ class BatchNormRecalibrationTest {
         MultiLayerNetwork frozen = StoryModels.withFrozenFeatureExtractor(story.clone());
         ModelSnapshot before = ModelSnapshot.of(frozen);
 
-        assertThatIllegalArgumentException().isThrownBy(() -> BatchNormRecalibration.recalibrate(frozen,
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormRecalibration.recalibrate(
+                        frozen,
                         ProbeData.of(new OneShotDataSetIterator(IMAGES.asList())),
                         RecalibrationOptions.defaults().includingFrozenLayers()))
                 .withMessageContaining("Recalibrating frozen layer 'bn1' changes the inputs of the layers after it")
@@ -187,7 +206,8 @@ class BatchNormRecalibrationTest {
         Recalibration<MultiLayerNetwork> result = BatchNormRecalibration.recalibratedCopy(story, IMAGES);
 
         assertThat(result.after().output().isMeasured()).isFalse();
-        assertThatIllegalArgumentException().isThrownBy(() -> assertThat(result.after()).inferenceMatchesTraining(1e-3))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> assertThat(result.after()).inferenceMatchesTraining(1e-3))
                 .withMessageContaining("compares no outputs");
         assertThat(result.after()).hasConvergedBatchNormStatistics();
     }
@@ -201,5 +221,4 @@ class BatchNormRecalibrationTest {
     private static byte[] bytes(INDArray array) {
         return array.dup().data().asBytes();
     }
-
 }

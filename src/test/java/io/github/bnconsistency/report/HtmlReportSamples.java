@@ -3,6 +3,9 @@ package io.github.bnconsistency.report;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.StoryModels;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -19,10 +22,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Random;
-
 /**
  * Real reports for the HTML report's tests, each made by checking a real model: the story's small CNN (4 BN layers,
  * decay 0.99, 10 iterations of one batch of 12), the zoo's ResNet50 never trained (53 BN layers, 2 probe batches of
@@ -38,7 +37,9 @@ public final class HtmlReportSamples {
 
     /** The samples, by the file name their page gets. */
     public enum Sample {
-        STORY("story"), RESNET50("resnet50"), HOSTILE("hostile");
+        STORY("story"),
+        RESNET50("resnet50"),
+        HOSTILE("hostile");
 
         private final String fileName;
         private ConsistencyReport report;
@@ -65,10 +66,10 @@ public final class HtmlReportSamples {
     }
 
     /** A layer name that would run a script and load an image if it were not escaped. */
-    public static final String HOSTILE_NAME = "<script>document.title='pwned'</script><img src=\"http://192.0.2.1/x.png\">&amp;";
+    public static final String HOSTILE_NAME =
+            "<script>document.title='pwned'</script><img src=\"http://192.0.2.1/x.png\">&amp;";
 
-    private HtmlReportSamples() {
-    }
+    private HtmlReportSamples() {}
 
     /** The story: small CNN, 4 BN layers at decay 0.99, 10 iterations of one batch of 12 images. */
     public static ConsistencyReport story() {
@@ -80,8 +81,14 @@ public final class HtmlReportSamples {
 
     /** The zoo's ResNet50 (random init, no download), never trained, on 2 batches of 4 images 96x96. */
     public static ConsistencyReport resNet50() {
-        ComputationGraph model = new ComputationGraph(ResNet50.builder().numClasses(3).inputShape(new int[] {3, 96, 96})
-                .seed(42).updater(new Adam(1e-3)).build().graphBuilder().build());
+        ComputationGraph model = new ComputationGraph(ResNet50.builder()
+                .numClasses(3)
+                .inputShape(new int[] {3, 96, 96})
+                .seed(42)
+                .updater(new Adam(1e-3))
+                .build()
+                .graphBuilder()
+                .build());
         model.init();
         List<DataSet> batches = List.of(squares(4, 96, 1), squares(4, 96, 2));
         return BatchNormInspector.inspect(model, ProbeData.of(new ListDataSetIterator<>(batches, 1)));
@@ -94,11 +101,21 @@ public final class HtmlReportSamples {
 
     /** The network of {@link #hostile()}: dense, BN named {@link #HOSTILE_NAME}, softmax output with a hostile name too. */
     public static MultiLayerNetwork hostileModel() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).list()
-                .layer(new DenseLayer.Builder().name("dense").nIn(4).nOut(6).activation(Activation.IDENTITY).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(3)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .name("dense")
+                        .nIn(4)
+                        .nOut(6)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name(HOSTILE_NAME).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out \"quoted\" & <b>bold</b>")
-                        .nOut(3).activation(Activation.SOFTMAX).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .name("out \"quoted\" & <b>bold</b>")
+                        .nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .build();
         MultiLayerNetwork model = new MultiLayerNetwork(conf);
         model.init();
@@ -133,7 +150,9 @@ public final class HtmlReportSamples {
                 for (int y = 0; y < size; y++) {
                     for (int x = 0; x < size; x++) {
                         boolean in = x >= x0 && x < x0 + side && y >= size / 2 - side / 2 && y < size / 2 + side / 2;
-                        features.putScalar(new int[] {i, c, y, x}, in ? 0.8 + 0.2 * random.nextDouble() : 0.1 * random.nextDouble());
+                        features.putScalar(
+                                new int[] {i, c, y, x},
+                                in ? 0.8 + 0.2 * random.nextDouble() : 0.1 * random.nextDouble());
                     }
                 }
             }
@@ -143,7 +162,8 @@ public final class HtmlReportSamples {
 
     /** Writes the sample's page to {@link #DIRECTORY} and returns its absolute path. */
     public static Path page(Sample sample) {
-        return HtmlReport.write(sample.report(), DIRECTORY.resolve(sample.fileName() + ".html")).toAbsolutePath();
+        return HtmlReport.write(sample.report(), DIRECTORY.resolve(sample.fileName() + ".html"))
+                .toAbsolutePath();
     }
 
     public static void main(String[] args) {

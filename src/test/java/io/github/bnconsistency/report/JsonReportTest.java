@@ -1,9 +1,17 @@
 package io.github.bnconsistency.report;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,15 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Optional;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /** The JSON form of a report: field names and order pinned, exact round trip, non-finite numbers. */
 class JsonReportTest {
@@ -32,8 +31,8 @@ class JsonReportTest {
         Random random = new Random(3);
         List<DataSet> batches = new ArrayList<>();
         for (int b = 0; b < 2; b++) {
-            batches.add(new DataSet(TinyNetworks.features(Layout.NCHW, TinyNetworks.randomValues(Layout.NCHW, 4, random)),
-                    null));
+            batches.add(new DataSet(
+                    TinyNetworks.features(Layout.NCHW, TinyNetworks.randomValues(Layout.NCHW, 4, random)), null));
         }
         report = BatchNormInspector.inspect(net, ProbeData.of(new ExistingDataSetIterator(batches)));
     }
@@ -43,7 +42,9 @@ class JsonReportTest {
         String json = JsonReport.render(report);
 
         assertThat(JsonReport.parse(json)).isEqualTo(report);
-        assertThat(report.divergingLayers()).as("the fixture diverges, so the numbers are not trivial").hasSize(1);
+        assertThat(report.divergingLayers())
+                .as("the fixture diverges, so the numbers are not trivial")
+                .hasSize(1);
     }
 
     @Test
@@ -51,43 +52,100 @@ class JsonReportTest {
         String json = JsonReport.render(report);
 
         assertThat(JsonReport.render(JsonReport.parse(json))).isEqualTo(json);
-        assertThat(json).doesNotContain("\r").startsWith("{\n  \"format\" : \"bnconsistency-report\"").endsWith("}\n");
+        assertThat(json)
+                .doesNotContain("\r")
+                .startsWith("{\n  \"format\" : \"bnconsistency-report\"")
+                .endsWith("}\n");
     }
 
     @Test
     void should_write_the_documented_fields_in_the_documented_order() throws Exception {
         JsonNode root = new ObjectMapper().readTree(JsonReport.render(report));
 
-        assertThat(names(root)).containsExactly("format", "formatVersion", "modelType", "dataType", "layerTolerance",
-                "probe", "output", "reference", "summary", "layers", "fixes", "lint");
+        assertThat(names(root))
+                .containsExactly(
+                        "format",
+                        "formatVersion",
+                        "modelType",
+                        "dataType",
+                        "layerTolerance",
+                        "probe",
+                        "output",
+                        "reference",
+                        "summary",
+                        "layers",
+                        "fixes",
+                        "lint");
         assertThat(root.get("format").asText()).isEqualTo(JsonReport.FORMAT).isEqualTo("bnconsistency-report");
-        assertThat(root.get("formatVersion").asInt()).isEqualTo(JsonReport.FORMAT_VERSION).isEqualTo(1);
+        assertThat(root.get("formatVersion").asInt())
+                .isEqualTo(JsonReport.FORMAT_VERSION)
+                .isEqualTo(1);
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
         assertThat(root.get("dataType").asText()).isEqualTo("DOUBLE");
-        assertThat(names(root.get("probe"))).containsExactly("source", "batches", "examples", "firstBatchShape",
-                "smallestBatch");
+        assertThat(names(root.get("probe")))
+                .containsExactly("source", "batches", "examples", "firstBatchShape", "smallestBatch");
         assertThat(root.get("probe").get("batches").asInt()).isEqualTo(2);
-        assertThat(names(root.get("output"))).containsExactly("examples", "comparedValues", "maxAbsDifference",
-                "meanAbsDifference", "nonFiniteTrainingValues", "nonFiniteInferenceValues", "firstNonFiniteLayer",
-                "classifiedExamples", "argmaxAgreements", "labelledExamples", "trainingCorrect", "inferenceCorrect",
-                "ignoredLabels");
+        assertThat(names(root.get("output")))
+                .containsExactly(
+                        "examples",
+                        "comparedValues",
+                        "maxAbsDifference",
+                        "meanAbsDifference",
+                        "nonFiniteTrainingValues",
+                        "nonFiniteInferenceValues",
+                        "firstNonFiniteLayer",
+                        "classifiedExamples",
+                        "argmaxAgreements",
+                        "labelledExamples",
+                        "trainingCorrect",
+                        "inferenceCorrect",
+                        "ignoredLabels");
         assertThat(names(root.get("summary"))).containsExactly("rootCause", "divergingLayers", "batchNormLayers");
         assertThat(root.get("summary").get("rootCause").asText()).isEqualTo("bn");
         assertThat(root.get("summary").get("divergingLayers").asInt()).isEqualTo(1);
 
         JsonNode layer = root.get("layers").get(0);
-        assertThat(names(layer)).containsExactly("name", "position", "location", "decay", "eps", "storage", "layout",
-                "unmeasured", "frozen", "updateBlocker", "status", "tolerance", "updatesNeeded", "noiseFloor", "maxDivergence",
-                "meanDivergence", "channelsOff", "channels");
+        assertThat(names(layer))
+                .containsExactly(
+                        "name",
+                        "position",
+                        "location",
+                        "decay",
+                        "eps",
+                        "storage",
+                        "layout",
+                        "unmeasured",
+                        "frozen",
+                        "updateBlocker",
+                        "status",
+                        "tolerance",
+                        "updatesNeeded",
+                        "noiseFloor",
+                        "maxDivergence",
+                        "meanDivergence",
+                        "channelsOff",
+                        "channels");
         assertThat(layer.get("storage").asText()).isEqualTo("LOG10_STDEV");
         assertThat(layer.get("layout").asText()).isEqualTo("NCHW");
         assertThat(layer.get("status").asText()).isEqualTo("NOT_CONVERGED");
-        assertThat(layer.get("maxDivergence").asDouble()).isEqualTo(report.layers().get(0).maxDivergence());
+        assertThat(layer.get("maxDivergence").asDouble())
+                .isEqualTo(report.layers().get(0).maxDivergence());
         assertThat(names(layer.get("updatesNeeded"))).containsExactly("kind", "iterations", "reason");
         assertThat(layer.get("channels")).hasSize(TinyNetworks.CHANNELS);
-        assertThat(names(layer.get("channels").get(0))).containsExactly("channel", "batchMean", "batchVariance",
-                "movingMean", "movingVariance", "batchMeanSpread", "batchVarianceSpread", "meanShift", "varianceRatio",
-                "divergence", "inferenceInputDrift", "noiseFloor");
+        assertThat(names(layer.get("channels").get(0)))
+                .containsExactly(
+                        "channel",
+                        "batchMean",
+                        "batchVariance",
+                        "movingMean",
+                        "movingVariance",
+                        "batchMeanSpread",
+                        "batchVarianceSpread",
+                        "meanShift",
+                        "varianceRatio",
+                        "divergence",
+                        "inferenceInputDrift",
+                        "noiseFloor");
     }
 
     @Test
@@ -95,17 +153,45 @@ class JsonReportTest {
         LayerFinding layer = report.layers().get(0);
         List<ChannelFinding> channels = new ArrayList<>(layer.channels());
         ChannelFinding c = channels.get(0);
-        channels.set(0, new ChannelFinding(c.channel(), Double.NaN, c.batchVariance(), c.movingMean(),
-                Double.POSITIVE_INFINITY, c.batchMeanSpread(), c.batchVarianceSpread(), Double.NEGATIVE_INFINITY,
-                c.varianceRatio(), c.divergence(), Double.NaN, c.noiseFloor()));
+        channels.set(
+                0,
+                new ChannelFinding(
+                        c.channel(),
+                        Double.NaN,
+                        c.batchVariance(),
+                        c.movingMean(),
+                        Double.POSITIVE_INFINITY,
+                        c.batchMeanSpread(),
+                        c.batchVarianceSpread(),
+                        Double.NEGATIVE_INFINITY,
+                        c.varianceRatio(),
+                        c.divergence(),
+                        Double.NaN,
+                        c.noiseFloor()));
         OutputDivergence o = report.output();
-        ConsistencyReport nonFinite = new ConsistencyReport(report.modelType(), report.dataType(), report.probe(),
+        ConsistencyReport nonFinite = new ConsistencyReport(
+                report.modelType(),
+                report.dataType(),
+                report.probe(),
                 report.layerTolerance(),
                 List.of(layer.withChannels(channels)),
-                new OutputDivergence(o.examples(), o.comparedValues(), Double.POSITIVE_INFINITY, Double.NaN, 3, 5,
-                        Optional.of("layer index 0"), 0, 0, 0, 0, 0, Optional.empty()),
+                new OutputDivergence(
+                        o.examples(),
+                        o.comparedValues(),
+                        Double.POSITIVE_INFINITY,
+                        Double.NaN,
+                        3,
+                        5,
+                        Optional.of("layer index 0"),
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        Optional.empty()),
                 report.reference(),
-                List.of(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")),
+                List.of(new LintFinding(
+                        LintFinding.DECAY_TOO_HIGH, "bn", "decay 0.99 after 10 iterations.", "train longer.")),
                 List.of("train longer"));
 
         String json = JsonReport.render(nonFinite);
@@ -132,15 +218,21 @@ class JsonReportTest {
     void should_name_what_is_wrong_with_a_document_it_cannot_read() {
         String json = JsonReport.render(report);
 
-        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse("{\"format\": \"something-else\"}"))
-                .withMessageContaining("bnconsistency-report").withMessageContaining("something-else");
-        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"formatVersion\" : 1",
-                "\"formatVersion\" : 2"))).withMessageContaining("version 2");
-        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"eps\"", "\"epsilon\"")))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> JsonReport.parse("{\"format\": \"something-else\"}"))
+                .withMessageContaining("bnconsistency-report")
+                .withMessageContaining("something-else");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> JsonReport.parse(json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")))
+                .withMessageContaining("version 2");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> JsonReport.parse(json.replace("\"eps\"", "\"epsilon\"")))
                 .withMessageContaining("\"eps\"");
-        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse(json.replace("\"frozen\" : false",
-                "\"frozen\" : \"no\""))).withMessageContaining("\"frozen\"");
-        assertThatIllegalArgumentException().isThrownBy(() -> JsonReport.parse("not json"))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> JsonReport.parse(json.replace("\"frozen\" : false", "\"frozen\" : \"no\"")))
+                .withMessageContaining("\"frozen\"");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> JsonReport.parse("not json"))
                 .withMessageContaining("Not a JSON document");
     }
 

@@ -1,12 +1,11 @@
 package io.github.bnconsistency.report;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class TextReportTest {
 
@@ -28,19 +27,42 @@ class TextReportTest {
         List<LayerFinding> layers = new ArrayList<>();
         List<LintFinding> lint = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
-            layers.add(new LayerFinding("bn" + i, i, "layer index " + i, 0.99, 1e-3, StatisticsStorage.VARIANCE,
-                    ChannelLayout.DENSE, Optional.empty(), false, Optional.empty(), List.of(), LayerStatus.CONVERGED, 0.05, UpdatesNeeded.none(), 0));
+            layers.add(new LayerFinding(
+                    "bn" + i,
+                    i,
+                    "layer index " + i,
+                    0.99,
+                    1e-3,
+                    StatisticsStorage.VARIANCE,
+                    ChannelLayout.DENSE,
+                    Optional.empty(),
+                    false,
+                    Optional.empty(),
+                    List.of(),
+                    LayerStatus.CONVERGED,
+                    0.05,
+                    UpdatesNeeded.none(),
+                    0));
             lint.add(new LintFinding(LintFinding.DECAY_TOO_HIGH, "bn" + i, "decay too high.", "train longer."));
         }
         ConsistencyReport all = report(layers, lint);
         ConsistencyReport some = report(layers, lint.subList(0, 5));
 
-        assertThat(TextReport.diagnosis(all)).contains("Why: all 6 layers (bn1, bn2, bn3, ...): decay too high. Fix: train longer.");
+        assertThat(TextReport.diagnosis(all))
+                .contains("Why: all 6 layers (bn1, bn2, bn3, ...): decay too high. Fix: train longer.");
         assertThat(TextReport.diagnosis(some)).contains("Why: bn1, bn2, bn3 and 2 more layers: decay too high.");
     }
 
     private static ConsistencyReport report(List<LayerFinding> layers, List<LintFinding> lint) {
-        return new ConsistencyReport("MultiLayerNetwork", "FLOAT", new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4), 0.05,
-                layers, OutputDivergence.notMeasured(), Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE), lint, List.of());
+        return new ConsistencyReport(
+                "MultiLayerNetwork",
+                "FLOAT",
+                new ProbeSummary("INDArray", 1, 4, "[4, 3]", 4),
+                0.05,
+                layers,
+                OutputDivergence.notMeasured(),
+                Reference.none(4, Reference.BatchSizeSource.PROBE_BATCH_SIZE),
+                lint,
+                List.of());
     }
 }

@@ -1,16 +1,15 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Random;
 
 /**
  * The study's truth: each BN layer's target statistics at the training batch size, estimated the way the moving
@@ -25,16 +24,15 @@ import java.util.Random;
  */
 final class BatchAverageTargets {
 
-    private BatchAverageTargets() {
-    }
+    private BatchAverageTargets() {}
 
     /**
      * Averages batch mean and biased batch variance over {@code epochs} reshufflings of {@code training} into
      * batches of {@code batchSize}. The standard errors come from the spread of the per-epoch averages (the
      * epochs are independent shufflings; batches within one are not independent).
      */
-    static List<LayerTarget> estimate(MultiLayerNetwork model, List<DataSet> training, int batchSize, int epochs,
-                                      Random random) {
+    static List<LayerTarget> estimate(
+            MultiLayerNetwork model, List<DataSet> training, int batchSize, int epochs, Random random) {
         if (epochs < 2) {
             throw new IllegalArgumentException("at least 2 epochs are needed for a standard error, got " + epochs);
         }
@@ -132,9 +130,17 @@ final class BatchAverageTargets {
                 meanError[c] = standardError(sumMean[c], sumSquaresMean[c], epochs);
                 varianceError[c] = standardError(sumVariance[c], sumSquaresVariance[c], epochs);
             }
-            BatchNormalization conf = (BatchNormalization) net.getLayerWiseConfigurations().getConf(layerIndex).getLayer();
-            return new LayerTarget(layerIndex, conf.getLayerName(), convolutional, conf.getEps(), mean, variance,
-                    meanError, varianceError);
+            BatchNormalization conf = (BatchNormalization)
+                    net.getLayerWiseConfigurations().getConf(layerIndex).getLayer();
+            return new LayerTarget(
+                    layerIndex,
+                    conf.getLayerName(),
+                    convolutional,
+                    conf.getEps(),
+                    mean,
+                    variance,
+                    meanError,
+                    varianceError);
         }
 
         private static double standardError(double sum, double sumSquares, int n) {

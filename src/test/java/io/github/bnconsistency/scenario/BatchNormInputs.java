@@ -1,12 +1,11 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The training-path input of every BatchNormalization layer of a MultiLayerNetwork, read from DL4J's own
@@ -16,8 +15,7 @@ import java.util.List;
  */
 final class BatchNormInputs {
 
-    private BatchNormInputs() {
-    }
+    private BatchNormInputs() {}
 
     /**
      * One BN layer's input on one batch: {@code values[(e * channels + c) * positions + p]} for example e,

@@ -1,13 +1,12 @@
 package io.github.bnconsistency.scenario;
 
 import io.github.bnconsistency.testing.TinyNetworks;
+import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.List;
 
 /**
  * Reads and writes a BN layer's moving statistics directly in its parameters (keys {@code mean} and {@code var}
@@ -16,8 +15,7 @@ import java.util.List;
  */
 final class BatchNormParams {
 
-    private BatchNormParams() {
-    }
+    private BatchNormParams() {}
 
     /** The moving mean and the decoded moving variance: {@code [0]} mean, {@code [1]} variance, per channel. */
     static double[][] read(Layer layer) {

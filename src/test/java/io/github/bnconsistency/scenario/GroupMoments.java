@@ -3,8 +3,7 @@ package io.github.bnconsistency.scenario;
 /** Per-channel mean and biased variance of a group of consecutive examples, by plain two-pass loops in double. */
 final class GroupMoments {
 
-    private GroupMoments() {
-    }
+    private GroupMoments() {}
 
     /** {@code [0]} mean, {@code [1]} biased variance, per channel, over examples {@code start..start+count-1}. */
     static double[][] of(BatchNormInputs.Values input, int start, int count) {

@@ -1,5 +1,7 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -8,9 +10,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The training path of many mini-batches in one pass: the examples of several batches of n, concatenated, run
@@ -78,8 +77,16 @@ final class GroupedTrainingPath {
             java.util.Arrays.fill(gamma, conf.getGamma());
             java.util.Arrays.fill(beta, conf.getBeta());
         } else {
-            gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA).castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            beta = layer.getParam(BatchNormalizationParamInitializer.BETA).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA)
+                    .castTo(DataType.DOUBLE)
+                    .dup('c')
+                    .data()
+                    .asDouble();
+            beta = layer.getParam(BatchNormalizationParamInitializer.BETA)
+                    .castTo(DataType.DOUBLE)
+                    .dup('c')
+                    .data()
+                    .asDouble();
         }
         double[] out = new double[input.values().length];
         for (int start = 0; start < input.examples(); start += batchSize) {

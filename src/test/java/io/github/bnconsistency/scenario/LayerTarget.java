@@ -14,8 +14,15 @@ package io.github.bnconsistency.scenario;
  * @param meanStdError     standard error of {@code mean} (0 when computed in closed form)
  * @param varianceStdError standard error of {@code variance} (0 when computed in closed form)
  */
-record LayerTarget(int layerIndex, String name, boolean convolutional, double eps, double[] mean, double[] variance,
-                   double[] meanStdError, double[] varianceStdError) {
+record LayerTarget(
+        int layerIndex,
+        String name,
+        boolean convolutional,
+        double eps,
+        double[] mean,
+        double[] variance,
+        double[] meanStdError,
+        double[] varianceStdError) {
 
     int channels() {
         return mean.length;

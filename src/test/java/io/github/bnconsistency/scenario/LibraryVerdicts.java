@@ -1,19 +1,18 @@
 package io.github.bnconsistency.scenario;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
+import java.util.List;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-
-import java.util.List;
-import java.util.function.Supplier;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 
 /**
  * What the library says today about one model on one probe form, through its public API only (the engine behind
@@ -28,8 +27,15 @@ import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
  * @param argmaxAgreement  the report's argmax agreement between inference and its reference outputs
  * @param error            the first unexpected exception's message, or empty
  */
-record LibraryVerdicts(Check matchesTraining, double maxAbsDifference, Check converged, List<LayerStatus> statuses,
-                       double maxDivergence, boolean trainLonger, double argmaxAgreement, String error) {
+record LibraryVerdicts(
+        Check matchesTraining,
+        double maxAbsDifference,
+        Check converged,
+        List<LayerStatus> statuses,
+        double maxDivergence,
+        boolean trainLonger,
+        double argmaxAgreement,
+        String error) {
 
     static final double OUTPUT_TOLERANCE = 1e-3;
 
@@ -46,8 +52,8 @@ record LibraryVerdicts(Check matchesTraining, double maxAbsDifference, Check con
         try {
             report = BatchNormInspector.inspect(model, ProbeData.from(data.get()));
         } catch (RuntimeException e) {
-            return new LibraryVerdicts(Check.ERROR, Double.NaN, Check.ERROR, List.of(), Double.NaN, false, Double.NaN,
-                    String.valueOf(e));
+            return new LibraryVerdicts(
+                    Check.ERROR, Double.NaN, Check.ERROR, List.of(), Double.NaN, false, Double.NaN, String.valueOf(e));
         }
         String[] error = {""};
         Check matches = check(error, () -> {
@@ -66,15 +72,25 @@ record LibraryVerdicts(Check matchesTraining, double maxAbsDifference, Check con
                 assertThat(model).hasConvergedBatchNormStatistics((DataSetIterator) d);
             }
         });
-        double maxDivergence = report.layers().stream().mapToDouble(LayerFinding::maxDivergence).max().orElse(Double.NaN);
-        return new LibraryVerdicts(matches, report.output().maxAbsDifference(), converged,
-                report.layers().stream().map(LayerFinding::status).toList(), maxDivergence,
-                TextReport.render(report).contains("train ~"), report.output().argmaxAgreement(), error[0]);
+        double maxDivergence = report.layers().stream()
+                .mapToDouble(LayerFinding::maxDivergence)
+                .max()
+                .orElse(Double.NaN);
+        return new LibraryVerdicts(
+                matches,
+                report.output().maxAbsDifference(),
+                converged,
+                report.layers().stream().map(LayerFinding::status).toList(),
+                maxDivergence,
+                TextReport.render(report).contains("train ~"),
+                report.output().argmaxAgreement(),
+                error[0]);
     }
 
     /** The provisional prediction check, from {@link #argmaxAgreement}. */
     Check predictions() {
-        return Double.isNaN(argmaxAgreement) ? Check.ERROR
+        return Double.isNaN(argmaxAgreement)
+                ? Check.ERROR
                 : argmaxAgreement >= PREDICTION_AGREEMENT ? Check.PASS : Check.FAIL;
     }
 
@@ -82,15 +98,16 @@ record LibraryVerdicts(Check matchesTraining, double maxAbsDifference, Check con
     String statusCodes() {
         StringBuilder sb = new StringBuilder();
         for (LayerStatus status : statuses) {
-            sb.append(switch (status) {
-                case CONVERGED -> 'C';
-                case WITHIN_NOISE -> 'w';
-                case NOT_CONVERGED -> 'N';
-                case CORRUPTED -> 'X';
-                case UNSUPPORTED -> 'U';
-                // statuses the engine may add later show by their initial
-                default -> status.name().charAt(0);
-            });
+            sb.append(
+                    switch (status) {
+                        case CONVERGED -> 'C';
+                        case WITHIN_NOISE -> 'w';
+                        case NOT_CONVERGED -> 'N';
+                        case CORRUPTED -> 'X';
+                        case UNSUPPORTED -> 'U';
+                        // statuses the engine may add later show by their initial
+                        default -> status.name().charAt(0);
+                    });
         }
         return sb.toString();
     }

@@ -1,12 +1,11 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The target statistics at batch size n in closed form from per-example statistics: for random batches of n
@@ -21,14 +20,13 @@ import java.util.List;
  */
 final class PerExampleTargets {
 
-    private PerExampleTargets() {
-    }
+    private PerExampleTargets() {}
 
     static List<LayerTarget> closedForm(MultiLayerNetwork model, List<DataSet> training, int batchSize) {
         MultiLayerNetwork inDouble = model.convertDataType(DataType.DOUBLE);
         List<Integer> bnLayers = BatchNormInputs.layerIndices(inDouble);
-        List<BatchNormInputs.Values> inputs = BatchNormInputs.trainingPath(inDouble, bnLayers,
-                DataSet.merge(training).getFeatures().castTo(DataType.DOUBLE));
+        List<BatchNormInputs.Values> inputs = BatchNormInputs.trainingPath(
+                inDouble, bnLayers, DataSet.merge(training).getFeatures().castTo(DataType.DOUBLE));
         List<LayerTarget> targets = new ArrayList<>();
         for (BatchNormInputs.Values input : inputs) {
             targets.add(target(inDouble, input, batchSize));
@@ -71,8 +69,16 @@ final class PerExampleTargets {
             mean[c] = grandMean;
             variance[c] = within / examples + (1 - 1.0 / n) * unbiasedBetween;
         }
-        BatchNormalization conf = (BatchNormalization) net.getLayerWiseConfigurations().getConf(input.layerIndex()).getLayer();
-        return new LayerTarget(input.layerIndex(), conf.getLayerName(), input.convolutional(), conf.getEps(), mean, variance,
-                new double[channels], new double[channels]);
+        BatchNormalization conf = (BatchNormalization)
+                net.getLayerWiseConfigurations().getConf(input.layerIndex()).getLayer();
+        return new LayerTarget(
+                input.layerIndex(),
+                conf.getLayerName(),
+                input.convolutional(),
+                conf.getEps(),
+                mean,
+                variance,
+                new double[channels],
+                new double[channels]);
     }
 }

@@ -13,12 +13,19 @@ package io.github.bnconsistency.scenario;
  * @param seed         seeds the data, the initialization and the shuffling
  * @param epochs       passes over the training data
  */
-record Scenario(Architecture architecture, int batchSize, double decay, LearningRate learningRate, long seed, int epochs) {
+record Scenario(
+        Architecture architecture, int batchSize, double decay, LearningRate learningRate, long seed, int epochs) {
 
-    enum Architecture { DENSE, CNN }
+    enum Architecture {
+        DENSE,
+        CNN
+    }
 
     /** HELD: Adam at a constant rate; DECAYED: stepped down so the last 30% of iterations barely move the weights. */
-    enum LearningRate { HELD, DECAYED }
+    enum LearningRate {
+        HELD,
+        DECAYED
+    }
 
     Scenario {
         if (batchSize <= 0 || ScenarioData.TRAINING_EXAMPLES % batchSize != 0) {
@@ -31,8 +38,13 @@ record Scenario(Architecture architecture, int batchSize, double decay, Learning
     }
 
     /** A scenario of {@code iterations} training iterations in all (a multiple of the iterations per epoch). */
-    static Scenario ofIterations(Architecture architecture, int batchSize, double decay, LearningRate learningRate,
-                                 long seed, int iterations) {
+    static Scenario ofIterations(
+            Architecture architecture,
+            int batchSize,
+            double decay,
+            LearningRate learningRate,
+            long seed,
+            int iterations) {
         int perEpoch = ScenarioData.TRAINING_EXAMPLES / batchSize;
         if (iterations % perEpoch != 0) {
             throw new IllegalArgumentException(iterations + " iterations are not whole epochs of " + perEpoch);
@@ -47,7 +59,13 @@ record Scenario(Architecture architecture, int batchSize, double decay, Learning
 
     /** A short stable name for tables, e.g. {@code cnn b16 d0.99 decayed s2 576it}. */
     String label() {
-        return String.format("%-5s b%-2d d%-4s %-7s s%d %4dit", architecture.name().toLowerCase(), batchSize,
-                decay, learningRate.name().toLowerCase(), seed, iterations());
+        return String.format(
+                "%-5s b%-2d d%-4s %-7s s%d %4dit",
+                architecture.name().toLowerCase(),
+                batchSize,
+                decay,
+                learningRate.name().toLowerCase(),
+                seed,
+                iterations());
     }
 }

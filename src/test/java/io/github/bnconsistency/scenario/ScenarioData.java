@@ -1,12 +1,11 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.List;
+import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.List;
-import java.util.Random;
 
 /**
  * Synthetic but learnable classification data, generated deterministically from a seed: a training set of
@@ -24,6 +23,7 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
     static final int TRAINING_EXAMPLES = 384;
     /** Divisible by 4, 8, 16, 32 and 64, so every validation probe batch is full too. */
     static final int VALIDATION_EXAMPLES = 192;
+
     static final int CLASSES = 4;
     /** Dense input width. */
     static final int FEATURES = 12;
@@ -36,7 +36,8 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
 
     static ScenarioData generate(Scenario.Architecture architecture, long seed) {
         Random random = new Random(seed * 7919 + architecture.ordinal());
-        Generator generator = architecture == Scenario.Architecture.DENSE ? new DenseGenerator(random) : new ImageGenerator();
+        Generator generator =
+                architecture == Scenario.Architecture.DENSE ? new DenseGenerator(random) : new ImageGenerator();
         DataSet training = generator.examples(TRAINING_EXAMPLES, random);
         DataSet validation = generator.examples(VALIDATION_EXAMPLES, random);
         return new ScenarioData(training.asList(), validation);
@@ -123,7 +124,8 @@ record ScenarioData(List<DataSet> training, DataSet validation) {
                 int length = 4 + random.nextInt(3);
                 double brightness = 0.9 + 0.6 * random.nextDouble();
                 int y0 = 2 + random.nextInt(SIZE - 4 - length + 1);
-                int x0 = DIRECTIONS[k][1] < 0 ? length + 1 + random.nextInt(SIZE - length - 3)
+                int x0 = DIRECTIONS[k][1] < 0
+                        ? length + 1 + random.nextInt(SIZE - length - 3)
                         : 2 + random.nextInt(SIZE - 4 - length + 1);
                 if (k == 0) {
                     y0 = 2 + random.nextInt(SIZE - 4);

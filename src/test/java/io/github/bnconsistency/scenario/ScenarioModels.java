@@ -1,5 +1,8 @@
 package io.github.bnconsistency.scenario;
 
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -20,10 +23,6 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
-import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
-
 /**
  * The study's models and how they are trained: the way users train, with Adam on shuffled mini-batches from a
  * {@code DataSetIterator} that is reshuffled every epoch. Both networks are small, so a scenario trains in seconds.
@@ -33,8 +32,7 @@ final class ScenarioModels {
     /** Adam's rate while the weights learn. */
     static final double LEARNING_RATE = 1e-2;
 
-    private ScenarioModels() {
-    }
+    private ScenarioModels() {}
 
     /** An initialized, untrained network for the scenario. */
     static MultiLayerNetwork build(Scenario scenario) {
@@ -44,7 +42,8 @@ final class ScenarioModels {
                 .weightInit(WeightInit.RELU)
                 .list();
         MultiLayerConfiguration conf = scenario.architecture() == Scenario.Architecture.DENSE
-                ? dense(list, scenario.decay()) : cnn(list, scenario.decay());
+                ? dense(list, scenario.decay())
+                : cnn(list, scenario.decay());
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         return net;
@@ -53,8 +52,8 @@ final class ScenarioModels {
     /** Trains {@code net} for the scenario's epochs on freshly shuffled mini-batches of the training examples. */
     static void train(MultiLayerNetwork net, ScenarioData data, Scenario scenario) {
         // its own stream of the seed, so that the shuffling does not depend on how the data was generated
-        ShufflingIterator batches = new ShufflingIterator(data.training(), scenario.batchSize(),
-                new Random(scenario.seed() * 31 + 1));
+        ShufflingIterator batches =
+                new ShufflingIterator(data.training(), scenario.batchSize(), new Random(scenario.seed() * 31 + 1));
         net.fit(batches, scenario.epochs());
     }
 
@@ -82,9 +81,20 @@ final class ScenarioModels {
     private static MultiLayerConfiguration dense(NeuralNetConfiguration.ListBuilder list, double decay) {
         int[] widths = {32, 32, 16};
         for (int b = 0; b < widths.length; b++) {
-            list.layer(new DenseLayer.Builder().name("dense" + (b + 1)).nOut(widths[b]).activation(Activation.IDENTITY).build())
-                    .layer(new BatchNormalization.Builder().name("bn" + (b + 1)).decay(decay).useLogStd(false).build())
-                    .layer(new ActivationLayer.Builder().name("relu" + (b + 1)).activation(Activation.RELU).build());
+            list.layer(new DenseLayer.Builder()
+                            .name("dense" + (b + 1))
+                            .nOut(widths[b])
+                            .activation(Activation.IDENTITY)
+                            .build())
+                    .layer(new BatchNormalization.Builder()
+                            .name("bn" + (b + 1))
+                            .decay(decay)
+                            .useLogStd(false)
+                            .build())
+                    .layer(new ActivationLayer.Builder()
+                            .name("relu" + (b + 1))
+                            .activation(Activation.RELU)
+                            .build());
         }
         return list.layer(output())
                 .setInputType(InputType.feedForward(ScenarioData.FEATURES))
@@ -95,19 +105,35 @@ final class ScenarioModels {
     private static MultiLayerConfiguration cnn(NeuralNetConfiguration.ListBuilder list, double decay) {
         for (int b = 0; b < 3; b++) {
             int stride = b == 1 ? 2 : 1;
-            list.layer(new ConvolutionLayer.Builder(3, 3).name("conv" + (b + 1)).nOut(8).stride(stride, stride)
-                            .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build())
-                    .layer(new BatchNormalization.Builder().name("bn" + (b + 1)).decay(decay).build())
-                    .layer(new ActivationLayer.Builder().name("relu" + (b + 1)).activation(Activation.RELU).build());
+            list.layer(new ConvolutionLayer.Builder(3, 3)
+                            .name("conv" + (b + 1))
+                            .nOut(8)
+                            .stride(stride, stride)
+                            .convolutionMode(ConvolutionMode.Same)
+                            .activation(Activation.IDENTITY)
+                            .build())
+                    .layer(new BatchNormalization.Builder()
+                            .name("bn" + (b + 1))
+                            .decay(decay)
+                            .build())
+                    .layer(new ActivationLayer.Builder()
+                            .name("relu" + (b + 1))
+                            .activation(Activation.RELU)
+                            .build());
         }
-        return list.layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build())
+        return list.layer(new GlobalPoolingLayer.Builder(PoolingType.AVG)
+                        .name("pool")
+                        .build())
                 .layer(output())
                 .setInputType(InputType.convolutional(ScenarioData.SIZE, ScenarioData.SIZE, 1))
                 .build();
     }
 
     private static OutputLayer output() {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(ScenarioData.CLASSES)
-                .activation(Activation.SOFTMAX).build();
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .name("out")
+                .nOut(ScenarioData.CLASSES)
+                .activation(Activation.SOFTMAX)
+                .build();
     }
 }

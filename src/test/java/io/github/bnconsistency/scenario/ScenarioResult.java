@@ -19,10 +19,16 @@ import java.util.Map;
  * @param truthSeconds               wall time of the truth (targets, copy, predictions)
  * @param checkSeconds               wall time of the library's checks and recalibration
  */
-record ScenarioResult(Scenario scenario, TruthComparison truth, Map<ProbeForm, LibraryVerdicts> verdicts,
-                      List<StatisticsGap> perExampleGap, List<StatisticsGap> libraryRecalibrationGap,
-                      double libraryRecalibrationAgreement, double trainSeconds, double truthSeconds,
-                      double checkSeconds) {
+record ScenarioResult(
+        Scenario scenario,
+        TruthComparison truth,
+        Map<ProbeForm, LibraryVerdicts> verdicts,
+        List<StatisticsGap> perExampleGap,
+        List<StatisticsGap> libraryRecalibrationGap,
+        double libraryRecalibrationAgreement,
+        double trainSeconds,
+        double truthSeconds,
+        double checkSeconds) {
 
     ScenarioResult {
         verdicts = new EnumMap<>(verdicts);

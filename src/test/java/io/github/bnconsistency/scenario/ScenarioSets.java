@@ -1,12 +1,12 @@
 package io.github.bnconsistency.scenario;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import static io.github.bnconsistency.scenario.Scenario.Architecture.CNN;
 import static io.github.bnconsistency.scenario.Scenario.Architecture.DENSE;
 import static io.github.bnconsistency.scenario.Scenario.LearningRate.DECAYED;
 import static io.github.bnconsistency.scenario.Scenario.LearningRate.HELD;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** The scenario sets: the full grid for the published table, a reduced one for the build. */
 final class ScenarioSets {
@@ -18,8 +18,7 @@ final class ScenarioSets {
     static final double[] DECAYS = {0.9, 0.99};
     static final long[] SEEDS = {1, 2};
 
-    private ScenarioSets() {
-    }
+    private ScenarioSets() {}
 
     /**
      * Per seed (seed-major, so {@code seed=1} selects a complete first half): every architecture, batch size, decay

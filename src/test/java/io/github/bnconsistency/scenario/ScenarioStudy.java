@@ -2,13 +2,12 @@ package io.github.bnconsistency.scenario;
 
 import io.github.bnconsistency.BatchNormRecalibration;
 import io.github.bnconsistency.probe.ProbeData;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Runs one scenario end to end: trains the model, builds its truth copy, labels it, asks the library, and
@@ -23,8 +22,7 @@ final class ScenarioStudy {
      */
     static final int TRUTH_EPOCHS = 40;
 
-    private ScenarioStudy() {
-    }
+    private ScenarioStudy() {}
 
     /**
      * The trained model and its truth copy, for tests that look at them directly.
@@ -34,9 +32,14 @@ final class ScenarioStudy {
      * @param trainSeconds wall time of training
      * @param truthSeconds wall time of computing the targets and making the copy
      */
-    record Trained(Scenario scenario, ScenarioData data, MultiLayerNetwork model, List<LayerTarget> targets,
-                   MultiLayerNetwork truthCopy, double trainSeconds, double truthSeconds) {
-    }
+    record Trained(
+            Scenario scenario,
+            ScenarioData data,
+            MultiLayerNetwork model,
+            List<LayerTarget> targets,
+            MultiLayerNetwork truthCopy,
+            double trainSeconds,
+            double truthSeconds) {}
 
     /** Trains the scenario's model and makes its truth copy. */
     static Trained train(Scenario scenario) {
@@ -46,10 +49,16 @@ final class ScenarioStudy {
         ScenarioModels.train(model, data, scenario);
         long trained = System.nanoTime();
         // its own stream of the seed: other batches than training saw
-        List<LayerTarget> targets = BatchAverageTargets.estimate(model, data.training(), scenario.batchSize(),
-                TRUTH_EPOCHS, new Random(scenario.seed() * 31 + 2));
+        List<LayerTarget> targets = BatchAverageTargets.estimate(
+                model, data.training(), scenario.batchSize(), TRUTH_EPOCHS, new Random(scenario.seed() * 31 + 2));
         MultiLayerNetwork truthCopy = BatchNormParams.copyWith(model, targets);
-        return new Trained(scenario, data, model, targets, truthCopy, seconds(start, trained),
+        return new Trained(
+                scenario,
+                data,
+                model,
+                targets,
+                truthCopy,
+                seconds(start, trained),
                 seconds(trained, System.nanoTime()));
     }
 
@@ -65,8 +74,8 @@ final class ScenarioStudy {
         MultiLayerNetwork model = trained.model();
         long start = System.nanoTime();
         TruthComparison truth = TruthComparison.of(model, trained.truthCopy(), data.validation());
-        List<StatisticsGap> perExample = gaps(trained.targets(),
-                PerExampleTargets.closedForm(model, data.training(), scenario.batchSize()));
+        List<StatisticsGap> perExample =
+                gaps(trained.targets(), PerExampleTargets.closedForm(model, data.training(), scenario.batchSize()));
         long truthDone = System.nanoTime();
 
         Map<ProbeForm, LibraryVerdicts> verdicts = new EnumMap<>(ProbeForm.class);
@@ -74,8 +83,10 @@ final class ScenarioStudy {
             verdicts.put(form, LibraryVerdicts.of(model, () -> form.data(data.validation(), scenario.batchSize())));
         }
         // the library's recalibration on what a user would hand it: one shuffled pass at the training batch size
-        MultiLayerNetwork recalibrated = BatchNormRecalibration.recalibratedCopy(model, ProbeData.of(
-                new ShufflingIterator(data.training(), scenario.batchSize(), new Random(scenario.seed() * 31 + 3))))
+        MultiLayerNetwork recalibrated = BatchNormRecalibration.recalibratedCopy(
+                        model,
+                        ProbeData.of(new ShufflingIterator(
+                                data.training(), scenario.batchSize(), new Random(scenario.seed() * 31 + 3))))
                 .model();
         List<StatisticsGap> recalibrationGap = new ArrayList<>();
         for (int l = 0; l < trained.targets().size(); l++) {
@@ -87,15 +98,24 @@ final class ScenarioStudy {
                 .agreement();
         long end = System.nanoTime();
 
-        return new ScenarioResult(scenario, truth, verdicts, perExample, recalibrationGap, recalibrationAgreement,
-                trained.trainSeconds(), trained.truthSeconds() + seconds(start, truthDone), seconds(truthDone, end));
+        return new ScenarioResult(
+                scenario,
+                truth,
+                verdicts,
+                perExample,
+                recalibrationGap,
+                recalibrationAgreement,
+                trained.trainSeconds(),
+                trained.truthSeconds() + seconds(start, truthDone),
+                seconds(truthDone, end));
     }
 
     /** Per layer, {@code other} against the truth {@code targets}. */
     private static List<StatisticsGap> gaps(List<LayerTarget> targets, List<LayerTarget> other) {
         List<StatisticsGap> gaps = new ArrayList<>();
         for (int l = 0; l < targets.size(); l++) {
-            gaps.add(StatisticsGap.between(targets.get(l), l, other.get(l).mean(), other.get(l).variance()));
+            gaps.add(StatisticsGap.between(
+                    targets.get(l), l, other.get(l).mean(), other.get(l).variance()));
         }
         return gaps;
     }

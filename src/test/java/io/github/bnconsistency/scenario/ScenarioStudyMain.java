@@ -17,8 +17,7 @@ import java.util.Locale;
  */
 public final class ScenarioStudyMain {
 
-    private ScenarioStudyMain() {
-    }
+    private ScenarioStudyMain() {}
 
     public static void main(String[] args) {
         List<Scenario> scenarios = select(args);
@@ -30,24 +29,34 @@ public final class ScenarioStudyMain {
             // ND4J's off-heap buffers are freed when their Java objects are collected: without it the process
             // grew past 8 GB resident over 40 scenarios at -Xmx2g
             System.gc();
-            System.err.printf(Locale.ROOT, "[%d/%d] %s %s (%.1f s)%n", results.size(), scenarios.size(),
-                    scenario.label(), result.label(),
+            System.err.printf(
+                    Locale.ROOT,
+                    "[%d/%d] %s %s (%.1f s)%n",
+                    results.size(),
+                    scenarios.size(),
+                    scenario.label(),
+                    result.label(),
                     result.trainSeconds() + result.truthSeconds() + result.checkSeconds());
         }
         System.out.print(StudyTable.render(results));
-        System.out.printf(Locale.ROOT, "Wall time: %.1f s for %d scenarios%n", (System.nanoTime() - start) / 1e9,
+        System.out.printf(
+                Locale.ROOT,
+                "Wall time: %.1f s for %d scenarios%n",
+                (System.nanoTime() - start) / 1e9,
                 scenarios.size());
     }
 
     private static List<Scenario> select(String[] args) {
-        List<Scenario> scenarios = args.length > 0 && args[0].equals("reduced") ? ScenarioSets.reduced() : ScenarioSets.full();
+        List<Scenario> scenarios =
+                args.length > 0 && args[0].equals("reduced") ? ScenarioSets.reduced() : ScenarioSets.full();
         List<String> filters = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (i == 0 && (args[0].equals("reduced") || args[0].equals("full"))) {
                 continue;
             }
             if (!args[i].contains("=")) {
-                throw new IllegalArgumentException("unknown argument '" + args[i] + "': use full, reduced or key=value");
+                throw new IllegalArgumentException(
+                        "unknown argument '" + args[i] + "': use full, reduced or key=value");
             }
             filters.add(args[i]);
         }
@@ -72,8 +81,9 @@ public final class ScenarioStudyMain {
             case "lr" -> s.learningRate().name().toLowerCase(Locale.ROOT);
             case "seed" -> String.valueOf(s.seed());
             case "it" -> String.valueOf(s.iterations());
-            default -> throw new IllegalArgumentException("unknown filter key '" + key
-                    + "': use arch, batch, decay, lr, seed or it");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown filter key '" + key + "': use arch, batch, decay, lr, seed or it");
         };
     }
 }

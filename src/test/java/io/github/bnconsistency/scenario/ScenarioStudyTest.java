@@ -1,5 +1,10 @@
 package io.github.bnconsistency.scenario;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -7,12 +12,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
  * The reduced scenario study (issue 12, item 7): trains {@link ScenarioSets#reduced()} and checks that the truth
@@ -38,9 +37,12 @@ class ScenarioStudyTest {
     @Test
     void reduced_set_holds_a_consistent_and_an_inconsistent_model_of_each_architecture() {
         for (Scenario.Architecture architecture : Scenario.Architecture.values()) {
-            List<TruthLabel> labels = RESULTS.stream().filter(r -> r.scenario().architecture() == architecture)
-                    .map(ScenarioResult::label).toList();
-            assertThat(labels).as(architecture + "\n" + StudyTable.render(RESULTS))
+            List<TruthLabel> labels = RESULTS.stream()
+                    .filter(r -> r.scenario().architecture() == architecture)
+                    .map(ScenarioResult::label)
+                    .toList();
+            assertThat(labels)
+                    .as(architecture + "\n" + StudyTable.render(RESULTS))
                     .contains(TruthLabel.CONSISTENT, TruthLabel.INCONSISTENT);
         }
     }
@@ -67,14 +69,18 @@ class ScenarioStudyTest {
             List<BatchNormInputs.Values> grouped = new GroupedTrainingPath(inDouble)
                     .bnInputs(DataSet.merge(examples).getFeatures(), n);
             for (int g = 0; g < 2; g++) {
-                List<BatchNormInputs.Values> alone = BatchNormInputs.trainingPath(inDouble,
+                List<BatchNormInputs.Values> alone = BatchNormInputs.trainingPath(
+                        inDouble,
                         BatchNormInputs.layerIndices(inDouble),
-                        DataSet.merge(examples.subList(g * n, (g + 1) * n)).getFeatures().castTo(DataType.DOUBLE));
+                        DataSet.merge(examples.subList(g * n, (g + 1) * n))
+                                .getFeatures()
+                                .castTo(DataType.DOUBLE));
                 for (int l = 0; l < alone.size(); l++) {
                     double[] expected = alone.get(l).values();
                     double[] actual = grouped.get(l).values();
                     for (int k = 0; k < expected.length; k++) {
-                        assertThat(actual[g * expected.length + k]).as(trained.scenario().label() + " layer " + l)
+                        assertThat(actual[g * expected.length + k])
+                                .as(trained.scenario().label() + " layer " + l)
                                 .isCloseTo(expected[k], within(1e-9 * (1 + Math.abs(expected[k]))));
                     }
                 }
@@ -90,7 +96,8 @@ class ScenarioStudyTest {
                 double[][] stored = BatchNormParams.read(trained.truthCopy().getLayer(target.layerIndex()));
                 for (int c = 0; c < target.channels(); c++) {
                     double scale = Math.sqrt(target.variance()[c]);
-                    assertThat(stored[0][c]).isCloseTo(target.mean()[c], within(1e-5 * (scale + Math.abs(target.mean()[c]))));
+                    assertThat(stored[0][c])
+                            .isCloseTo(target.mean()[c], within(1e-5 * (scale + Math.abs(target.mean()[c]))));
                     assertThat(stored[1][c]).isCloseTo(target.variance()[c], within(1e-5 * target.variance()[c]));
                 }
             }
@@ -117,10 +124,16 @@ class ScenarioStudyTest {
     void statistics_check_meets_the_verdict_targets_on_every_probe_form() {
         // no miss on an inconsistent model, no false alarm on a consistent one, never "train ~N more" for one
         StudySummary summary = new StudySummary(RESULTS);
-        assertThat(summary.misses(LibraryCheck.CONVERGED, null)).as(StudyTable.render(RESULTS)).isZero();
-        assertThat(summary.falseAlarms(LibraryCheck.CONVERGED, null)).as(StudyTable.render(RESULTS)).isZero();
+        assertThat(summary.misses(LibraryCheck.CONVERGED, null))
+                .as(StudyTable.render(RESULTS))
+                .isZero();
+        assertThat(summary.falseAlarms(LibraryCheck.CONVERGED, null))
+                .as(StudyTable.render(RESULTS))
+                .isZero();
         assertThat(summary.errors(LibraryCheck.CONVERGED, null)).isZero();
-        assertThat(summary.trainLongerOnConsistent(null)).as(StudyTable.render(RESULTS)).isZero();
+        assertThat(summary.trainLongerOnConsistent(null))
+                .as(StudyTable.render(RESULTS))
+                .isZero();
     }
 
     /** Issue 12's targets for every check; the output and prediction checks miss them so far. */

@@ -14,8 +14,15 @@ package io.github.bnconsistency.scenario;
  * @param varianceGapRatio max |var - var*| / var*
  * @param varianceGapInSe  max |var - var*| / standard error of var* (Infinity when the target has none)
  */
-record StatisticsGap(String name, int position, boolean convolutional, double meanGap, double varianceGap,
-                     double meanGapInSd, double varianceGapRatio, double varianceGapInSe) {
+record StatisticsGap(
+        String name,
+        int position,
+        boolean convolutional,
+        double meanGap,
+        double varianceGap,
+        double meanGapInSd,
+        double varianceGapRatio,
+        double varianceGapInSe) {
 
     static StatisticsGap between(LayerTarget target, int position, double[] mean, double[] variance) {
         double meanGap = 0;
@@ -32,7 +39,14 @@ record StatisticsGap(String name, int position, boolean convolutional, double me
             varianceGapRatio = Math.max(varianceGapRatio, dv / target.variance()[c]);
             varianceGapInSe = Math.max(varianceGapInSe, dv / target.varianceStdError()[c]);
         }
-        return new StatisticsGap(target.name(), position, target.convolutional(), meanGap, varianceGap, meanGapInSd,
-                varianceGapRatio, varianceGapInSe);
+        return new StatisticsGap(
+                target.name(),
+                position,
+                target.convolutional(),
+                meanGap,
+                varianceGap,
+                meanGapInSd,
+                varianceGapRatio,
+                varianceGapInSe);
     }
 }

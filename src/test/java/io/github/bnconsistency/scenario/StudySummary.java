@@ -37,9 +37,12 @@ final class StudySummary {
 
     /** Rows where the check threw instead of passing or failing, whatever the truth. */
     long errors(LibraryCheck check, ProbeForm form) {
-        return results.stream().mapToLong(r -> r.verdicts().entrySet().stream()
-                .filter(e -> form == null || e.getKey() == form)
-                .filter(e -> check.of(e.getValue()) == Check.ERROR).count()).sum();
+        return results.stream()
+                .mapToLong(r -> r.verdicts().entrySet().stream()
+                        .filter(e -> form == null || e.getKey() == form)
+                        .filter(e -> check.of(e.getValue()) == Check.ERROR)
+                        .count())
+                .sum();
     }
 
     /** Consistent models whose report advised training longer. */
@@ -49,15 +52,20 @@ final class StudySummary {
 
     /** Scored scenarios on which the check's outcome is not the same on every probe form. */
     long dependsOnProbeForm(LibraryCheck check) {
-        return results.stream().filter(r -> r.label() != TruthLabel.NOT_SCORED)
-                .filter(r -> r.verdicts().values().stream().map(check::of).distinct().count() > 1).count();
+        return results.stream()
+                .filter(r -> r.label() != TruthLabel.NOT_SCORED)
+                .filter(r ->
+                        r.verdicts().values().stream().map(check::of).distinct().count() > 1)
+                .count();
     }
 
     private long count(TruthLabel label, ProbeForm form, Predicate<LibraryVerdicts> condition) {
-        return results.stream().filter(r -> r.label() == label)
+        return results.stream()
+                .filter(r -> r.label() == label)
                 .mapToLong(r -> r.verdicts().entrySet().stream()
                         .filter(e -> form == null || e.getKey() == form)
-                        .filter(e -> condition.test(e.getValue())).count())
+                        .filter(e -> condition.test(e.getValue()))
+                        .count())
                 .sum();
     }
 }

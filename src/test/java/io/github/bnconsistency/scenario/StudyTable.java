@@ -10,8 +10,7 @@ import java.util.function.Predicate;
  */
 final class StudyTable {
 
-    private StudyTable() {
-    }
+    private StudyTable() {}
 
     static String render(List<ScenarioResult> results) {
         StringBuilder sb = new StringBuilder();
@@ -30,17 +29,40 @@ final class StudyTable {
                 + "its reference outputs\n");
         sb.append("layers: C converged, w within noise, N not converged, X corrupted, U unsupported; "
                 + "train~: the text report advises 'train ~N more'\n");
-        line(sb, "%-34s %-12s %7s %13s | %-7s | %-7s %8s | %-9s %-6s %6s %-6s %7s", "scenario", "truth", "agree",
-                "acc model>trt", "probe", "matches", "max|d|", "converged", "layers", "max D", "train~", "argmax");
+        line(
+                sb,
+                "%-34s %-12s %7s %13s | %-7s | %-7s %8s | %-9s %-6s %6s %-6s %7s",
+                "scenario",
+                "truth",
+                "agree",
+                "acc model>trt",
+                "probe",
+                "matches",
+                "max|d|",
+                "converged",
+                "layers",
+                "max D",
+                "train~",
+                "argmax");
         for (ScenarioResult r : results) {
             TruthComparison t = r.truth();
             for (ProbeForm form : ProbeForm.values()) {
                 LibraryVerdicts v = r.verdicts().get(form);
-                line(sb, "%-34s %-12s %7s %13s | %-7s | %-7s %8s | %-9s %-6s %6s %-6s %7s",
-                        r.scenario().label(), r.label(), t.agreements() + "/" + t.examples(),
-                        percent(t.modelAccuracy()) + ">" + percent(t.truthAccuracy()), form.label(r.scenario().batchSize()),
-                        v.matchesTraining(), number(v.maxAbsDifference()), v.converged(), v.statusCodes(),
-                        number(v.maxDivergence()), v.trainLonger() ? "yes" : "no", percent2(v.argmaxAgreement()));
+                line(
+                        sb,
+                        "%-34s %-12s %7s %13s | %-7s | %-7s %8s | %-9s %-6s %6s %-6s %7s",
+                        r.scenario().label(),
+                        r.label(),
+                        t.agreements() + "/" + t.examples(),
+                        percent(t.modelAccuracy()) + ">" + percent(t.truthAccuracy()),
+                        form.label(r.scenario().batchSize()),
+                        v.matchesTraining(),
+                        number(v.maxAbsDifference()),
+                        v.converged(),
+                        v.statusCodes(),
+                        number(v.maxDivergence()),
+                        v.trainLonger() ? "yes" : "no",
+                        percent2(v.argmaxAgreement()));
                 if (!v.error().isEmpty()) {
                     sb.append("    error: ").append(v.error()).append('\n');
                 }
@@ -51,8 +73,13 @@ final class StudyTable {
     private static void summary(StringBuilder sb, List<ScenarioResult> results) {
         StudySummary s = new StudySummary(results);
         sb.append('\n');
-        line(sb, "Scenarios: %d (consistent %d, inconsistent %d, not scored %d)", results.size(),
-                s.scenarios(TruthLabel.CONSISTENT), s.scenarios(TruthLabel.INCONSISTENT), s.scenarios(TruthLabel.NOT_SCORED));
+        line(
+                sb,
+                "Scenarios: %d (consistent %d, inconsistent %d, not scored %d)",
+                results.size(),
+                s.scenarios(TruthLabel.CONSISTENT),
+                s.scenarios(TruthLabel.INCONSISTENT),
+                s.scenarios(TruthLabel.NOT_SCORED));
         StringBuilder forms = new StringBuilder();
         for (ProbeForm form : ProbeForm.values()) {
             forms.append(String.format(Locale.ROOT, " %-10s", form.name().toLowerCase(Locale.ROOT)));
@@ -68,7 +95,10 @@ final class StudyTable {
         line(sb, "%-36s %-8s%s", "'train ~N more' on consistent models", "all", forms);
         countLine(sb, "text report", TruthLabel.CONSISTENT, s, s::trainLongerOnConsistent);
         for (LibraryCheck check : LibraryCheck.values()) {
-            line(sb, "scored scenarios whose %s outcome depends on the probe form: %d", check.title(),
+            line(
+                    sb,
+                    "scored scenarios whose %s outcome depends on the probe form: %d",
+                    check.title(),
                     s.dependsOnProbeForm(check));
         }
         long errors = 0;
@@ -94,35 +124,59 @@ final class StudyTable {
     private static void recalibration(StringBuilder sb, List<ScenarioResult> results) {
         sb.append('\n');
         sb.append("Library recalibratedCopy (one shuffled pass over the training data at the training batch size) "
-                + "against the truth (").append(ScenarioStudy.TRUTH_EPOCHS).append(" reshuffled passes), worst channel, "
-                + "max over scenarios:\n");
+                        + "against the truth (")
+                .append(ScenarioStudy.TRUTH_EPOCHS)
+                .append(" reshuffled passes), worst channel, " + "max over scenarios:\n");
         line(sb, "  %-16s %10s %10s %10s %10s %10s", "BN layers", "|d mean|", "in sd", "|d var|", "relative", "in SE");
         for (boolean conv : new boolean[] {false, true}) {
             for (boolean first : new boolean[] {true, false}) {
                 Predicate<StatisticsGap> group = g -> g.convolutional() == conv && (g.position() == 0) == first;
-                List<StatisticsGap> gaps = results.stream().flatMap(r -> r.libraryRecalibrationGap().stream())
-                        .filter(group).toList();
+                List<StatisticsGap> gaps = results.stream()
+                        .flatMap(r -> r.libraryRecalibrationGap().stream())
+                        .filter(group)
+                        .toList();
                 if (gaps.isEmpty()) {
                     continue;
                 }
-                line(sb, "  %-16s %10s %10s %10s %10s %10s", (conv ? "conv " : "dense ") + (first ? "first" : "later"),
-                        number(max(gaps, StatisticsGap::meanGap)), number(max(gaps, StatisticsGap::meanGapInSd)),
-                        number(max(gaps, StatisticsGap::varianceGap)), number(max(gaps, StatisticsGap::varianceGapRatio)),
+                line(
+                        sb,
+                        "  %-16s %10s %10s %10s %10s %10s",
+                        (conv ? "conv " : "dense ") + (first ? "first" : "later"),
+                        number(max(gaps, StatisticsGap::meanGap)),
+                        number(max(gaps, StatisticsGap::meanGapInSd)),
+                        number(max(gaps, StatisticsGap::varianceGap)),
+                        number(max(gaps, StatisticsGap::varianceGapRatio)),
                         number(max(gaps, StatisticsGap::varianceGapInSe)));
             }
         }
         sb.append("Per scenario: prediction agreement of the library-recalibrated copy with the truth copy; the "
                 + "per-example closed form W + (1 - 1/n) S^2 against the truth (exact on the first BN layer, "
                 + "its |d var| in truth SE; later layers: worst relative |d var|); wall times\n");
-        line(sb, "  %-34s %-12s %8s %10s %12s %8s %8s %8s", "scenario", "truth", "recal=", "first: SE", "later: rel",
-                "train s", "truth s", "checks s");
+        line(
+                sb,
+                "  %-34s %-12s %8s %10s %12s %8s %8s %8s",
+                "scenario",
+                "truth",
+                "recal=",
+                "first: SE",
+                "later: rel",
+                "train s",
+                "truth s",
+                "checks s");
         for (ScenarioResult r : results) {
             List<StatisticsGap> perExample = r.perExampleGap();
             List<StatisticsGap> later = perExample.subList(1, perExample.size());
-            line(sb, "  %-34s %-12s %8s %10s %12s %8.1f %8.1f %8.1f", r.scenario().label(), r.label(),
-                    percent2(r.libraryRecalibrationAgreement()), number(perExample.get(0).varianceGapInSe()),
+            line(
+                    sb,
+                    "  %-34s %-12s %8s %10s %12s %8.1f %8.1f %8.1f",
+                    r.scenario().label(),
+                    r.label(),
+                    percent2(r.libraryRecalibrationAgreement()),
+                    number(perExample.get(0).varianceGapInSe()),
                     later.isEmpty() ? "-" : number(max(later, StatisticsGap::varianceGapRatio)),
-                    r.trainSeconds(), r.truthSeconds(), r.checkSeconds());
+                    r.trainSeconds(),
+                    r.truthSeconds(),
+                    r.checkSeconds());
         }
     }
 

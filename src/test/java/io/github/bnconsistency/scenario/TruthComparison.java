@@ -15,8 +15,10 @@ import org.nd4j.linalg.dataset.DataSet;
 record TruthComparison(int examples, int agreements, int modelCorrect, int truthCorrect) {
 
     static TruthComparison of(MultiLayerNetwork model, MultiLayerNetwork reference, DataSet validation) {
-        long[] modelClasses = model.output(validation.getFeatures(), false).argMax(1).toLongVector();
-        long[] referenceClasses = reference.output(validation.getFeatures(), false).argMax(1).toLongVector();
+        long[] modelClasses =
+                model.output(validation.getFeatures(), false).argMax(1).toLongVector();
+        long[] referenceClasses =
+                reference.output(validation.getFeatures(), false).argMax(1).toLongVector();
         long[] labels = validation.getLabels().argMax(1).toLongVector();
         int agreements = 0;
         int modelCorrect = 0;

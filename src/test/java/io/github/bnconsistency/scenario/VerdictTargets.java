@@ -1,9 +1,9 @@
 package io.github.bnconsistency.scenario;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue 12's targets for the library's verdicts in the scenario study, on every probe form: no miss on an
@@ -15,8 +15,7 @@ final class VerdictTargets {
 
     static final double MAX_FALSE_ALARM_RATE = 0.01;
 
-    private VerdictTargets() {
-    }
+    private VerdictTargets() {}
 
     /** Every target the results miss, one line each (empty when all are met). */
     static List<String> violations(List<ScenarioResult> results) {

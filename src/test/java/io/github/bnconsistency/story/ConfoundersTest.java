@@ -1,5 +1,8 @@
 package io.github.bnconsistency.story;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.StoryModels;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -7,9 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.ops.transforms.Transforms;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Dropout, DropConnect and weight noise differ between training and inference too; the check leaves them out. */
 class ConfoundersTest {
@@ -25,7 +25,8 @@ class ConfoundersTest {
         HandStatistics.setMovingStatisticsToBatchStatistics(noisy, noiseFree, images.getFeatures());
 
         // the noise is real: DL4J's own training-mode output differs a lot from inference
-        INDArray naive = Transforms.abs(noisy.output(images.getFeatures(), true).sub(noisy.output(images.getFeatures(), false)));
+        INDArray naive =
+                Transforms.abs(noisy.output(images.getFeatures(), true).sub(noisy.output(images.getFeatures(), false)));
         assertThat(naive.maxNumber().doubleValue()).isGreaterThan(0.05);
 
         assertThat(noisy).inferenceMatchesTraining(images, 1e-4).hasConvergedBatchNormStatistics();

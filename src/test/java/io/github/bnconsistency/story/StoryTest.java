@@ -1,23 +1,22 @@
 package io.github.bnconsistency.story;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
 import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.StoryModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * "Training accuracy 100%, inference accuracy 33%" on the very same 12 images: a small CNN with four
@@ -65,7 +64,8 @@ class StoryTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageStartingWith("[story] \nExpecting inference outputs to match training outputs within 0.001,")
                 .hasMessageContaining("training acc 100%, inference acc 33.3%")
-                .hasMessageContaining("Root cause: bn1 (BN layer 1 of 4, layer index 1) moving statistics have not converged")
+                .hasMessageContaining(
+                        "Root cause: bn1 (BN layer 1 of 4, layer index 1) moving statistics have not converged")
                 .hasMessageContaining("4 of 4 BatchNormalization layers diverge (layer tolerance 0.05):")
                 .hasMessageMatching("(?s).*\\n  bn1 +yes +8/8 .* ~\\d{3} @0\\.99\\n.*")
                 .hasMessageContaining("Why: bn1, bn2, bn3, bn4: decay 0.99 after 10 training iterations: the initial "
@@ -78,7 +78,8 @@ class StoryTest {
     void readme_shows_this_failure_message_as_it_is() throws Exception {
         Throwable failure = catchThrowable(() -> assertThat(model).inferenceMatchesTraining(IMAGES, 1e-3));
 
-        assertThat(Files.readString(Path.of("README.md"))).contains("```\n" + failure.getMessage().stripLeading() + "\n```\n");
+        assertThat(Files.readString(Path.of("README.md")))
+                .contains("```\n" + failure.getMessage().stripLeading() + "\n```\n");
     }
 
     @Test
@@ -86,9 +87,9 @@ class StoryTest {
         MultiLayerNetwork calibrated = model.clone();
         HandStatistics.setMovingStatisticsToBatchStatistics(calibrated, calibrated, IMAGES.getFeatures());
 
-        assertThat(calibrated).inferenceMatchesTraining(IMAGES, 1e-4)
-                .hasConvergedBatchNormStatistics();
+        assertThat(calibrated).inferenceMatchesTraining(IMAGES, 1e-4).hasConvergedBatchNormStatistics();
         ConsistencyReport report = BatchNormInspector.inspect(calibrated, IMAGES);
-        assertThat(report.output().inferenceAccuracy()).isEqualTo(report.output().trainingAccuracy());
+        assertThat(report.output().inferenceAccuracy())
+                .isEqualTo(report.output().trainingAccuracy());
     }
 }

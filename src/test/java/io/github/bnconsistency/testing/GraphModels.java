@@ -1,5 +1,6 @@
 package io.github.bnconsistency.testing;
 
+import java.util.Random;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
@@ -22,13 +23,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.Random;
-
 /** ComputationGraphs with BatchNormalization, for graph tests. */
 public final class GraphModels {
 
-    private GraphModels() {
-    }
+    private GraphModels() {}
 
     /**
      * A residual CNN on 3x32x32 images, 3 classes:
@@ -43,25 +41,76 @@ public final class GraphModels {
                 .graphBuilder()
                 .addInputs("image")
                 .setInputTypes(InputType.convolutional(StoryModels.SIZE, StoryModels.SIZE, 3))
-                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nOut(8).stride(2, 2).activation(Activation.IDENTITY).build(), "image")
+                .addLayer(
+                        "conv1",
+                        new ConvolutionLayer.Builder(3, 3)
+                                .nOut(8)
+                                .stride(2, 2)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "image")
                 .addLayer("bn1", new BatchNormalization.Builder().decay(decay).build(), "conv1")
-                .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn1")
-                .addLayer("conv2a", new ConvolutionLayer.Builder(3, 3).nOut(8).convolutionMode(
-                        org.deeplearning4j.nn.conf.ConvolutionMode.Same).activation(Activation.IDENTITY).build(), "relu1")
+                .addLayer(
+                        "relu1",
+                        new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build(),
+                        "bn1")
+                .addLayer(
+                        "conv2a",
+                        new ConvolutionLayer.Builder(3, 3)
+                                .nOut(8)
+                                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "relu1")
                 .addLayer("bn2a", new BatchNormalization.Builder().decay(decay).build(), "conv2a")
-                .addLayer("relu2a", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn2a")
-                .addLayer("conv2b", new ConvolutionLayer.Builder(3, 3).nOut(8).convolutionMode(
-                        org.deeplearning4j.nn.conf.ConvolutionMode.Same).activation(Activation.IDENTITY)
-                        .dropOut(dropout ? new Dropout(0.5) : null).build(), "relu2a")
+                .addLayer(
+                        "relu2a",
+                        new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build(),
+                        "bn2a")
+                .addLayer(
+                        "conv2b",
+                        new ConvolutionLayer.Builder(3, 3)
+                                .nOut(8)
+                                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same)
+                                .activation(Activation.IDENTITY)
+                                .dropOut(dropout ? new Dropout(0.5) : null)
+                                .build(),
+                        "relu2a")
                 .addLayer("bn2b", new BatchNormalization.Builder().decay(decay).build(), "conv2b")
                 .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2b", "relu1")
-                .addLayer("relu2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add")
+                .addLayer(
+                        "relu2",
+                        new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build(),
+                        "add")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "relu2")
-                .addLayer("dense", new DenseLayer.Builder().nOut(16).activation(Activation.IDENTITY).build(), "pool")
+                .addLayer(
+                        "dense",
+                        new DenseLayer.Builder()
+                                .nOut(16)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "pool")
                 .addLayer("bn3", new BatchNormalization.Builder().decay(decay).build(), "dense")
-                .addLayer("relu3", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn3")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(StoryModels.CLASSES)
-                        .activation(Activation.SOFTMAX).dropOut(dropout ? new Dropout(0.5) : null).build(), "relu3")
+                .addLayer(
+                        "relu3",
+                        new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build(),
+                        "bn3")
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(StoryModels.CLASSES)
+                                .activation(Activation.SOFTMAX)
+                                .dropOut(dropout ? new Dropout(0.5) : null)
+                                .build(),
+                        "relu3")
                 .setOutputs("out")
                 .build();
         ComputationGraph graph = new ComputationGraph(conf);
@@ -81,16 +130,48 @@ public final class GraphModels {
                 .graphBuilder()
                 .addInputs("left", "right")
                 .setInputTypes(InputType.feedForward(4), InputType.feedForward(3))
-                .addLayer("denseLeft", new DenseLayer.Builder().nOut(5).activation(Activation.TANH).build(), "left")
-                .addLayer("bnLeft", new BatchNormalization.Builder().decay(decay).build(), "denseLeft")
-                .addLayer("denseRight", new DenseLayer.Builder().nOut(4).activation(Activation.TANH).build(), "right")
-                .addLayer("bnRight", new BatchNormalization.Builder().decay(decay).useLogStd(false).build(), "denseRight")
+                .addLayer(
+                        "denseLeft",
+                        new DenseLayer.Builder()
+                                .nOut(5)
+                                .activation(Activation.TANH)
+                                .build(),
+                        "left")
+                .addLayer(
+                        "bnLeft", new BatchNormalization.Builder().decay(decay).build(), "denseLeft")
+                .addLayer(
+                        "denseRight",
+                        new DenseLayer.Builder()
+                                .nOut(4)
+                                .activation(Activation.TANH)
+                                .build(),
+                        "right")
+                .addLayer(
+                        "bnRight",
+                        new BatchNormalization.Builder()
+                                .decay(decay)
+                                .useLogStd(false)
+                                .build(),
+                        "denseRight")
                 .addVertex("merge", new MergeVertex(), "bnLeft", "bnRight")
-                .addLayer("bnMerged", new BatchNormalization.Builder().decay(decay).build(), "merge")
-                .addLayer("classes", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "bnMerged")
-                .addLayer("value", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1)
-                        .activation(Activation.IDENTITY).build(), "bnMerged")
+                .addLayer(
+                        "bnMerged",
+                        new BatchNormalization.Builder().decay(decay).build(),
+                        "merge")
+                .addLayer(
+                        "classes",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                                .nOut(3)
+                                .activation(Activation.SOFTMAX)
+                                .build(),
+                        "bnMerged")
+                .addLayer(
+                        "value",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .nOut(1)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "bnMerged")
                 .setOutputs("classes", "value")
                 .build();
         ComputationGraph graph = new ComputationGraph(conf);

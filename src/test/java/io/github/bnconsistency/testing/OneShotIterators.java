@@ -1,5 +1,6 @@
 package io.github.bnconsistency.testing;
 
+import java.util.List;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -7,13 +8,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
-import java.util.List;
-
 /** Iterators that can be read once and refuse reset, like a stream from disk or a queue. */
 public final class OneShotIterators {
 
-    private OneShotIterators() {
-    }
+    private OneShotIterators() {}
 
     /** Yields each data set once, as is; {@code reset()} throws. Counts how many were taken. */
     public static class OneShotDataSetIterator implements DataSetIterator {

@@ -1,21 +1,24 @@
 package io.github.bnconsistency.testing;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
-import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
-import org.deeplearning4j.nn.conf.weightnoise.WeightNoise;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.weightnoise.DropConnect;
+import org.deeplearning4j.nn.conf.weightnoise.WeightNoise;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
@@ -26,14 +29,9 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
-
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Random;
 
 /**
  * The motivating story as DL4J code: a small CNN with four BatchNormalization layers trained on 12 images of
@@ -44,8 +42,7 @@ public final class StoryModels {
     public static final int CLASSES = 3;
     public static final int SIZE = 32;
 
-    private StoryModels() {
-    }
+    private StoryModels() {}
 
     /** Small CNN: conv-BN-relu x3, pool, dense-BN-relu, softmax output. BN layers named bn1..bn4. */
     public static MultiLayerNetwork storyCnn(double decay, long seed) {
@@ -75,25 +72,62 @@ public final class StoryModels {
                 .updater(updater)
                 .weightInit(WeightInit.RELU)
                 .list()
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(8).stride(2, 2).activation(Activation.IDENTITY).build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv1")
+                        .nOut(8)
+                        .stride(2, 2)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn1").decay(decay).build())
-                .layer(new ActivationLayer.Builder().name("relu1").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv2").nOut(8).stride(2, 2).activation(Activation.IDENTITY)
-                        .dropOut(noise ? new Dropout(0.5) : null).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu1")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv2")
+                        .nOut(8)
+                        .stride(2, 2)
+                        .activation(Activation.IDENTITY)
+                        .dropOut(noise ? new Dropout(0.5) : null)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn2").decay(decay).build())
-                .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv3").nOut(8).activation(Activation.IDENTITY)
-                        .weightNoise(noise ? new WeightNoise(new NormalDistribution(0, 0.3)) : null).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu2")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(3, 3)
+                        .name("conv3")
+                        .nOut(8)
+                        .activation(Activation.IDENTITY)
+                        .weightNoise(noise ? new WeightNoise(new NormalDistribution(0, 0.3)) : null)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn3").decay(decay).build())
-                .layer(new ActivationLayer.Builder().name("relu3").activation(Activation.RELU).build())
-                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).name("pool").build())
-                .layer(new DenseLayer.Builder().name("dense").nOut(16).activation(Activation.IDENTITY)
-                        .weightNoise(noise ? new DropConnect(0.5) : null).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu3")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG)
+                        .name("pool")
+                        .build())
+                .layer(new DenseLayer.Builder()
+                        .name("dense")
+                        .nOut(16)
+                        .activation(Activation.IDENTITY)
+                        .weightNoise(noise ? new DropConnect(0.5) : null)
+                        .build())
                 .layer(new BatchNormalization.Builder().name("bn4").decay(decay).build())
-                .layer(new ActivationLayer.Builder().name("relu4").activation(Activation.RELU).build())
-                .layer(new DropoutLayer.Builder(noise ? new Dropout(0.5) : null).name("dropout").build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(CLASSES)
-                        .activation(Activation.SOFTMAX).build())
+                .layer(new ActivationLayer.Builder()
+                        .name("relu4")
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new DropoutLayer.Builder(noise ? new Dropout(0.5) : null)
+                        .name("dropout")
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .name("out")
+                        .nOut(CLASSES)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.convolutional(SIZE, SIZE, 3))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -134,7 +168,8 @@ public final class StoryModels {
     }
 
     /** {@code epochs} epochs over {@code examples} in freshly shuffled mini-batches of {@code batchSize}. */
-    public static void trainShuffled(MultiLayerNetwork net, List<DataSet> examples, int batchSize, int epochs, Random random) {
+    public static void trainShuffled(
+            MultiLayerNetwork net, List<DataSet> examples, int batchSize, int epochs, Random random) {
         for (int e = 0; e < epochs; e++) {
             for (DataSet batch : shuffledBatches(examples, batchSize, random)) {
                 net.fit(batch);

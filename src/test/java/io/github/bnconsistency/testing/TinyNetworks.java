@@ -1,5 +1,6 @@
 package io.github.bnconsistency.testing;
 
+import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -12,16 +13,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Random;
-
 /** Networks of a single BatchNormalization layer, for known-answer tests. */
 public final class TinyNetworks {
 
-    private TinyNetworks() {
-    }
+    private TinyNetworks() {}
 
     /** The input layouts a BatchNormalization layer sees. */
-    public enum Layout { DENSE, NCHW, NHWC }
+    public enum Layout {
+        DENSE,
+        NCHW,
+        NHWC
+    }
 
     public static final int CHANNELS = 3;
     public static final int HEIGHT = 4;
@@ -37,7 +39,12 @@ public final class TinyNetworks {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .dataType(DataType.DOUBLE)
                 .list()
-                .layer(new BatchNormalization.Builder().name("bn").useLogStd(useLogStd).decay(decay).eps(eps).build())
+                .layer(new BatchNormalization.Builder()
+                        .name("bn")
+                        .useLogStd(useLogStd)
+                        .decay(decay)
+                        .eps(eps)
+                        .build())
                 .setInputType(inputType)
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -88,17 +95,25 @@ public final class TinyNetworks {
 
     /** Sets a BatchNormalization layer's moving statistics, in whichever storage it uses. */
     public static void setMovingStatistics(Layer layer, double[] mean, double[] variance) {
-        DataType type = layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).dataType();
-        long[] shape = layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).shape();
-        layer.setParam(BatchNormalizationParamInitializer.GLOBAL_MEAN, Nd4j.create(mean).reshape(shape).castTo(type));
+        DataType type =
+                layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).dataType();
+        long[] shape =
+                layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).shape();
+        layer.setParam(
+                BatchNormalizationParamInitializer.GLOBAL_MEAN,
+                Nd4j.create(mean).reshape(shape).castTo(type));
         if (layer.paramTable().containsKey(BatchNormalizationParamInitializer.GLOBAL_VAR)) {
-            layer.setParam(BatchNormalizationParamInitializer.GLOBAL_VAR, Nd4j.create(variance).reshape(shape).castTo(type));
+            layer.setParam(
+                    BatchNormalizationParamInitializer.GLOBAL_VAR,
+                    Nd4j.create(variance).reshape(shape).castTo(type));
         } else {
             double[] log10Std = new double[variance.length];
             for (int i = 0; i < variance.length; i++) {
                 log10Std[i] = Math.log10(Math.sqrt(variance[i]));
             }
-            layer.setParam(BatchNormalizationParamInitializer.GLOBAL_LOG_STD, Nd4j.create(log10Std).reshape(shape).castTo(type));
+            layer.setParam(
+                    BatchNormalizationParamInitializer.GLOBAL_LOG_STD,
+                    Nd4j.create(log10Std).reshape(shape).castTo(type));
         }
     }
 

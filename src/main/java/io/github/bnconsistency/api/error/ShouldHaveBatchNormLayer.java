@@ -1,9 +1,8 @@
 package io.github.bnconsistency.api.error;
 
+import java.util.List;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
-
-import java.util.List;
 
 /** The layer asked for is not a BatchNormalization layer of the model. */
 public class ShouldHaveBatchNormLayer extends BasicErrorMessageFactory {
@@ -13,8 +12,12 @@ public class ShouldHaveBatchNormLayer extends BasicErrorMessageFactory {
     }
 
     private ShouldHaveBatchNormLayer(String name, List<String> layerNames) {
-        super("%nExpecting the model to have a BatchNormalization layer named %s,%nbut %s.", name,
-                unquotedString(layerNames.isEmpty() ? "it has none"
-                        : "its BatchNormalization layers are " + String.join(", ", layerNames)));
+        super(
+                "%nExpecting the model to have a BatchNormalization layer named %s,%nbut %s.",
+                name,
+                unquotedString(
+                        layerNames.isEmpty()
+                                ? "it has none"
+                                : "its BatchNormalization layers are " + String.join(", ", layerNames)));
     }
 }

@@ -1,30 +1,35 @@
 package io.github.bnconsistency.api.error;
 
-import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.report.TextReport;
-import org.assertj.core.error.BasicErrorMessageFactory;
-import org.assertj.core.error.ErrorMessageFactory;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.error.BasicErrorMessageFactory;
+import org.assertj.core.error.ErrorMessageFactory;
 
 /** Some BatchNormalization layer's moving statistics do not match the probe data, or there is none. */
 public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
 
-    private static final String EXPECTING = "Expecting the moving statistics of every BatchNormalization layer to match "
-            + "the probe data within normalized divergence %s,%n";
+    private static final String EXPECTING =
+            "Expecting the moving statistics of every BatchNormalization layer to match "
+                    + "the probe data within normalized divergence %s,%n";
 
     public static ErrorMessageFactory shouldHaveConvergedStatistics(ConsistencyReport report) {
         if (!report.hasBatchNormLayers()) {
-            return new ShouldHaveConvergedStatistics(EXPECTING + "but the %s has no BatchNormalization layer.",
-                    unquotedString(Numbers.number(report.layerTolerance())), unquotedString(report.modelType()));
+            return new ShouldHaveConvergedStatistics(
+                    EXPECTING + "but the %s has no BatchNormalization layer.",
+                    unquotedString(Numbers.number(report.layerTolerance())),
+                    unquotedString(report.modelType()));
         }
         int layers = report.layers().size();
-        long diverging = report.layers().stream().filter(LayerFinding::isDiverging).count();
-        long unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED).count();
+        long diverging =
+                report.layers().stream().filter(LayerFinding::isDiverging).count();
+        long unmeasured = report.layers().stream()
+                .filter(l -> l.status() == LayerStatus.UNSUPPORTED)
+                .count();
         List<String> but = new ArrayList<>();
         if (diverging > 0) {
             but.add(diverging + " of " + layers + " layers have not converged");
@@ -32,8 +37,10 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
         if (unmeasured > 0) {
             but.add(unmeasured + " of " + layers + " layers could not be measured on this data");
         }
-        return new ShouldHaveConvergedStatistics(EXPECTING + "but %s.%n%s",
-                unquotedString(Numbers.number(report.layerTolerance())), unquotedString(String.join(" and ", but)),
+        return new ShouldHaveConvergedStatistics(
+                EXPECTING + "but %s.%n%s",
+                unquotedString(Numbers.number(report.layerTolerance())),
+                unquotedString(String.join(" and ", but)),
                 unquotedString(TextReport.diagnosis(report)));
     }
 

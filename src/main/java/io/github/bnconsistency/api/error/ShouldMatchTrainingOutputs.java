@@ -3,10 +3,9 @@ package io.github.bnconsistency.api.error;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
+import java.util.List;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
-
-import java.util.List;
 
 /** Inference outputs differ from training outputs by more than the tolerance. */
 public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
@@ -24,8 +23,10 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
         if (report.rootCause().isPresent() || !report.hasBatchNormLayers()) {
             return "";
         }
-        List<String> unmeasured = report.layers().stream().filter(l -> l.status() == LayerStatus.UNSUPPORTED)
-                .map(l -> l.name() + " (" + l.unmeasured().orElse("") + ")").toList();
+        List<String> unmeasured = report.layers().stream()
+                .filter(l -> l.status() == LayerStatus.UNSUPPORTED)
+                .map(l -> l.name() + " (" + l.unmeasured().orElse("") + ")")
+                .toList();
         if (!unmeasured.isEmpty()) {
             return "The likely cause is what the check could not measure: " + String.join(", ", unmeasured) + ".\n";
         }
@@ -33,7 +34,8 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
     }
 
     private ShouldMatchTrainingOutputs(ConsistencyReport report, double tolerance) {
-        super("%nExpecting inference outputs to match training outputs within %s,%nbut %s.%n%s%s",
+        super(
+                "%nExpecting inference outputs to match training outputs within %s,%nbut %s.%n%s%s",
                 unquotedString(String.valueOf(tolerance)),
                 unquotedString(TextReport.outputSummary(report)),
                 unquotedString(explanationWithoutRootCause(report)),

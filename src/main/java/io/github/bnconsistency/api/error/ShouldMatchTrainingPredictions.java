@@ -34,22 +34,29 @@ public class ShouldMatchTrainingPredictions extends BasicErrorMessageFactory {
         OutputDivergence output = report.output();
         String required = Numbers.percent(minAgreement);
         if (!output.isClassifier()) {
-            return new ShouldMatchTrainingPredictions(EXPECTING + "but the outputs are not class scores (rank 2 with "
-                    + "more than one column), so there are no predictions to compare: judge the outputs with "
-                    + "inferenceMatchesTraining(data, tolerance) instead.%nOutputs: %s.%n%s",
-                    unquotedString(required), unquotedString(TextReport.outputSummary(report)),
+            return new ShouldMatchTrainingPredictions(
+                    EXPECTING + "but the outputs are not class scores (rank 2 with "
+                            + "more than one column), so there are no predictions to compare: judge the outputs with "
+                            + "inferenceMatchesTraining(data, tolerance) instead.%nOutputs: %s.%n%s",
+                    unquotedString(required),
+                    unquotedString(TextReport.outputSummary(report)),
                     unquotedString(TextReport.diagnosis(report)));
         }
         if (!output.allFinite()) {
-            return new ShouldMatchTrainingPredictions(EXPECTING + "but %s, so the predictions mean nothing.%n%s",
-                    unquotedString(required), unquotedString(TextReport.outputSummary(report)),
+            return new ShouldMatchTrainingPredictions(
+                    EXPECTING + "but %s, so the predictions mean nothing.%n%s",
+                    unquotedString(required),
+                    unquotedString(TextReport.outputSummary(report)),
                     unquotedString(TextReport.diagnosis(report)));
         }
-        return new ShouldMatchTrainingPredictions(EXPECTING + "but they matched on %s/%s (%s): %s.%n%s",
-                unquotedString(required), unquotedString(String.valueOf(output.argmaxAgreements())),
+        return new ShouldMatchTrainingPredictions(
+                EXPECTING + "but they matched on %s/%s (%s): %s.%n%s",
+                unquotedString(required),
+                unquotedString(String.valueOf(output.argmaxAgreements())),
                 unquotedString(String.valueOf(output.classifiedExamples())),
                 unquotedString(Numbers.percent(output.argmaxAgreement())),
-                unquotedString(TextReport.outputSummary(report)), unquotedString(TextReport.diagnosis(report)));
+                unquotedString(TextReport.outputSummary(report)),
+                unquotedString(TextReport.diagnosis(report)));
     }
 
     private ShouldMatchTrainingPredictions(String format, Object... arguments) {

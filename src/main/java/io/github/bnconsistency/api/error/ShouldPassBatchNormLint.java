@@ -1,11 +1,10 @@
 package io.github.bnconsistency.api.error;
 
 import io.github.bnconsistency.report.LintFinding;
-import org.assertj.core.error.BasicErrorMessageFactory;
-import org.assertj.core.error.ErrorMessageFactory;
-
 import java.util.List;
 import java.util.stream.Collectors;
+import org.assertj.core.error.BasicErrorMessageFactory;
+import org.assertj.core.error.ErrorMessageFactory;
 
 /** The configuration (or what the probe data showed) explains why statistics cannot or will not converge. */
 public class ShouldPassBatchNormLint extends BasicErrorMessageFactory {
@@ -15,8 +14,10 @@ public class ShouldPassBatchNormLint extends BasicErrorMessageFactory {
     }
 
     private ShouldPassBatchNormLint(List<LintFinding> findings) {
-        super("%nExpecting no reason why BatchNormalization moving statistics cannot or will not converge,%nbut found %s:%n%s",
+        super(
+                "%nExpecting no reason why BatchNormalization moving statistics cannot or will not converge,%nbut found %s:%n%s",
                 unquotedString(findings.size() == 1 ? "1" : String.valueOf(findings.size())),
-                unquotedString(findings.stream().map(f -> "  [" + f.rule() + "] " + f).collect(Collectors.joining("\n"))));
+                unquotedString(
+                        findings.stream().map(f -> "  [" + f.rule() + "] " + f).collect(Collectors.joining("\n"))));
     }
 }

@@ -1,5 +1,12 @@
 package io.github.bnconsistency.api.internal;
 
+import static io.github.bnconsistency.api.error.ShouldHaveAccuracyGapAtMost.shouldHaveAccuracyGapAtMost;
+import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
+import static io.github.bnconsistency.api.error.ShouldHaveConvergedStatistics.shouldHaveConvergedStatistics;
+import static io.github.bnconsistency.api.error.ShouldMatchTrainingOutputs.shouldMatchTrainingOutputs;
+import static io.github.bnconsistency.api.error.ShouldMatchTrainingPredictions.shouldMatchTrainingPredictions;
+import static io.github.bnconsistency.api.error.ShouldPassBatchNormLint.shouldPassBatchNormLint;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.api.error.ShouldHaveLayerStatistics;
 import io.github.bnconsistency.internal.Tolerances;
@@ -9,17 +16,9 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.OutputDivergence;
-import org.assertj.core.error.ErrorMessageFactory;
-
 import java.util.List;
 import java.util.Optional;
-
-import static io.github.bnconsistency.api.error.ShouldHaveAccuracyGapAtMost.shouldHaveAccuracyGapAtMost;
-import static io.github.bnconsistency.api.error.ShouldHaveBatchNormLayer.shouldHaveBatchNormLayer;
-import static io.github.bnconsistency.api.error.ShouldHaveConvergedStatistics.shouldHaveConvergedStatistics;
-import static io.github.bnconsistency.api.error.ShouldMatchTrainingOutputs.shouldMatchTrainingOutputs;
-import static io.github.bnconsistency.api.error.ShouldMatchTrainingPredictions.shouldMatchTrainingPredictions;
-import static io.github.bnconsistency.api.error.ShouldPassBatchNormLint.shouldPassBatchNormLint;
+import org.assertj.core.error.ErrorMessageFactory;
 
 /**
  * The one place that decides each verdict: every check returns nothing when it passes and the failure's message
@@ -35,8 +34,7 @@ import static io.github.bnconsistency.api.error.ShouldPassBatchNormLint.shouldPa
  */
 public final class ConsistencyChecks {
 
-    private ConsistencyChecks() {
-    }
+    private ConsistencyChecks() {}
 
     /**
      * Whether the largest {@code |y_train - y_inference|} over the network outputs is at most {@code tolerance} (both
@@ -48,7 +46,8 @@ public final class ConsistencyChecks {
     public static Optional<ErrorMessageFactory> inferenceMatchesTraining(ConsistencyReport report, double tolerance) {
         Tolerances.requireValid(tolerance, "output tolerance");
         requireOutputs(report);
-        return report.output().maxAbsDifference() <= tolerance ? Optional.empty()
+        return report.output().maxAbsDifference() <= tolerance
+                ? Optional.empty()
                 : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
     }
 
@@ -65,7 +64,8 @@ public final class ConsistencyChecks {
      * @throws IllegalArgumentException for {@code minAgreement} outside {@code (0, 1]}, or a report that compares no
      *                                  outputs
      */
-    public static Optional<ErrorMessageFactory> predictionsMatchTraining(ConsistencyReport report, double minAgreement) {
+    public static Optional<ErrorMessageFactory> predictionsMatchTraining(
+            ConsistencyReport report, double minAgreement) {
         requireValidAgreement(minAgreement);
         requireOutputs(report);
         OutputDivergence output = report.output();
@@ -92,7 +92,9 @@ public final class ConsistencyChecks {
         }
         requireOutputs(report);
         OutputDivergence output = report.output();
-        boolean within = output.isClassifier() && output.labelledExamples() > 0 && output.allFinite()
+        boolean within = output.isClassifier()
+                && output.labelledExamples() > 0
+                && output.allFinite()
                 && 100 * Math.abs(output.trainingAccuracy() - output.inferenceAccuracy()) <= maxPoints;
         return within ? Optional.empty() : Optional.of(shouldHaveAccuracyGapAtMost(report, maxPoints));
     }
@@ -119,8 +121,8 @@ public final class ConsistencyChecks {
      * within the sampling noise of the probe data.
      */
     public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report) {
-        boolean converged = report.hasBatchNormLayers()
-                && report.layers().stream().allMatch(layer -> isConverged(layer.status()));
+        boolean converged =
+                report.hasBatchNormLayers() && report.layers().stream().allMatch(layer -> isConverged(layer.status()));
         return converged ? Optional.empty() : Optional.of(shouldHaveConvergedStatistics(report));
     }
 
@@ -128,8 +130,8 @@ public final class ConsistencyChecks {
      * As {@link #hasConvergedBatchNormStatistics(ConsistencyReport)} with every layer judged at
      * {@code layerTolerance}.
      */
-    public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(ConsistencyReport report,
-                                                                                double layerTolerance) {
+    public static Optional<ErrorMessageFactory> hasConvergedBatchNormStatistics(
+            ConsistencyReport report, double layerTolerance) {
         return hasConvergedBatchNormStatistics(BatchNormInspector.atLayerTolerance(report, layerTolerance));
     }
 
@@ -140,13 +142,15 @@ public final class ConsistencyChecks {
 
     /** Whether the report has a BatchNormalization layer named {@code name}; the failure lists the layers there are. */
     public static Optional<ErrorMessageFactory> hasBatchNormLayer(ConsistencyReport report, String name) {
-        return report.layer(name).isPresent() ? Optional.empty()
+        return report.layer(name).isPresent()
+                ? Optional.empty()
                 : Optional.of(shouldHaveBatchNormLayer(name, report.layerNames()));
     }
 
     /** Whether the layer is converged at the tolerance it was judged with, or within the sampling noise. */
     public static Optional<ErrorMessageFactory> hasConvergedStatistics(LayerFinding layer) {
-        return isConverged(layer.status()) ? Optional.empty()
+        return isConverged(layer.status())
+                ? Optional.empty()
                 : Optional.of(ShouldHaveLayerStatistics.shouldHaveConvergedStatistics(layer));
     }
 

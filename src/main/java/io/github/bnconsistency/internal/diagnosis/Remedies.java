@@ -1,16 +1,15 @@
 package io.github.bnconsistency.internal.diagnosis;
 
+import static io.github.bnconsistency.report.Numbers.number;
+
 import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
-import static io.github.bnconsistency.report.Numbers.number;
 
 /**
  * The one place that decides what a report advises: from the layer verdicts and the lint findings to the fixes,
@@ -18,8 +17,7 @@ import static io.github.bnconsistency.report.Numbers.number;
  */
 public final class Remedies {
 
-    private Remedies() {
-    }
+    private Remedies() {}
 
     /** The report with its fixes decided from its layers and lint findings. */
     public static ConsistencyReport decided(ConsistencyReport report) {
@@ -43,7 +41,8 @@ public final class Remedies {
                             + number(slowest.decay()) + ", with the weights settled)");
                     if (slowest.decay() > BatchNormLint.SUGGESTED_DECAY) {
                         // the divergence depends on decay^k only, so k scales with 1/log(decay)
-                        long faster = (long) Math.ceil(slowest.updatesNeeded().iterations() * Math.log(slowest.decay())
+                        long faster = (long) Math.ceil(slowest.updatesNeeded().iterations()
+                                * Math.log(slowest.decay())
                                 / Math.log(BatchNormLint.SUGGESTED_DECAY));
                         fixes.add("lower decay to " + number(BatchNormLint.SUGGESTED_DECAY) + " (~" + faster
                                 + " iterations)");

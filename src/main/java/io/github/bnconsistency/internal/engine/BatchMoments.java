@@ -20,8 +20,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param exampleVariances each example's within-example biased variance per channel (0 for dense input)
  * @param examples         examples in the batch
  */
-record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, long valuesPerChannel,
-                    double[] exampleMeans, double[] exampleVariances, int examples) {
+record BatchMoments(
+        double[] mean,
+        double[] variance,
+        double[] squaredDrift,
+        long valuesPerChannel,
+        double[] exampleMeans,
+        double[] exampleVariances,
+        int examples) {
 
     /** The layout DL4J applies to an input of this rank for a layer of this format. */
     static ChannelLayout layoutOf(INDArray input, CNN2DFormat format) {
@@ -76,7 +82,7 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
         } else {
             // a diagnostic, so the activations' own precision will do (no copies, one fused reduction), except
             // 16-bit types, whose distance overflows (past 65504) as soon as the paths differ by a few units
-            boolean narrow = training.dataType() == DataType.HALF || training.dataType() == DataType.BFLOAT16;
+            boolean narrow = training.dataType() == DataType.FLOAT16 || training.dataType() == DataType.BFLOAT16;
             INDArray a = narrow ? inference.castTo(DataType.FLOAT) : inference;
             INDArray b = narrow ? training.castTo(DataType.FLOAT) : training;
             drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(a, b, axes)));
@@ -88,15 +94,15 @@ record BatchMoments(double[] mean, double[] variance, double[] squaredDrift, lon
                 drift[c] *= drift[c];
             }
         }
-        return new BatchMoments(mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances,
-                examples);
+        return new BatchMoments(
+                mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances, examples);
     }
 
     /** Squared distances per channel between two inputs of one site (NaN per channel when either is missing). */
     static double[] squaredDrift(INDArray a, INDArray b, ChannelLayout layout) {
         int channels = (int) a.size(layout.channelAxis());
         double[] drift = new double[channels];
-        boolean narrow = a.dataType() == DataType.HALF || a.dataType() == DataType.BFLOAT16;
+        boolean narrow = a.dataType() == DataType.FLOAT16 || a.dataType() == DataType.BFLOAT16;
         INDArray x = narrow ? a.castTo(DataType.FLOAT) : a;
         INDArray y = narrow ? b.castTo(DataType.FLOAT) : b;
         double[] distance = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, layout.reductionAxes())));

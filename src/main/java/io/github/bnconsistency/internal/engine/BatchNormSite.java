@@ -3,9 +3,7 @@ package io.github.bnconsistency.internal.engine;
 import io.github.bnconsistency.report.StatisticsStorage;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One BatchNormalization layer of a model, as the engine needs it.

@@ -2,7 +2,6 @@ package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.Reference.BatchSizeEstimate;
 import io.github.bnconsistency.report.Reference.BatchSizeSource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -62,7 +61,8 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
             double halfWidth = 1.96 * Math.sqrt(count) / 2;
             int low = (int) Math.max(0, Math.floor(count / 2.0 - halfWidth));
             int high = (int) Math.min(count - 1, Math.ceil(count / 2.0 + halfWidth) - 1);
-            double median = count % 2 == 1 ? sizes.get(count / 2) : (sizes.get(count / 2 - 1) + sizes.get(count / 2)) / 2;
+            double median =
+                    count % 2 == 1 ? sizes.get(count / 2) : (sizes.get(count / 2 - 1) + sizes.get(count / 2)) / 2;
             return Optional.of(new BatchSizeEstimate(site.name(), sizes.get(low), median, sizes.get(high), count));
         }
         return Optional.empty();

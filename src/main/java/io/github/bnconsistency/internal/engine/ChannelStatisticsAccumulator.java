@@ -121,7 +121,7 @@ public final class ChannelStatisticsAccumulator {
 
     @Override
     public String toString() {
-        return "ChannelStatisticsAccumulator[batches=" + batches + ", mu*=" + Arrays.toString(meanOfMeans)
-                + ", v*=" + Arrays.toString(meanOfVariances) + "]";
+        return "ChannelStatisticsAccumulator[batches=" + batches + ", mu*=" + Arrays.toString(meanOfMeans) + ", v*="
+                + Arrays.toString(meanOfVariances) + "]";
     }
 }

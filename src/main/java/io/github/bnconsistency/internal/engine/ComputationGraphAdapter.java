@@ -1,5 +1,11 @@
 package io.github.bnconsistency.internal.engine;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -12,13 +18,6 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 final class ComputationGraphAdapter extends ModelAdapter {
 
@@ -51,8 +50,14 @@ final class ComputationGraphAdapter extends ModelAdapter {
             BatchNormalization bn = batchNormInside(layer);
             if (bn != null) {
                 String name = vertex.getVertexName();
-                BatchNormSite site = new BatchNormSite(name, sites.size() + 1, "vertex '" + name + "'",
-                        (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer(), bn, isFrozen(layer));
+                BatchNormSite site = new BatchNormSite(
+                        name,
+                        sites.size() + 1,
+                        "vertex '" + name + "'",
+                        (org.deeplearning4j.nn.conf.layers.BatchNormalization)
+                                bn.conf().getLayer(),
+                        bn,
+                        isFrozen(layer));
                 sites.add(site);
                 inputVertex.put(site, vertexInputs.get(name).get(0));
             }
@@ -143,9 +148,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
         return graph;
     }
 
-    private static List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations(ComputationGraphConfiguration conf) {
+    private static List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations(
+            ComputationGraphConfiguration conf) {
         List<org.deeplearning4j.nn.conf.layers.Layer> layers = new ArrayList<>();
-        for (org.deeplearning4j.nn.conf.graph.GraphVertex vertex : conf.getVertices().values()) {
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex vertex :
+                conf.getVertices().values()) {
             if (vertex instanceof org.deeplearning4j.nn.conf.graph.LayerVertex layerVertex) {
                 layers.add(layerVertex.getLayerConf().getLayer());
             }
@@ -160,14 +167,18 @@ final class ComputationGraphAdapter extends ModelAdapter {
         if (rejecting < 0) {
             return "";
         }
-        Map<String, INDArray> activations = rejecting == 0 ? Map.of() : feedForwardTo(model, features, rejecting - 1, false);
+        Map<String, INDArray> activations =
+                rejecting == 0 ? Map.of() : feedForwardTo(model, features, rejecting - 1, false);
         GraphVertex vertex = model.getVertices()[order[rejecting]];
         StringBuilder received = new StringBuilder();
-        for (String input : model.getConfiguration().getVertexInputs().getOrDefault(vertex.getVertexName(), List.of())) {
+        for (String input :
+                model.getConfiguration().getVertexInputs().getOrDefault(vertex.getVertexName(), List.of())) {
             INDArray a = activations.get(input);
-            received.append(received.length() == 0 ? "" : ", ").append(a == null ? "?" : java.util.Arrays.toString(a.shape()));
+            received.append(received.length() == 0 ? "" : ", ")
+                    .append(a == null ? "?" : java.util.Arrays.toString(a.shape()));
         }
-        String what = vertex.hasLayer() ? expectation(vertex.getLayer().conf().getLayer())
+        String what = vertex.hasLayer()
+                ? expectation(vertex.getLayer().conf().getLayer())
                 : vertex.getClass().getSimpleName();
         return "vertex '" + vertex.getVertexName() + "' (" + what + ") is the first to reject its input of shape "
                 + received;
@@ -200,8 +211,8 @@ final class ComputationGraphAdapter extends ModelAdapter {
      * DL4J's takes a topological position: {@code feedForward(INDArray[], int, boolean)} takes an index into the
      * graph's layers and then misreads the layer's vertex index as a position.
      */
-    private static Map<String, INDArray> feedForwardTo(ComputationGraph graph, INDArray[] features, int position,
-                                                      boolean training) {
+    private static Map<String, INDArray> feedForwardTo(
+            ComputationGraph graph, INDArray[] features, int position, boolean training) {
         return graph.feedForward(features, position, training, true);
     }
 
@@ -212,13 +223,16 @@ final class ComputationGraphAdapter extends ModelAdapter {
 
     /** Reads activations as {@code feedForward} (or a listener's {@code onForwardPass}) returns them. */
     ForwardPass passOf(ComputationGraph graph, Map<String, INDArray> activations) {
-        int miniBatch = (int) activations.get(graph.getConfiguration().getNetworkInputs().get(0)).size(0);
+        int miniBatch = (int) activations
+                .get(graph.getConfiguration().getNetworkInputs().get(0))
+                .size(0);
         return new ForwardPass() {
             @Override
             public INDArray inputOf(BatchNormSite site) {
                 INDArray input = activations.get(inputVertex.get(site));
                 InputPreProcessor preProcessor = ((LayerVertex) graph.getVertex(site.name())).getLayerPreProcessor();
-                return preProcessor == null ? input
+                return preProcessor == null
+                        ? input
                         : preProcessor.preProcess(input, miniBatch, LayerWorkspaceMgr.noWorkspaces());
             }
 

@@ -1,19 +1,18 @@
 package io.github.bnconsistency.internal.engine;
+
+import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.probe.ProbeBatch;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
-import org.deeplearning4j.nn.api.Model;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
-
-import io.github.bnconsistency.internal.Tolerances;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Runs the check: for each probe batch one training-path and one inference-path forward pass, per-layer
@@ -22,8 +21,7 @@ import io.github.bnconsistency.internal.Tolerances;
  */
 public final class ConsistencyEngine {
 
-    private ConsistencyEngine() {
-    }
+    private ConsistencyEngine() {}
 
     /**
      * Checks {@code model} on {@code data}. The model's parameters, updater state, counters, configuration and
@@ -190,18 +188,19 @@ public final class ConsistencyEngine {
                 BatchNormSite site = sites.get(s);
                 INDArray trainingInput = training.inputOf(site);
                 if (layouts[s] == ChannelLayout.UNKNOWN) {
-                    layouts[s] = BatchMoments.layoutOf(trainingInput, site.config().getCnn2DFormat());
+                    layouts[s] =
+                            BatchMoments.layoutOf(trainingInput, site.config().getCnn2DFormat());
                 }
                 if (s == 0) {
                     long size = trainingInput.size(0);
                     uniformBatchSize = uniformBatchSize < 0 || uniformBatchSize == size ? size : 0;
                 }
                 if (layouts[s].isSupported()) {
-                    INDArray inferenceInput = inference != null && adapter.inferenceInputReadable(site)
-                            ? inference.inputOf(site) : null;
+                    INDArray inferenceInput =
+                            inference != null && adapter.inferenceInputReadable(site) ? inference.inputOf(site) : null;
                     BatchMoments moments = BatchMoments.of(trainingInput, inferenceInput, layouts[s]);
-                    statistics[s].addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
-                            moments.valuesPerChannel());
+                    statistics[s].addBatch(
+                            moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
                     examples[s].add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
                 }
             }
@@ -218,11 +217,21 @@ public final class ConsistencyEngine {
                         + "nothing to compare. Pass a non-empty iterator (or reset it before the check).");
             }
             boolean compared = sweep.compareOutputs() && !rebatched;
-            return new Measurement(adapter.modelType(), adapter.dataType().name(), sites, List.of(layouts),
-                    new ArrayList<>(List.of(statistics)), List.of(examples),
+            return new Measurement(
+                    adapter.modelType(),
+                    adapter.dataType().name(),
+                    sites,
+                    List.of(layouts),
+                    new ArrayList<>(List.of(statistics)),
+                    List.of(examples),
                     new ProbeSummary(data.description(), probeBatches, probeExamples, firstShape, smallestProbeBatch),
-                    compared ? outputs.result() : OutputDivergence.notMeasured(), trainingBatches,
-                    Math.max(0, uniformBatchSize), rebatched, keptOutputs, fullPassFallbacks, firstBatchSize);
+                    compared ? outputs.result() : OutputDivergence.notMeasured(),
+                    trainingBatches,
+                    Math.max(0, uniformBatchSize),
+                    rebatched,
+                    keptOutputs,
+                    fullPassFallbacks,
+                    firstBatchSize);
         }
     }
 
@@ -252,12 +261,14 @@ public final class ConsistencyEngine {
             return adapter.forward(features, training);
         } catch (RuntimeException e) {
             String rejecting = firstRejectingLayer(adapter, features);
-            throw new IllegalArgumentException("The " + adapter.modelType() + " could not run probe batch "
-                    + batch.index() + " (features " + ModelAdapter.shapes(features) + ") on the "
-                    + (training ? "training" : "inference") + " path"
-                    + (rejecting.isEmpty() ? "" : ": " + rejecting) + ". DL4J says: " + sentence(e.getMessage())
-                    + unsupportedRankHint(e)
-                    + " Check that the probe data has the shape, channel order and data the model was trained on.", e);
+            throw new IllegalArgumentException(
+                    "The " + adapter.modelType() + " could not run probe batch "
+                            + batch.index() + " (features " + ModelAdapter.shapes(features) + ") on the "
+                            + (training ? "training" : "inference") + " path"
+                            + (rejecting.isEmpty() ? "" : ": " + rejecting) + ". DL4J says: " + sentence(e.getMessage())
+                            + unsupportedRankHint(e)
+                            + " Check that the probe data has the shape, channel order and data the model was trained on.",
+                    e);
         }
     }
 
@@ -279,8 +290,9 @@ public final class ConsistencyEngine {
     /** DL4J's BatchNormalization rejects some input ranks with terse messages; say which ones and why. */
     private static String unsupportedRankHint(RuntimeException e) {
         String message = String.valueOf(e.getMessage());
-        boolean batchNorm = message.contains("BatchNormalization") || Arrays.stream(e.getStackTrace())
-                .anyMatch(f -> f.getClassName().endsWith("normalization.BatchNormalization"));
+        boolean batchNorm = message.contains("BatchNormalization")
+                || Arrays.stream(e.getStackTrace())
+                        .anyMatch(f -> f.getClassName().endsWith("normalization.BatchNormalization"));
         if (!batchNorm) {
             return "";
         }

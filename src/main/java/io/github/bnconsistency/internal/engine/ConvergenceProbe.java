@@ -2,14 +2,13 @@ package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.report.LayerFinding;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Per-layer divergence from activations a training forward pass already produced (what a DL4J training listener
@@ -47,8 +46,9 @@ public final class ConvergenceProbe {
     /** Findings from a MultiLayerNetwork's training activations (index 0 the input, i+1 layer i's output). */
     public List<LayerFinding> findings(List<INDArray> activations) {
         if (!(adapter instanceof MultiLayerNetworkAdapter network)) {
-            throw new IllegalStateException("Activations as a list come from a MultiLayerNetwork, but this probe watches a "
-                    + adapter.modelType() + ".");
+            throw new IllegalStateException(
+                    "Activations as a list come from a MultiLayerNetwork, but this probe watches a "
+                            + adapter.modelType() + ".");
         }
         return findings(network.passOf(activations));
     }
@@ -62,6 +62,7 @@ public final class ConvergenceProbe {
         return findings(graph.passOf(activations));
     }
 
+    @SuppressWarnings("try") // the try opens a workspace scope; its variable is never read
     private List<LayerFinding> findings(ForwardPass pass) {
         List<LayerFinding> findings = new ArrayList<>();
         // the activations may live in the training workspace; the statistics are copied out of it
@@ -73,13 +74,14 @@ public final class ConvergenceProbe {
                 ExampleStatistics examples = new ExampleStatistics(site.channels());
                 if (layout.isSupported()) {
                     BatchMoments moments = BatchMoments.of(input, null, layout, input.dataType());
-                    statistics.addBatch(moments.mean(), moments.variance(), moments.squaredDrift(),
-                            moments.valuesPerChannel());
+                    statistics.addBatch(
+                            moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
                     examples.add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
                 }
                 // the batch being trained on is the target; its noise floor comes from its own examples
                 long batchSize = Math.max(2, input.size(0));
-                findings.add(LayerVerdicts.finding(site, layout, statistics, examples, batchSize, true, layerTolerance));
+                findings.add(
+                        LayerVerdicts.finding(site, layout, statistics, examples, batchSize, true, layerTolerance));
             }
         }
         return findings;

@@ -2,7 +2,6 @@ package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
-
 import java.util.List;
 
 /**
@@ -13,8 +12,7 @@ public final class DivergenceMath {
     /** Beyond this many iterations an estimate is meaningless; reported as the cap. */
     static final long MAX_ESTIMATED_UPDATES = 1L << 40;
 
-    private DivergenceMath() {
-    }
+    private DivergenceMath() {}
 
     /** {@code |mu* - mu_M| / sqrt(v* + eps)}. */
     public static double meanShift(double batchMean, double batchVariance, double movingMean, double eps) {
@@ -27,8 +25,8 @@ public final class DivergenceMath {
     }
 
     /** {@code sqrt((s* / s_M - 1)^2 + ((mu* - mu_M)/s_M)^2)} with {@code s = sqrt(v + eps)}. */
-    public static double divergence(double batchMean, double batchVariance, double movingMean,
-                                    double movingVariance, double eps) {
+    public static double divergence(
+            double batchMean, double batchVariance, double movingMean, double movingVariance, double eps) {
         double sBatch = Math.sqrt(batchVariance + eps);
         double sMoving = Math.sqrt(movingVariance + eps);
         double scale = sBatch / sMoving - 1;
@@ -48,8 +46,14 @@ public final class DivergenceMath {
      * @param batches how many training-size batches the probe examples make (examples / batch size)
      * @return the noise floor, or 0 when it cannot be estimated (no spread known)
      */
-    public static double noiseFloor(double batchVariance, double batchMeanSpread, double batchVarianceSpread,
-                                    double decay, double eps, double batches, boolean movingAverageUpdates) {
+    public static double noiseFloor(
+            double batchVariance,
+            double batchMeanSpread,
+            double batchVarianceSpread,
+            double decay,
+            double eps,
+            double batches,
+            boolean movingAverageUpdates) {
         if (!(batches > 0)) {
             return 0;
         }
@@ -77,12 +81,29 @@ public final class DivergenceMath {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("p must be in (0, 1): " + p);
         }
-        double[] a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-            1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
-        double[] b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-            6.680131188771972e+01, -1.328068155288572e+01};
-        double[] c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-            -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+        double[] a = {
+            -3.969683028665376e+01,
+            2.209460984245205e+02,
+            -2.759285104469687e+02,
+            1.383577518672690e+02,
+            -3.066479806614716e+01,
+            2.506628277459239e+00
+        };
+        double[] b = {
+            -5.447609879822406e+01,
+            1.615858368580409e+02,
+            -1.556989798598866e+02,
+            6.680131188771972e+01,
+            -1.328068155288572e+01
+        };
+        double[] c = {
+            -7.784894002430293e-03,
+            -3.223964580411365e-01,
+            -2.400758277161838e+00,
+            -2.549732539343734e+00,
+            4.374664141464968e+00,
+            2.938163982698783e+00
+        };
         double[] d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
         double low = 0.02425;
         if (p < low) {
@@ -95,7 +116,8 @@ public final class DivergenceMath {
         }
         double q = p - 0.5;
         double r = q * q;
-        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
+                * q
                 / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     }
 
@@ -115,8 +137,8 @@ public final class DivergenceMath {
      * The smallest number of further iterations after which every channel's divergence is within
      * {@code tolerance}, assuming the batch statistics stay as they are.
      */
-    public static UpdatesNeeded updatesNeeded(List<ChannelFinding> channels, double decay, double eps,
-                                              double tolerance) {
+    public static UpdatesNeeded updatesNeeded(
+            List<ChannelFinding> channels, double decay, double eps, double tolerance) {
         double now = maxDivergenceAfter(channels, decay, eps, 0);
         if (Double.isNaN(now)) {
             return UpdatesNeeded.never("statistics are not finite");

@@ -108,12 +108,12 @@ final class ExampleStatistics {
             return 0;
         }
         double count = examples;
-        double a = sumE[c] / count;                  // mu - shift
+        double a = sumE[c] / count; // mu - shift
         double ey2 = sumE2[c] / count;
         double ey3 = sumE3[c] / count;
         double ey4 = sumE4[c] / count;
         double ew = sumW[c] / count;
-        double d2 = ey2 - a * a;                     // E[(e - mu)^2]
+        double d2 = ey2 - a * a; // E[(e - mu)^2]
         double d4 = ey4 - 4 * a * ey3 + 6 * a * a * ey2 - 3 * a * a * a * a;
         double wd2 = sumWE2[c] / count - 2 * a * sumWE[c] / count + a * a * ew;
         double ez = ew + d2;

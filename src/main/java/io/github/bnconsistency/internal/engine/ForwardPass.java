@@ -25,6 +25,9 @@ interface ForwardPass {
         if (Double.isFinite(array.sumNumber().doubleValue())) {
             return true;
         }
-        return Nd4j.getExecutioner().exec(new MatchCondition(array, Conditions.notFinite())).getLong(0) == 0;
+        return Nd4j.getExecutioner()
+                        .exec(new MatchCondition(array, Conditions.notFinite()))
+                        .getLong(0)
+                == 0;
     }
 }

@@ -6,10 +6,9 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.Reference;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A check in named steps: measure the statistics (the training path on training-size batches, the inference path
@@ -37,20 +36,24 @@ final class Inspection {
     private ConsistencyReport run(int given) {
         // re-batching needs a second read of the data for the inference outputs
         long rebatchTo = data.replayable() ? given : 0;
-        Measurement measurement = ConsistencyEngine.measure(adapter, data,
-                new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
+        Measurement measurement = ConsistencyEngine.measure(
+                adapter, data, new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
         BatchSizeDecision size = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
-        List<LayerFinding> findings = measurement.findings(layerTolerance, size.size(),
-                measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
+        List<LayerFinding> findings = measurement.findings(
+                layerTolerance, size.size(), measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
         Reference.Targets targets = measurement.targets(size.size(), probeBatchesTaken);
-        boolean trainingPathIsReference = !measurement.rebatched() && measurement.probe().batches() == 1
+        boolean trainingPathIsReference = !measurement.rebatched()
+                && measurement.probe().batches() == 1
                 && measurement.uniformBatchSize() == size.size();
         if (trainingPathIsReference || !data.replayable()) {
-            Reference.Kind kind = trainingPathIsReference ? Reference.Kind.TRAINING_PATH
-                    : Reference.Kind.TRAINING_PATH_PER_BATCH;
+            Reference.Kind kind =
+                    trainingPathIsReference ? Reference.Kind.TRAINING_PATH : Reference.Kind.TRAINING_PATH_PER_BATCH;
             OutputDivergence raw = measurement.trainingPathOutput();
-            return measurement.report(findings, layerTolerance, raw,
+            return measurement.report(
+                    findings,
+                    layerTolerance,
+                    raw,
                     new Reference(kind, (int) size.size(), size.source(), targets, size.estimate(), raw));
         }
         ReferenceSweep reference = referenceSweep(measurement, findings);
@@ -58,8 +61,17 @@ final class Inspection {
             findings = reference.withDrift(findings);
         }
         OutputDivergence output = reference.outputs.result(measurement.trainingPathOutput());
-        return measurement.report(findings, layerTolerance, output, new Reference(Reference.Kind.CONVERGED_STATISTICS,
-                (int) size.size(), size.source(), targets, size.estimate(), measurement.trainingPathOutput()));
+        return measurement.report(
+                findings,
+                layerTolerance,
+                output,
+                new Reference(
+                        Reference.Kind.CONVERGED_STATISTICS,
+                        (int) size.size(),
+                        size.source(),
+                        targets,
+                        size.estimate(),
+                        measurement.trainingPathOutput()));
     }
 
     /** What the reference sweep measured: outputs against the reference, and input drift when re-batched. */
@@ -103,8 +115,14 @@ final class Inspection {
         for (int s = 0; s < sites.size(); s++) {
             LayerFinding f = findings.get(s);
             if (!f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty()) {
-                sites.get(s).writeMovingStatistics(f.channels().stream().mapToDouble(ChannelFinding::batchMean).toArray(),
-                        f.channels().stream().mapToDouble(ChannelFinding::batchVariance).toArray());
+                sites.get(s)
+                        .writeMovingStatistics(
+                                f.channels().stream()
+                                        .mapToDouble(ChannelFinding::batchMean)
+                                        .toArray(),
+                                f.channels().stream()
+                                        .mapToDouble(ChannelFinding::batchVariance)
+                                        .toArray());
             }
         }
         ReferenceSweep sweep = new ReferenceSweep(adapter.sites());
@@ -124,8 +142,10 @@ final class Inspection {
                 for (int s = 0; s < sites.size(); s++) {
                     BatchNormSite site = adapter.sites().get(s);
                     if (measurement.layouts().get(s).isSupported() && adapter.inferenceInputReadable(site)) {
-                        double[] d = BatchMoments.squaredDrift(inferencePass.inputOf(site),
-                                referencePass.inputOf(sites.get(s)), measurement.layouts().get(s));
+                        double[] d = BatchMoments.squaredDrift(
+                                inferencePass.inputOf(site),
+                                referencePass.inputOf(sites.get(s)),
+                                measurement.layouts().get(s));
                         for (int c = 0; c < d.length; c++) {
                             sweep.squaredDrift[s][c] += d[c];
                         }

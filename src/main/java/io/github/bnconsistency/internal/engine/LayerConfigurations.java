@@ -1,19 +1,17 @@
 package io.github.bnconsistency.internal.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /** Walks layer configurations through their wrappers (frozen, bidirectional, ...). */
 final class LayerConfigurations {
 
-    private LayerConfigurations() {
-    }
+    private LayerConfigurations() {}
 
     /** The configuration and every configuration it wraps. */
     static List<Layer> selfAndWrapped(Layer layer) {

@@ -7,17 +7,15 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.UpdatesNeeded;
-import org.deeplearning4j.nn.conf.GradientNormalization;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 
 /** Turns accumulated statistics into per-layer findings and verdicts at a given layer tolerance. */
 public final class LayerVerdicts {
 
-    private LayerVerdicts() {
-    }
+    private LayerVerdicts() {}
 
     /**
      * One layer's finding at training batch size {@code n}: the target statistics are the average batch statistics
@@ -25,8 +23,14 @@ public final class LayerVerdicts {
      * size, or the probe's batches are taken as training's), else those the per-example statistics give for batches
      * of {@code n}; the noise floor comes from the per-example statistics at {@code n}, so one probe batch has one.
      */
-    static LayerFinding finding(BatchNormSite site, ChannelLayout layout, ChannelStatisticsAccumulator statistics,
-                                ExampleStatistics examples, long n, boolean fromBatches, double tolerance) {
+    static LayerFinding finding(
+            BatchNormSite site,
+            ChannelLayout layout,
+            ChannelStatisticsAccumulator statistics,
+            ExampleStatistics examples,
+            long n,
+            boolean fromBatches,
+            double tolerance) {
         double eps = site.config().getEps();
         double decay = site.config().getDecay();
         Optional<String> blocker = updateBlocker(site);
@@ -38,15 +42,43 @@ public final class LayerVerdicts {
             for (int c = 0; c < statistics.channels(); c++) {
                 double mu = fromBatches ? statistics.batchMean(c) : examples.mean(c);
                 double v = fromBatches ? statistics.batchVariance(c) : examples.targetVariance(c, n);
-                double noise = DivergenceMath.noiseFloor(v, examples.batchMeanSpread(c, n),
-                        examples.batchVarianceSpread(c, n), decay, eps, batchesOfN, blocker.isEmpty());
-                channels.add(channel(c, mu, v, movingMean[c], movingVariance[c], statistics.batchMeanSpread(c),
-                        statistics.batchVarianceSpread(c), statistics.rmsDrift(c) / Math.sqrt(v + eps), noise, eps));
+                double noise = DivergenceMath.noiseFloor(
+                        v,
+                        examples.batchMeanSpread(c, n),
+                        examples.batchVarianceSpread(c, n),
+                        decay,
+                        eps,
+                        batchesOfN,
+                        blocker.isEmpty());
+                channels.add(channel(
+                        c,
+                        mu,
+                        v,
+                        movingMean[c],
+                        movingVariance[c],
+                        statistics.batchMeanSpread(c),
+                        statistics.batchVarianceSpread(c),
+                        statistics.rmsDrift(c) / Math.sqrt(v + eps),
+                        noise,
+                        eps));
             }
         }
-        return judged(new LayerFinding(site.name(), site.position(), site.location(), decay, eps, site.storage(),
-                layout, unmeasured(layout, statistics), site.frozen(), blocker, channels, LayerStatus.UNSUPPORTED,
-                tolerance, UpdatesNeeded.none(), channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
+        return judged(new LayerFinding(
+                site.name(),
+                site.position(),
+                site.location(),
+                decay,
+                eps,
+                site.storage(),
+                layout,
+                unmeasured(layout, statistics),
+                site.frozen(),
+                blocker,
+                channels,
+                LayerStatus.UNSUPPORTED,
+                tolerance,
+                UpdatesNeeded.none(),
+                channels.stream().mapToDouble(ChannelFinding::noiseFloor).max().orElse(0)));
     }
 
     /**
@@ -56,21 +88,45 @@ public final class LayerVerdicts {
     static LayerFinding withMovingStatistics(LayerFinding f, double[] movingMean, double[] movingVariance) {
         List<ChannelFinding> channels = new ArrayList<>();
         for (ChannelFinding c : f.channels()) {
-            channels.add(channel(c.channel(), c.batchMean(), c.batchVariance(), movingMean[c.channel()],
-                    movingVariance[c.channel()], c.batchMeanSpread(), c.batchVarianceSpread(),
-                    c.inferenceInputDrift(), c.noiseFloor(), f.eps()));
+            channels.add(channel(
+                    c.channel(),
+                    c.batchMean(),
+                    c.batchVariance(),
+                    movingMean[c.channel()],
+                    movingVariance[c.channel()],
+                    c.batchMeanSpread(),
+                    c.batchVarianceSpread(),
+                    c.inferenceInputDrift(),
+                    c.noiseFloor(),
+                    f.eps()));
         }
         return judged(f.withChannels(channels));
     }
 
-    private static ChannelFinding channel(int c, double mu, double v, double movingMean, double movingVariance,
-                                          double meanSpread, double varianceSpread, double drift, double noise,
-                                          double eps) {
-        return new ChannelFinding(c, mu, v, movingMean, movingVariance, meanSpread, varianceSpread,
+    private static ChannelFinding channel(
+            int c,
+            double mu,
+            double v,
+            double movingMean,
+            double movingVariance,
+            double meanSpread,
+            double varianceSpread,
+            double drift,
+            double noise,
+            double eps) {
+        return new ChannelFinding(
+                c,
+                mu,
+                v,
+                movingMean,
+                movingVariance,
+                meanSpread,
+                varianceSpread,
                 DivergenceMath.meanShift(mu, v, movingMean, eps),
                 DivergenceMath.varianceRatio(v, movingVariance, eps),
                 DivergenceMath.divergence(mu, v, movingMean, movingVariance, eps),
-                drift, noise);
+                drift,
+                noise);
     }
 
     /** The same finding judged at another tolerance. */
@@ -95,7 +151,8 @@ public final class LayerVerdicts {
             status = LayerStatus.WITHIN_NOISE;
         } else {
             status = LayerStatus.NOT_CONVERGED;
-            updates = f.updateBlocker().map(UpdatesNeeded::never)
+            updates = f.updateBlocker()
+                    .map(UpdatesNeeded::never)
                     .orElseGet(() -> DivergenceMath.updatesNeeded(f.channels(), f.decay(), f.eps(), tolerance));
         }
         return f.withVerdict(status, tolerance, updates);
@@ -110,8 +167,9 @@ public final class LayerVerdicts {
             // one example: the batch variance is 0 and DL4J's training path normalizes everything to beta
             return Optional.of("dense input in probe batches of 1 example");
         }
-        if (statistics.batches() > 0 && java.util.stream.IntStream.range(0, statistics.channels())
-                .allMatch(c -> statistics.batchVariance(c) == 0)) {
+        if (statistics.batches() > 0
+                && java.util.stream.IntStream.range(0, statistics.channels())
+                        .allMatch(c -> statistics.batchVariance(c) == 0)) {
             // nothing varies: identical examples (e.g. Nd4j.ones) say nothing about the statistics to expect
             return Optional.of("batch variance 0 in every channel: the probe examples are all alike (constant input?); "
                     + "probe with real, varied examples");
@@ -141,7 +199,8 @@ public final class LayerVerdicts {
         if (tolerance == report.layerTolerance()) {
             return report;
         }
-        List<LayerFinding> layers = report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
+        List<LayerFinding> layers =
+                report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
         return report.withLayers(layers, tolerance);
     }
 

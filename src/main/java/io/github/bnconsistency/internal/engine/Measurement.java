@@ -6,7 +6,6 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
 import io.github.bnconsistency.report.Reference;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,8 +44,14 @@ record Measurement(
     List<LayerFinding> findings(double layerTolerance, long trainingBatchSize, boolean fromBatches) {
         List<LayerFinding> findings = new ArrayList<>();
         for (int s = 0; s < sites.size(); s++) {
-            findings.add(LayerVerdicts.finding(sites.get(s), layouts.get(s), statistics.get(s), examples.get(s),
-                    trainingBatchSize, fromBatches, layerTolerance));
+            findings.add(LayerVerdicts.finding(
+                    sites.get(s),
+                    layouts.get(s),
+                    statistics.get(s),
+                    examples.get(s),
+                    trainingBatchSize,
+                    fromBatches,
+                    layerTolerance));
         }
         return findings;
     }
@@ -58,14 +63,16 @@ record Measurement(
 
     /** How the targets at batch size {@code n} were measured. */
     io.github.bnconsistency.report.Reference.Targets targets(long n, boolean probeBatchesTaken) {
-        return rebatched ? io.github.bnconsistency.report.Reference.Targets.REBATCHED
-                : batchesStandForTraining(n, probeBatchesTaken) ? io.github.bnconsistency.report.Reference.Targets.PROBE_BATCHES
-                : io.github.bnconsistency.report.Reference.Targets.PER_EXAMPLE;
+        return rebatched
+                ? io.github.bnconsistency.report.Reference.Targets.REBATCHED
+                : batchesStandForTraining(n, probeBatchesTaken)
+                        ? io.github.bnconsistency.report.Reference.Targets.PROBE_BATCHES
+                        : io.github.bnconsistency.report.Reference.Targets.PER_EXAMPLE;
     }
 
-    ConsistencyReport report(List<LayerFinding> findings, double layerTolerance, OutputDivergence output,
-                             Reference reference) {
-        return new ConsistencyReport(modelType, dataType, probe, layerTolerance, findings, output, reference,
-                List.of(), List.of());
+    ConsistencyReport report(
+            List<LayerFinding> findings, double layerTolerance, OutputDivergence output, Reference reference) {
+        return new ConsistencyReport(
+                modelType, dataType, probe, layerTolerance, findings, output, reference, List.of(), List.of());
     }
 }

@@ -1,6 +1,8 @@
 package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.probe.ProbeBatch;
+import java.util.Arrays;
+import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -11,9 +13,6 @@ import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * What the engine needs from a MultiLayerNetwork or a ComputationGraph: its BatchNormalization layers in
@@ -27,7 +26,8 @@ abstract class ModelAdapter {
     /** The one place that tells a MultiLayerNetwork from a ComputationGraph. */
     static ModelAdapter of(Model model) {
         if (model == null) {
-            throw new IllegalArgumentException("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
+            throw new IllegalArgumentException(
+                    "The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
         }
         if (model instanceof MultiLayerNetwork network) {
             return new MultiLayerNetworkAdapter(network);
@@ -104,7 +104,7 @@ abstract class ModelAdapter {
         if (succeeds(forwardTo, count - 1)) {
             return -1;
         }
-        int low = -1;        // succeeds (or before the first layer)
+        int low = -1; // succeeds (or before the first layer)
         int high = count - 1; // fails
         while (high - low > 1) {
             int mid = (low + high) >>> 1;
@@ -130,9 +130,14 @@ abstract class ModelAdapter {
     static String expectation(org.deeplearning4j.nn.conf.layers.Layer conf) {
         StringBuilder sb = new StringBuilder(conf.getClass().getSimpleName());
         if (conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv) {
-            sb.append(", expects ").append(conv.getNIn()).append(" channels in ").append(conv.getCnn2dDataFormat())
-                    .append(conv.getCnn2dDataFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC
-                            ? " [minibatch, height, width, channels]" : " [minibatch, channels, height, width]");
+            sb.append(", expects ")
+                    .append(conv.getNIn())
+                    .append(" channels in ")
+                    .append(conv.getCnn2dDataFormat())
+                    .append(
+                            conv.getCnn2dDataFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NHWC
+                                    ? " [minibatch, height, width, channels]"
+                                    : " [minibatch, channels, height, width]");
         } else if (conf instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization bn) {
             sb.append(", expects ").append(bn.getNOut()).append(" channels");
         } else if (conf instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer ff) {
@@ -145,7 +150,8 @@ abstract class ModelAdapter {
     INDArray[] features(ProbeBatch batch) {
         INDArray[] features = batch.features();
         if (features.length != inputCount()) {
-            throw new IllegalArgumentException("The " + modelType() + " has " + inputCount() + " input(s) but probe batch "
+            throw new IllegalArgumentException("The " + modelType() + " has " + inputCount()
+                    + " input(s) but probe batch "
                     + batch.index() + " has " + features.length + " feature array(s) " + batch.shapeDescription()
                     + ": pass one features array per network input.");
         }
@@ -153,8 +159,9 @@ abstract class ModelAdapter {
         INDArray[] cast = new INDArray[features.length];
         for (int i = 0; i < features.length; i++) {
             if (features[i].size(0) != examples) {
-                throw new IllegalArgumentException("Probe batch " + batch.index() + " has feature arrays with different "
-                        + "numbers of examples: " + batch.shapeDescription() + ".");
+                throw new IllegalArgumentException(
+                        "Probe batch " + batch.index() + " has feature arrays with different " + "numbers of examples: "
+                                + batch.shapeDescription() + ".");
             }
             requireFinite(features[i], i, batch);
             cast[i] = features[i].dataType() == dataType() ? features[i] : features[i].castTo(dataType());
@@ -166,8 +173,8 @@ abstract class ModelAdapter {
         if (!features.dataType().isFPType() || ForwardPass.isFinite(features)) {
             return;
         }
-        long nan = features.isNaN().castTo(DataType.LONG).sumNumber().longValue();
-        long infinite = features.isInfinite().castTo(DataType.LONG).sumNumber().longValue();
+        long nan = features.isNaN().castTo(DataType.INT64).sumNumber().longValue();
+        long infinite = features.isInfinite().castTo(DataType.INT64).sumNumber().longValue();
         if (nan + infinite > 0) {
             throw new IllegalArgumentException("Probe batch " + batch.index() + " has " + nan + " NaN and " + infinite
                     + " infinite feature values (input " + input + ", shape " + Arrays.toString(features.shape())

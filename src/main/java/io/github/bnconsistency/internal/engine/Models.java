@@ -9,8 +9,7 @@ import org.deeplearning4j.nn.api.Model;
  */
 public final class Models {
 
-    private Models() {
-    }
+    private Models() {}
 
     /** The model's {@code fit()} iteration count. */
     public static int iterationCount(Model model) {

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.internal.engine;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -11,11 +15,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 
 final class MultiLayerNetworkAdapter extends ModelAdapter {
 
@@ -37,9 +36,14 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
             BatchNormalization bn = batchNormInside(layers[i]);
             if (bn != null) {
                 String name = bn.conf().getLayer().getLayerName();
-                BatchNormSite site = new BatchNormSite(name == null ? "layer" + i : name, sites.size() + 1,
-                        "layer index " + i, (org.deeplearning4j.nn.conf.layers.BatchNormalization) bn.conf().getLayer(),
-                        bn, isFrozen(layers[i]));
+                BatchNormSite site = new BatchNormSite(
+                        name == null ? "layer" + i : name,
+                        sites.size() + 1,
+                        "layer index " + i,
+                        (org.deeplearning4j.nn.conf.layers.BatchNormalization)
+                                bn.conf().getLayer(),
+                        bn,
+                        isFrozen(layers[i]));
                 sites.add(site);
                 layerIndex.put(site, i);
             }
@@ -76,7 +80,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
 
     @Override
     ModelAdapter parameterCopy() {
-        MultiLayerNetwork copy = new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
+        MultiLayerNetwork copy =
+                new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
         copy.init(model.params().dup(), false);
         return new MultiLayerNetworkAdapter(copy);
     }
@@ -112,8 +117,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
      */
     private MultiLayerNetwork noiseFreeTrainingModel() {
         MultiLayerConfiguration configuration = model.getLayerWiseConfigurations();
-        boolean noisy = configuration.getConfs().stream()
-                .anyMatch(c -> LayerConfigurations.hasTrainingOnlyNoise(c.getLayer()));
+        boolean noisy =
+                configuration.getConfs().stream().anyMatch(c -> LayerConfigurations.hasTrainingOnlyNoise(c.getLayer()));
         if (!noisy) {
             return model;
         }
@@ -142,16 +147,21 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
 
     @Override
     String firstRejectingLayer(INDArray[] features) {
-        int rejecting = ModelAdapter.firstFailing(model.getnLayers(), i -> model.feedForwardToLayer(i, features[0], false));
+        int rejecting =
+                ModelAdapter.firstFailing(model.getnLayers(), i -> model.feedForwardToLayer(i, features[0], false));
         if (rejecting < 0) {
             return "";
         }
-        INDArray input = rejecting == 0 ? features[0] : last(model.feedForwardToLayer(rejecting - 1, features[0], false));
-        org.deeplearning4j.nn.conf.layers.Layer conf = model.getLayerWiseConfigurations().getConf(rejecting).getLayer();
+        INDArray input =
+                rejecting == 0 ? features[0] : last(model.feedForwardToLayer(rejecting - 1, features[0], false));
+        org.deeplearning4j.nn.conf.layers.Layer conf =
+                model.getLayerWiseConfigurations().getConf(rejecting).getLayer();
         return "layer '" + (conf.getLayerName() == null ? "layer" + rejecting : conf.getLayerName()) + "' (index "
                 + rejecting + ", " + expectation(conf) + ") is the first to reject its input of shape "
                 + java.util.Arrays.toString(input.shape())
-                + (model.getLayerWiseConfigurations().getInputPreProcess(rejecting) != null ? " (before its preprocessor)" : "")
+                + (model.getLayerWiseConfigurations().getInputPreProcess(rejecting) != null
+                        ? " (before its preprocessor)"
+                        : "")
                 + channelsLastHint(rejecting, input, conf);
     }
 
@@ -160,9 +170,10 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     /** The commonest mix-up: channels-last images given to a channels-first first layer, or the reverse. */
-    private static String channelsLastHint(int index, INDArray input,
-                                           org.deeplearning4j.nn.conf.layers.Layer conf) {
-        if (index != 0 || input.rank() != 4 || !(conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv)) {
+    private static String channelsLastHint(int index, INDArray input, org.deeplearning4j.nn.conf.layers.Layer conf) {
+        if (index != 0
+                || input.rank() != 4
+                || !(conf instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv)) {
             return "";
         }
         boolean nchw = conv.getCnn2dDataFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NHWC;
@@ -188,8 +199,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
             return forward(features, true);
         }
         int lastInput = layerIndex.get(sites.get(sites.size() - 1)) - 1; // index -1: the input itself
-        List<INDArray> activations = lastInput < 0 ? List.of(features[0])
-                : trainingModel.feedForwardToLayer(lastInput, features[0], true);
+        List<INDArray> activations =
+                lastInput < 0 ? List.of(features[0]) : trainingModel.feedForwardToLayer(lastInput, features[0], true);
         return passOf(trainingModel, activations);
     }
 
@@ -206,8 +217,10 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
             public INDArray inputOf(BatchNormSite site) {
                 int i = layerIndex.get(site);
                 INDArray input = activations.get(i);
-                InputPreProcessor preProcessor = network.getLayerWiseConfigurations().getInputPreProcess(i);
-                return preProcessor == null ? input
+                InputPreProcessor preProcessor =
+                        network.getLayerWiseConfigurations().getInputPreProcess(i);
+                return preProcessor == null
+                        ? input
                         : preProcessor.preProcess(input, miniBatch, LayerWorkspaceMgr.noWorkspaces());
             }
 
@@ -221,7 +234,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
                 for (int i = 1; i < activations.size(); i++) {
                     if (!ForwardPass.isFinite(activations.get(i))) {
                         String name = network.getLayer(i - 1).conf().getLayer().getLayerName();
-                        return java.util.Optional.of((name == null ? "layer" + (i - 1) : name) + " (layer index " + (i - 1) + ")");
+                        return java.util.Optional.of(
+                                (name == null ? "layer" + (i - 1) : name) + " (layer index " + (i - 1) + ")");
                     }
                 }
                 return java.util.Optional.empty();

@@ -1,10 +1,9 @@
 package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.OutputDivergence;
+import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.Optional;
 
 /** Accumulates the end-to-end comparison of training-path and inference-path outputs over probe batches. */
 final class OutputComparison {
@@ -75,8 +74,9 @@ final class OutputComparison {
             l = argmax(labels);
         } else if (labels != null && ignoredLabels.isEmpty()) {
             // not an error (the output need not be what the labels describe), but never silent
-            ignoredLabels = Optional.of("labels of shape " + java.util.Arrays.toString(labels.shape()) + " do not match outputs of "
-                    + "shape " + java.util.Arrays.toString(training.shape()) + ", so no accuracy");
+            ignoredLabels = Optional.of(
+                    "labels of shape " + java.util.Arrays.toString(labels.shape()) + " do not match outputs of "
+                            + "shape " + java.util.Arrays.toString(training.shape()) + ", so no accuracy");
         }
         for (int row = 0; row < t.length; row++) {
             classified++;
@@ -127,22 +127,42 @@ final class OutputComparison {
     /** The result; where non-finite values start is taken from {@code fallback} when no pass was at hand. */
     OutputDivergence result(OutputDivergence fallback) {
         OutputDivergence result = result();
-        if (result.nonFiniteInferenceValues() > 0 && result.firstNonFiniteLayer().isEmpty()
+        if (result.nonFiniteInferenceValues() > 0
+                && result.firstNonFiniteLayer().isEmpty()
                 && fallback.firstNonFiniteLayer().isPresent()) {
-            return new OutputDivergence(result.examples(), result.comparedValues(), result.maxAbsDifference(),
-                    result.meanAbsDifference(), result.nonFiniteTrainingValues(), result.nonFiniteInferenceValues(),
-                    fallback.firstNonFiniteLayer(), result.classifiedExamples(), result.argmaxAgreements(),
-                    result.labelledExamples(), result.trainingCorrect(), result.inferenceCorrect(), result.ignoredLabels());
+            return new OutputDivergence(
+                    result.examples(),
+                    result.comparedValues(),
+                    result.maxAbsDifference(),
+                    result.meanAbsDifference(),
+                    result.nonFiniteTrainingValues(),
+                    result.nonFiniteInferenceValues(),
+                    fallback.firstNonFiniteLayer(),
+                    result.classifiedExamples(),
+                    result.argmaxAgreements(),
+                    result.labelledExamples(),
+                    result.trainingCorrect(),
+                    result.inferenceCorrect(),
+                    result.ignoredLabels());
         }
         return result;
     }
 
     OutputDivergence result() {
         boolean allFinite = nonFiniteTraining == 0 && nonFiniteInference == 0;
-        return new OutputDivergence(examples, compared,
+        return new OutputDivergence(
+                examples,
+                compared,
                 allFinite ? maxDifference : Double.POSITIVE_INFINITY,
                 finitePairs == 0 ? Double.NaN : sumDifference / finitePairs,
-                nonFiniteTraining, nonFiniteInference, firstNonFiniteLayer,
-                classified, agreements, labelled, trainingCorrect, inferenceCorrect, ignoredLabels);
+                nonFiniteTraining,
+                nonFiniteInference,
+                firstNonFiniteLayer,
+                classified,
+                agreements,
+                labelled,
+                trainingCorrect,
+                inferenceCorrect,
+                ignoredLabels);
     }
 }

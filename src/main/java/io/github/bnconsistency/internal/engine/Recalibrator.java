@@ -6,12 +6,11 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.Reference;
-import org.deeplearning4j.nn.api.Model;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Model;
 
 /**
  * Sets BatchNormalization moving statistics to what the moving average would converge to on the probe data:
@@ -30,33 +29,36 @@ public final class Recalibrator {
      * @param recalibrated names of the layers whose statistics were written
      * @param skipped      layers left alone, with the reason
      */
-    public record Result(ConsistencyReport before, ConsistencyReport after, List<String> recalibrated,
-                         Map<String, String> skipped) {
+    public record Result(
+            ConsistencyReport before, ConsistencyReport after, List<String> recalibrated, Map<String, String> skipped) {
         public Result {
             recalibrated = List.copyOf(recalibrated);
             skipped = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(skipped));
         }
     }
 
-    private Recalibrator() {
-    }
+    private Recalibrator() {}
 
     /**
      * @param trainingBatchSize the batch size to calibrate for (the probe examples are re-batched to it when the
      *                          data can be read again), or 0 for the probe's own batches
      */
-    public static Result recalibrate(Model model, ProbeData data, boolean includeFrozen, double layerTolerance,
-                                     int trainingBatchSize) {
+    public static Result recalibrate(
+            Model model, ProbeData data, boolean includeFrozen, double layerTolerance, int trainingBatchSize) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
-        ConsistencyEngine.Sweep sweep = new ConsistencyEngine.Sweep(false, data != null && data.replayable()
-                ? trainingBatchSize : 0, false);
+        ConsistencyEngine.Sweep sweep =
+                new ConsistencyEngine.Sweep(false, data != null && data.replayable() ? trainingBatchSize : 0, false);
         return ConsistencyEngine.withModel(model, data, adapter -> {
             Measurement measurement = ConsistencyEngine.measure(adapter, data, sweep);
             long n = trainingBatchSize > 0 ? trainingBatchSize : Math.max(2, measurement.firstBatchSize());
             boolean fromBatches = measurement.batchesStandForTraining(n, trainingBatchSize == 0);
-            Reference reference = Reference.none((int) n, trainingBatchSize > 0 ? Reference.BatchSizeSource.GIVEN
-                    : Reference.BatchSizeSource.PROBE_BATCH_SIZE, measurement.targets(n, trainingBatchSize == 0));
+            Reference reference = Reference.none(
+                    (int) n,
+                    trainingBatchSize > 0
+                            ? Reference.BatchSizeSource.GIVEN
+                            : Reference.BatchSizeSource.PROBE_BATCH_SIZE,
+                    measurement.targets(n, trainingBatchSize == 0));
             List<LayerFinding> before = measurement.findings(layerTolerance, n, fromBatches);
             requireReplayableIfFrozenAreRewritten(data, measurement.sites(), before, includeFrozen);
             List<LayerFinding> current = before;
@@ -72,8 +74,12 @@ public final class Recalibrator {
                     after.add(finding);
                     continue;
                 }
-                double[] mean = finding.channels().stream().mapToDouble(c -> c.batchMean()).toArray();
-                double[] variance = finding.channels().stream().mapToDouble(c -> c.batchVariance()).toArray();
+                double[] mean = finding.channels().stream()
+                        .mapToDouble(c -> c.batchMean())
+                        .toArray();
+                double[] variance = finding.channels().stream()
+                        .mapToDouble(c -> c.batchVariance())
+                        .toArray();
                 site.writeMovingStatistics(mean, variance);
                 recalibrated.add(site.name());
                 after.add(LayerVerdicts.withMovingStatistics(finding, site.movingMean(), site.movingVariance()));
@@ -83,21 +89,24 @@ public final class Recalibrator {
                     current = ConsistencyEngine.measure(adapter, data, sweep).findings(layerTolerance, n, fromBatches);
                 }
             }
-            return new Result(measurement.report(before, layerTolerance, OutputDivergence.notMeasured(), reference),
+            return new Result(
+                    measurement.report(before, layerTolerance, OutputDivergence.notMeasured(), reference),
                     measurement.report(after, layerTolerance, OutputDivergence.notMeasured(), reference),
-                    recalibrated, skipped);
+                    recalibrated,
+                    skipped);
         });
     }
 
     /** Refuses before anything is written when a frozen layer with layers after it would need the data twice. */
-    private static void requireReplayableIfFrozenAreRewritten(ProbeData data, List<BatchNormSite> sites,
-                                                             List<LayerFinding> findings, boolean includeFrozen) {
+    private static void requireReplayableIfFrozenAreRewritten(
+            ProbeData data, List<BatchNormSite> sites, List<LayerFinding> findings, boolean includeFrozen) {
         if (data.replayable()) {
             return;
         }
         for (int s = 0; s + 1 < sites.size(); s++) {
             if (sites.get(s).frozen() && skipReason(findings.get(s), includeFrozen) == null) {
-                throw new IllegalArgumentException("Recalibrating frozen layer '" + sites.get(s).name() + "' changes "
+                throw new IllegalArgumentException("Recalibrating frozen layer '"
+                        + sites.get(s).name() + "' changes "
                         + "the inputs of the layers after it, which must then be measured again, but the probe data ("
                         + data.description() + ") can be read only once. Pass a DataSet, an INDArray or an iterator "
                         + "that supports reset, or leave frozen layers out (RecalibrationOptions.defaults()).");

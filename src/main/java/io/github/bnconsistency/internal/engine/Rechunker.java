@@ -1,14 +1,13 @@
 package io.github.bnconsistency.internal.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.SpecifiedIndex;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
 
 /**
  * Re-batches probe examples into batches of the training batch size, so that the training path sees batches of

@@ -1,11 +1,10 @@
 package io.github.bnconsistency.internal.engine;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class ChannelStatisticsAccumulatorTest {
 

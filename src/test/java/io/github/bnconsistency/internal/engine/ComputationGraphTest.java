@@ -1,5 +1,10 @@
 package io.github.bnconsistency.internal.engine;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ConsistencyReport;
@@ -8,6 +13,8 @@ import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotMultiDataSetIterator;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -26,14 +33,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-
-import java.util.List;
-import java.util.Map;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
-import static org.assertj.core.api.Assertions.within;
 
 /** ComputationGraphs: residual branches, several inputs and outputs, multi-batch probe iterators. */
 class ComputationGraphTest {
@@ -65,16 +64,20 @@ class ComputationGraphTest {
             double[] muStar = new double[channels];
             double[] vStar = new double[channels];
             for (DataSet batch : batches) {
-                double[][] stats = HandStatistics.graphInputStatistics(residual, new INDArray[] {batch.getFeatures()},
-                        RESIDUAL_BN_INPUTS.get(layer.name()));
+                double[][] stats = HandStatistics.graphInputStatistics(
+                        residual, new INDArray[] {batch.getFeatures()}, RESIDUAL_BN_INPUTS.get(layer.name()));
                 for (int c = 0; c < channels; c++) {
                     muStar[c] += stats[0][c] / batches.size();
                     vStar[c] += stats[1][c] / batches.size();
                 }
             }
             for (ChannelFinding channel : layer.channels()) {
-                assertThat(channel.batchMean()).as(layer.name() + " mu*").isCloseTo(muStar[channel.channel()], within(1e-9));
-                assertThat(channel.batchVariance()).as(layer.name() + " v*").isCloseTo(vStar[channel.channel()], within(1e-9));
+                assertThat(channel.batchMean())
+                        .as(layer.name() + " mu*")
+                        .isCloseTo(muStar[channel.channel()], within(1e-9));
+                assertThat(channel.batchVariance())
+                        .as(layer.name() + " v*")
+                        .isCloseTo(vStar[channel.channel()], within(1e-9));
             }
         }
         assertThat(report.rootCause()).map(LayerFinding::name).hasValue("bn1");
@@ -109,7 +112,8 @@ class ComputationGraphTest {
         assertThat(report.output().classifiedExamples()).isEqualTo(14);
         assertThat(report.output().labelledExamples()).isEqualTo(14);
         for (String bn : List.of("bnLeft", "bnRight", "bnMerged")) {
-            String input = Map.of("bnLeft", "denseLeft", "bnRight", "denseRight", "bnMerged", "merge").get(bn);
+            String input = Map.of("bnLeft", "denseLeft", "bnRight", "denseRight", "bnMerged", "merge")
+                    .get(bn);
             LayerFinding layer = report.layer(bn).orElseThrow();
             double[] muStar = new double[layer.channelCount()];
             for (MultiDataSet batch : batches) {
@@ -128,18 +132,39 @@ class ComputationGraphTest {
     void input_overwritten_in_place_at_inference_reports_no_drift_instead_of_a_wrong_one() {
         // "dense" feeds both a BatchNormalization and an ActivationLayer, which at inference applies its
         // activation in place on dense's activations.
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
-                .addInputs("in").setInputTypes(InputType.feedForward(4))
-                .addLayer("dense", new DenseLayer.Builder().nOut(6).activation(Activation.IDENTITY).build(), "in")
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(4))
+                .addLayer(
+                        "dense",
+                        new DenseLayer.Builder()
+                                .nOut(6)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "in")
                 .addLayer("bn", new BatchNormalization.Builder().build(), "dense")
-                .addLayer("act", new ActivationLayer.Builder().activation(Activation.RELU).build(), "dense")
+                .addLayer(
+                        "act",
+                        new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build(),
+                        "dense")
                 .addVertex("merge", new MergeVertex(), "bn", "act")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2)
-                        .activation(Activation.IDENTITY).build(), "merge")
-                .setOutputs("out").build();
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .nOut(2)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "merge")
+                .setOutputs("out")
+                .build();
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
-        INDArray features = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 10, 4).subi(0.5);
+        INDArray features =
+                Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 10, 4).subi(0.5);
 
         ConsistencyReport report = BatchNormInspector.inspect(graph, features);
 
@@ -153,13 +178,22 @@ class ComputationGraphTest {
     /** DL4J's feedForward(INDArray[], int, boolean) reads its index as a layer index, which a merge vertex shifts. */
     @Test
     void training_pass_to_the_last_batch_normalization_input_stops_there_behind_a_merge_vertex() {
-        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .graphBuilder()
                 .addInputs("a", "b")
                 .addVertex("merged", new MergeVertex(), "a", "b")
                 .addLayer("bn", new BatchNormalization.Builder().nOut(8).build(), "merged")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nIn(8).nOut(2).build(), "bn")
-                .setOutputs("out").build());
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .activation(Activation.IDENTITY)
+                                .nIn(8)
+                                .nOut(2)
+                                .build(),
+                        "bn")
+                .setOutputs("out")
+                .build());
         graph.init();
         INDArray a = Nd4j.rand(4, 4);
         INDArray b = Nd4j.rand(4, 4);
@@ -176,13 +210,22 @@ class ComputationGraphTest {
 
     @Test
     void the_first_vertex_to_reject_the_probe_data_is_named_with_the_shape_it_got() {
-        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .graphBuilder()
                 .addInputs("in")
                 .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(8).build(), "in")
                 .addLayer("bn", new BatchNormalization.Builder().nOut(8).build(), "d1")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nIn(8).nOut(2).build(), "bn")
-                .setOutputs("out").build());
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .activation(Activation.IDENTITY)
+                                .nIn(8)
+                                .nOut(2)
+                                .build(),
+                        "bn")
+                .setOutputs("out")
+                .build());
         graph.init();
 
         assertThatIllegalArgumentException()
@@ -198,17 +241,40 @@ class ComputationGraphTest {
      */
     @Test
     void frozen_activation_layer_beside_a_batch_normalization_layer_is_read_as_dl4j_trains_it() {
-        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
-                .updater(new org.nd4j.linalg.learning.config.Sgd(0)).graphBuilder()
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(new org.nd4j.linalg.learning.config.Sgd(0))
+                .graphBuilder()
                 .addInputs("in")
-                .addLayer("d1", new DenseLayer.Builder().nIn(4).nOut(4).activation(Activation.IDENTITY).build(), "in")
-                .addLayer("act", new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(
-                        new ActivationLayer.Builder().activation(Activation.RELU).build()), "d1")
-                .addLayer("bn", new BatchNormalization.Builder().nOut(4).decay(0.9).build(), "d1")
+                .addLayer(
+                        "d1",
+                        new DenseLayer.Builder()
+                                .nIn(4)
+                                .nOut(4)
+                                .activation(Activation.IDENTITY)
+                                .build(),
+                        "in")
+                .addLayer(
+                        "act",
+                        new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(new ActivationLayer.Builder()
+                                .activation(Activation.RELU)
+                                .build()),
+                        "d1")
+                .addLayer(
+                        "bn",
+                        new BatchNormalization.Builder().nOut(4).decay(0.9).build(),
+                        "d1")
                 .addVertex("merged", new MergeVertex(), "bn", "act")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                        .nIn(8).nOut(2).build(), "merged")
-                .setOutputs("out").build());
+                .addLayer(
+                        "out",
+                        new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                                .activation(Activation.IDENTITY)
+                                .nIn(8)
+                                .nOut(2)
+                                .build(),
+                        "merged")
+                .setOutputs("out")
+                .build());
         graph.init();
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 64, 4);
@@ -217,6 +283,10 @@ class ComputationGraphTest {
             graph.fit(data);
         }
 
-        assertThat(BatchNormInspector.inspect(graph, x).layer("bn").orElseThrow().maxDivergence()).isLessThan(1e-3);
+        assertThat(BatchNormInspector.inspect(graph, x)
+                        .layer("bn")
+                        .orElseThrow()
+                        .maxDivergence())
+                .isLessThan(1e-3);
     }
 }

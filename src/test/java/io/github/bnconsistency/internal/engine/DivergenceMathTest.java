@@ -1,15 +1,14 @@
 package io.github.bnconsistency.internal.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 class DivergenceMathTest {
 
@@ -39,13 +38,20 @@ class DivergenceMathTest {
             double tolerance = 0.01 + 0.2 * random.nextDouble();
             List<ChannelFinding> channels = new ArrayList<>();
             for (int c = 0; c < 1 + random.nextInt(4); c++) {
-                channels.add(channel(c, random.nextGaussian(), 0.01 + 3 * random.nextDouble(),
-                        3 * random.nextGaussian(), 0.01 + 10 * random.nextDouble(), eps));
+                channels.add(channel(
+                        c,
+                        random.nextGaussian(),
+                        0.01 + 3 * random.nextDouble(),
+                        3 * random.nextGaussian(),
+                        0.01 + 10 * random.nextDouble(),
+                        eps));
             }
 
             UpdatesNeeded estimate = DivergenceMath.updatesNeeded(channels, decay, eps, tolerance);
 
-            assertThat(estimate.iterations()).as("trial %d", trial).isEqualTo(steppedUpdates(channels, decay, eps, tolerance));
+            assertThat(estimate.iterations())
+                    .as("trial %d", trial)
+                    .isEqualTo(steppedUpdates(channels, decay, eps, tolerance));
         }
     }
 
@@ -91,20 +97,24 @@ class DivergenceMathTest {
     }
 
     private static long steppedUpdates(List<ChannelFinding> channels, double decay, double eps, double tolerance) {
-        double[] mean = channels.stream().mapToDouble(ChannelFinding::movingMean).toArray();
-        double[] variance = channels.stream().mapToDouble(ChannelFinding::movingVariance).toArray();
+        double[] mean =
+                channels.stream().mapToDouble(ChannelFinding::movingMean).toArray();
+        double[] variance =
+                channels.stream().mapToDouble(ChannelFinding::movingVariance).toArray();
         for (long k = 0; ; k++) {
             double max = 0;
             for (int c = 0; c < mean.length; c++) {
                 ChannelFinding ch = channels.get(c);
-                max = Math.max(max, DivergenceMath.divergence(ch.batchMean(), ch.batchVariance(), mean[c], variance[c], eps));
+                max = Math.max(
+                        max, DivergenceMath.divergence(ch.batchMean(), ch.batchVariance(), mean[c], variance[c], eps));
             }
             if (max <= tolerance) {
                 return k;
             }
             for (int c = 0; c < mean.length; c++) { // one EMA step, as DL4J's fit does
                 mean[c] = decay * mean[c] + (1 - decay) * channels.get(c).batchMean();
-                variance[c] = decay * variance[c] + (1 - decay) * channels.get(c).batchVariance();
+                variance[c] =
+                        decay * variance[c] + (1 - decay) * channels.get(c).batchVariance();
             }
         }
     }

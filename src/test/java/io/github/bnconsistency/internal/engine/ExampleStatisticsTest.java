@@ -1,15 +1,14 @@
 package io.github.bnconsistency.internal.engine;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The batch-size relations, pinned against brute force: every batch of {@code n} that can be drawn from a small set
@@ -37,13 +36,19 @@ class ExampleStatisticsTest {
             double[] v = values[i];
             double m = java.util.Arrays.stream(v).average().orElseThrow();
             means[i] = m;
-            variances[i] = java.util.Arrays.stream(v).map(x -> (x - m) * (x - m)).average().orElseThrow();
+            variances[i] = java.util.Arrays.stream(v)
+                    .map(x -> (x - m) * (x - m))
+                    .average()
+                    .orElseThrow();
         }
         // in two batches, as a probe iterator would hand them over
         int half = values.length / 2;
-        statistics.add(java.util.Arrays.copyOfRange(means, 0, half), java.util.Arrays.copyOfRange(variances, 0, half), half);
-        statistics.add(java.util.Arrays.copyOfRange(means, half, values.length),
-                java.util.Arrays.copyOfRange(variances, half, values.length), values.length - half);
+        statistics.add(
+                java.util.Arrays.copyOfRange(means, 0, half), java.util.Arrays.copyOfRange(variances, 0, half), half);
+        statistics.add(
+                java.util.Arrays.copyOfRange(means, half, values.length),
+                java.util.Arrays.copyOfRange(variances, half, values.length),
+                values.length - half);
         return statistics;
     }
 
@@ -141,10 +146,13 @@ class ExampleStatisticsTest {
         double[][] values = examples(50, 6, 3);
         ExampleStatistics statistics = statistics(values);
         for (int n : new int[] {2, 8, 16, 64}) {
-            assertThat(statistics.batchSizeGiving(0, statistics.targetVariance(0, n))).isCloseTo(n, within(1e-9));
+            assertThat(statistics.batchSizeGiving(0, statistics.targetVariance(0, n)))
+                    .isCloseTo(n, within(1e-9));
         }
         // below what batches of one example give, and what only infinite batches reach: no batch size
-        assertThat(statistics.batchSizeGiving(0, statistics.withinVariance(0) - 1e-6)).isNaN();
-        assertThat(statistics.batchSizeGiving(0, statistics.withinVariance(0) + statistics.betweenVariance(0))).isNaN();
+        assertThat(statistics.batchSizeGiving(0, statistics.withinVariance(0) - 1e-6))
+                .isNaN();
+        assertThat(statistics.batchSizeGiving(0, statistics.withinVariance(0) + statistics.betweenVariance(0)))
+                .isNaN();
     }
 }

@@ -1,5 +1,7 @@
 package io.github.bnconsistency.internal.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -18,8 +20,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** BatchNormalization inside FrozenLayer / FrozenLayerWithBackprop: found, measured, never blamed as root cause. */
 class FrozenLayersTest {
@@ -45,10 +45,19 @@ class FrozenLayersTest {
 
     @Test
     void batch_normalization_in_frozen_layer_with_backprop_is_found() {
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(2).list()
-                .layer(new DenseLayer.Builder().nOut(5).activation(Activation.IDENTITY).build())
-                .layer(new FrozenLayerWithBackprop(new BatchNormalization.Builder().name("frozenBn").build()))
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1).activation(Activation.IDENTITY).build())
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(2)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nOut(5)
+                        .activation(Activation.IDENTITY)
+                        .build())
+                .layer(new FrozenLayerWithBackprop(
+                        new BatchNormalization.Builder().name("frozenBn").build()))
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .nOut(1)
+                        .activation(Activation.IDENTITY)
+                        .build())
                 .setInputType(InputType.feedForward(3))
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);

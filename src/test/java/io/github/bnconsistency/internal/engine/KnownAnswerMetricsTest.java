@@ -1,5 +1,9 @@
 package io.github.bnconsistency.internal.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelFinding;
@@ -10,26 +14,21 @@ import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.StatisticsStorage;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.assertj.core.api.Assertions.withinPercentage;
 
 /**
  * Every per-channel number against an independent computation in double: plain loops over the raw probe values,
@@ -70,15 +69,16 @@ class KnownAnswerMetricsTest {
             dataSets.add(new DataSet(features, null));
         }
 
-        ConsistencyReport report = BatchNormInspector.inspect(net,
-                ProbeData.of(new ExistingDataSetIterator(dataSets)));
+        ConsistencyReport report = BatchNormInspector.inspect(net, ProbeData.of(new ExistingDataSetIterator(dataSets)));
 
         LayerFinding layer = report.layer("bn").orElseThrow();
-        assertThat(layer.layout()).isEqualTo(switch (layout) {
-            case DENSE -> ChannelLayout.DENSE;
-            case NCHW -> ChannelLayout.NCHW;
-            case NHWC -> ChannelLayout.NHWC;
-        });
+        assertThat(layer.layout())
+                .isEqualTo(
+                        switch (layout) {
+                            case DENSE -> ChannelLayout.DENSE;
+                            case NCHW -> ChannelLayout.NCHW;
+                            case NHWC -> ChannelLayout.NHWC;
+                        });
         assertThat(layer.storage()).isEqualTo(useLogStd ? StatisticsStorage.LOG10_STDEV : StatisticsStorage.VARIANCE);
         assertThat(report.probe().batches()).isEqualTo(3);
         assertThat(report.probe().examples()).isEqualTo(15);
@@ -102,7 +102,8 @@ class KnownAnswerMetricsTest {
             ChannelFinding f = layer.channels().get(c);
             double sStar = Math.sqrt(vStar[c] + EPS);
             double sMoving = Math.sqrt(MOVING_VARIANCE[c] + EPS);
-            double expectedDelta = Math.sqrt(Math.pow(sStar / sMoving - 1, 2) + Math.pow((muStar[c] - MOVING_MEAN[c]) / sMoving, 2));
+            double expectedDelta =
+                    Math.sqrt(Math.pow(sStar / sMoving - 1, 2) + Math.pow((muStar[c] - MOVING_MEAN[c]) / sMoving, 2));
             maxDelta = Math.max(maxDelta, expectedDelta);
 
             assertThat(f.batchMean()).isCloseTo(muStar[c], within(1e-12));
@@ -139,7 +140,8 @@ class KnownAnswerMetricsTest {
         // tiny dense batches vary so much that these moving statistics are within noise; the larger
         // convolutional batches are not
         assertThat(layer.status()).isEqualTo(allWithinNoise ? LayerStatus.WITHIN_NOISE : LayerStatus.NOT_CONVERGED);
-        assertThat(layer.status()).isEqualTo(layout == Layout.DENSE ? LayerStatus.WITHIN_NOISE : LayerStatus.NOT_CONVERGED);
+        assertThat(layer.status())
+                .isEqualTo(layout == Layout.DENSE ? LayerStatus.WITHIN_NOISE : LayerStatus.NOT_CONVERGED);
         if (!allWithinNoise) {
             assertThat(layer.updatesNeeded().iterations()).isEqualTo(bruteForceUpdatesNeeded(muStar, vStar, 0.05));
         }
@@ -158,7 +160,10 @@ class KnownAnswerMetricsTest {
             double[] v = examples.get(i)[c];
             e[i] = java.util.Arrays.stream(v).average().orElseThrow();
             double mean = e[i];
-            w[i] = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).average().orElseThrow();
+            w[i] = java.util.Arrays.stream(v)
+                    .map(x -> (x - mean) * (x - mean))
+                    .average()
+                    .orElseThrow();
         }
         double mu = java.util.Arrays.stream(e).average().orElseThrow();
         double s2 = java.util.Arrays.stream(e).map(x -> (x - mu) * (x - mu)).sum() / (count - 1);
@@ -167,7 +172,10 @@ class KnownAnswerMetricsTest {
             z[i] = w[i] + (e[i] - mu) * (e[i] - mu);
         }
         double zMean = java.util.Arrays.stream(z).average().orElseThrow();
-        double zVariance = java.util.Arrays.stream(z).map(x -> (x - zMean) * (x - zMean)).average().orElseThrow();
+        double zVariance = java.util.Arrays.stream(z)
+                .map(x -> (x - zMean) * (x - zMean))
+                .average()
+                .orElseThrow();
         return new double[] {Math.sqrt(s2 / n), Math.sqrt(zVariance / n)};
     }
 
@@ -183,7 +191,8 @@ class KnownAnswerMetricsTest {
 
         // DL4J's own outputs, gamma 1 and beta 0: y_train - y_inference = z_train - z_inference.
         INDArray difference = net.output(features, true).sub(net.output(features, false));
-        double[][][] diff = TinyNetworks.Layout.DENSE == layout ? valuesOf(difference, layout) : valuesOf(difference, layout);
+        double[][][] diff =
+                TinyNetworks.Layout.DENSE == layout ? valuesOf(difference, layout) : valuesOf(difference, layout);
         double maxAbs = 0;
         for (int c = 0; c < TinyNetworks.CHANNELS; c++) {
             double sumSquares = 0;
@@ -208,16 +217,20 @@ class KnownAnswerMetricsTest {
     void input_drift_is_the_rms_difference_of_the_inputs_at_inference_and_in_training(DataType type) {
         // bn1 (moving statistics off) feeds bn2 directly: bn2's input is bn1's output, z_train in training and
         // z_inference at inference (gamma 1, beta 0), all computable by hand from the raw values
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(type).list()
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .dataType(type)
+                .list()
                 .layer(new BatchNormalization.Builder().name("bn1").eps(EPS).build())
                 .layer(new BatchNormalization.Builder().name("bn2").eps(EPS).build())
-                .setInputType(InputType.feedForward(TinyNetworks.CHANNELS)).build());
+                .setInputType(InputType.feedForward(TinyNetworks.CHANNELS))
+                .build());
         net.init();
         TinyNetworks.setMovingStatistics(net.getLayer(0), MOVING_MEAN, MOVING_VARIANCE);
         double[][][] values = TinyNetworks.randomValues(Layout.DENSE, 10, new Random(12));
         double[][] stats = TinyNetworks.meanAndBiasedVariance(values);
 
-        ConsistencyReport report = BatchNormInspector.inspect(net, TinyNetworks.features(Layout.DENSE, values).castTo(type));
+        ConsistencyReport report = BatchNormInspector.inspect(
+                net, TinyNetworks.features(Layout.DENSE, values).castTo(type));
 
         for (int c = 0; c < TinyNetworks.CHANNELS; c++) {
             double[] zTrain = new double[values.length];
@@ -237,7 +250,8 @@ class KnownAnswerMetricsTest {
 
             double drift = report.layer("bn2").orElseThrow().channels().get(c).inferenceInputDrift();
             assertThat(drift).isCloseTo(expected, withinPercentage(type == DataType.DOUBLE ? 1e-9 : 1e-3));
-            assertThat(report.layer("bn1").orElseThrow().channels().get(c).inferenceInputDrift()).isZero();
+            assertThat(report.layer("bn1").orElseThrow().channels().get(c).inferenceInputDrift())
+                    .isZero();
         }
     }
 

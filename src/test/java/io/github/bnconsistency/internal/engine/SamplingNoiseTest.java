@@ -1,5 +1,8 @@
 package io.github.bnconsistency.internal.engine;
 
+import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -7,18 +10,14 @@ import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.TextReport;
 import io.github.bnconsistency.testing.StoryModels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Trained on shuffled mini-batches of 8, a converged model's moving statistics still wander around their target
@@ -54,10 +53,14 @@ class SamplingNoiseTest {
 
         assertThat(report.divergingLayers()).isEmpty();
         assertThat(report.lint()).isEmpty();
-        assertThat(report.layers()).extracting(LayerFinding::noiseFloor).allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(report.layers())
+                .extracting(LayerFinding::noiseFloor)
+                .allSatisfy(n -> assertThat(n).isPositive());
         // the honest part: not every layer is within the plain tolerance; the noise verdict is what clears them
         assertThat(report.layers()).extracting(LayerFinding::status).contains(LayerStatus.WITHIN_NOISE);
-        assertThat(model).probedWith(new ExistingDataSetIterator(probeBatches())).hasConvergedBatchNormStatistics();
+        assertThat(model)
+                .probedWith(new ExistingDataSetIterator(probeBatches()))
+                .hasConvergedBatchNormStatistics();
     }
 
     /**
@@ -67,7 +70,8 @@ class SamplingNoiseTest {
     @Test
     void probe_batches_of_one_class_each_are_named_as_what_the_verdicts_reflect() {
         List<DataSet> byClass = new ArrayList<>(EXAMPLES);
-        byClass.sort(java.util.Comparator.comparingInt(example -> example.getLabels().argMax(1).getInt(0)));
+        byClass.sort(java.util.Comparator.comparingInt(
+                example -> example.getLabels().argMax(1).getInt(0)));
         List<DataSet> batches = new ArrayList<>();
         for (int i = 0; i < byClass.size(); i += 8) {
             batches.add(DataSet.merge(byClass.subList(i, i + 8)));
