@@ -7,11 +7,6 @@ import java.lang.reflect.Method;
 import java.util.List;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.commons.support.ReflectionSupport;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 /**
  * The {@code @ConsistencyData} field or method the probe data comes from, and the test instance that holds it
@@ -22,14 +17,8 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  */
 record DataSource(Member member, Object instance) {
 
-    /** The declared types {@code ProbeData.from} accepts. */
-    private static final List<Class<?>> ACCEPTED = List.of(
-            INDArray.class,
-            DataSet.class,
-            DataSetIterator.class,
-            MultiDataSet.class,
-            MultiDataSetIterator.class,
-            ProbeData.class);
+    /** The declared types {@code ProbeData.from} accepts, from its one list. */
+    private static final List<Class<?>> ACCEPTED = ProbeData.acceptedClasses();
 
     /** Checks what can be checked before the test runs: parameters and declared type. */
     static DataSource of(Member member, Object instance) {

@@ -1,6 +1,7 @@
 package io.github.bnconsistency.probe;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.AsyncDataSetIterator;
@@ -110,26 +111,41 @@ public final class ProbeData {
      * @throws IllegalArgumentException when {@code data} is null or of another type
      */
     public static ProbeData from(Object data) {
-        if (data instanceof ProbeData probe) {
-            return probe;
-        } else if (data instanceof INDArray features) {
-            return of(features);
-        } else if (data instanceof DataSet dataSet) {
-            return of(dataSet);
-        } else if (data instanceof DataSetIterator iterator) {
-            return of(iterator);
-        } else if (data instanceof MultiDataSet multiDataSet) {
-            return of(multiDataSet);
-        } else if (data instanceof MultiDataSetIterator iterator) {
-            return of(iterator);
+        for (Accepted<?> accepted : ACCEPTED) {
+            if (accepted.type().isInstance(data)) {
+                return accepted.convert(data);
+            }
         }
         throw new IllegalArgumentException("Probe data must be one of " + acceptedTypes() + ", but was "
                 + (data == null ? "null" : data.getClass().getName()) + ".");
     }
 
-    /** The accepted types, for messages. */
+    /** One accepted type and how it becomes probe data. */
+    private record Accepted<T>(Class<T> type, java.util.function.Function<T, ProbeData> factory) {
+        ProbeData convert(Object data) {
+            return factory.apply(type.cast(data));
+        }
+    }
+
+    /** The one list of accepted types, in the order {@link #from} tries them: add a new probe type here. */
+    private static final List<Accepted<?>> ACCEPTED = List.of(
+            new Accepted<>(ProbeData.class, probe -> probe),
+            new Accepted<>(INDArray.class, ProbeData::of),
+            new Accepted<>(DataSet.class, ProbeData::of),
+            new Accepted<>(DataSetIterator.class, ProbeData::of),
+            new Accepted<>(MultiDataSet.class, ProbeData::of),
+            new Accepted<>(MultiDataSetIterator.class, ProbeData::of));
+
+    /** The types {@link #from} accepts (for frameworks that check a declared type before they have a value). */
+    public static List<Class<?>> acceptedClasses() {
+        return ACCEPTED.stream().<Class<?>>map(Accepted::type).toList();
+    }
+
+    /** The accepted types, for messages, e.g. {@code INDArray, DataSet, ... or ProbeData}. */
     public static String acceptedTypes() {
-        return "INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or ProbeData";
+        List<String> names = new java.util.ArrayList<>(
+                ACCEPTED.stream().skip(1).map(a -> a.type().getSimpleName()).toList());
+        return String.join(", ", names) + " or ProbeData";
     }
 
     /**

@@ -111,4 +111,18 @@ class ProbeDataTest {
                 .withMessage("Probe batch 0 has no features for input 0: set the features of every input the model "
                         + "takes.");
     }
+
+    @Test
+    void one_list_of_accepted_types_serves_from_the_message_and_the_extension() {
+        assertThat(ProbeData.acceptedClasses())
+                .containsExactly(
+                        ProbeData.class,
+                        org.nd4j.linalg.api.ndarray.INDArray.class,
+                        org.nd4j.linalg.dataset.api.DataSet.class,
+                        org.nd4j.linalg.dataset.api.iterator.DataSetIterator.class,
+                        org.nd4j.linalg.dataset.api.MultiDataSet.class,
+                        org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator.class);
+        assertThat(ProbeData.acceptedTypes())
+                .isEqualTo("INDArray, DataSet, DataSetIterator, MultiDataSet, MultiDataSetIterator or ProbeData");
+    }
 }
