@@ -49,6 +49,24 @@ public record OutputDivergence(
                 0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
     }
 
+    /** This comparison with another first non-finite layer. */
+    public OutputDivergence withFirstNonFiniteLayer(Optional<String> layer) {
+        return new OutputDivergence(
+                examples,
+                comparedValues,
+                maxAbsDifference,
+                meanAbsDifference,
+                nonFiniteTrainingValues,
+                nonFiniteInferenceValues,
+                layer,
+                classifiedExamples,
+                argmaxAgreements,
+                labelledExamples,
+                trainingCorrect,
+                inferenceCorrect,
+                ignoredLabels);
+    }
+
     /** Whether the outputs of the two paths were compared. */
     public boolean isMeasured() {
         return examples > 0;

@@ -80,34 +80,30 @@ record BatchMoments(
             drift = new double[channels];
             java.util.Arrays.fill(drift, Double.NaN);
         } else {
-            // a diagnostic, so the activations' own precision will do (no copies, one fused reduction), except
-            // 16-bit types, whose distance overflows (past 65504) as soon as the paths differ by a few units
-            boolean narrow = training.dataType() == DataType.FLOAT16 || training.dataType() == DataType.BFLOAT16;
-            INDArray a = narrow ? inference.castTo(DataType.FLOAT) : inference;
-            INDArray b = narrow ? training.castTo(DataType.FLOAT) : training;
-            drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(a, b, axes)));
-            if (narrow) {
-                a.close();
-                b.close();
-            }
-            for (int c = 0; c < channels; c++) {
-                drift[c] *= drift[c];
-            }
+            drift = squaredDrift(inference, training, axes);
         }
         return new BatchMoments(
                 mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances, examples);
     }
 
-    /** Squared distances per channel between two inputs of one site (NaN per channel when either is missing). */
+    /** Per-channel sums of {@code (a - b)^2} between two inputs of one site, over the layout's reduction axes. */
     static double[] squaredDrift(INDArray a, INDArray b, ChannelLayout layout) {
-        int channels = (int) a.size(layout.channelAxis());
-        double[] drift = new double[channels];
+        return squaredDrift(a, b, layout.reductionAxes());
+    }
+
+    private static double[] squaredDrift(INDArray a, INDArray b, int[] axes) {
+        // a diagnostic, so the activations' own precision will do (no copies, one fused reduction), except
+        // 16-bit types, whose distance overflows (past 65504) as soon as the paths differ by a few units
         boolean narrow = a.dataType() == DataType.FLOAT16 || a.dataType() == DataType.BFLOAT16;
         INDArray x = narrow ? a.castTo(DataType.FLOAT) : a;
         INDArray y = narrow ? b.castTo(DataType.FLOAT) : b;
-        double[] distance = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, layout.reductionAxes())));
-        for (int c = 0; c < channels; c++) {
-            drift[c] = distance[c] * distance[c];
+        double[] drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, axes)));
+        if (narrow) {
+            x.close();
+            y.close();
+        }
+        for (int c = 0; c < drift.length; c++) {
+            drift[c] *= drift[c];
         }
         return drift;
     }

@@ -142,14 +142,16 @@ final class Inspection {
                 for (int s = 0; s < sites.size(); s++) {
                     BatchNormSite site = adapter.sites().get(s);
                     if (measurement.layouts().get(s).isSupported() && adapter.inferenceInputReadable(site)) {
+                        // inputOf applies the site's preprocessor: read each input once
+                        INDArray inferenceInput = inferencePass.inputOf(site);
                         double[] d = BatchMoments.squaredDrift(
-                                inferencePass.inputOf(site),
+                                inferenceInput,
                                 referencePass.inputOf(sites.get(s)),
                                 measurement.layouts().get(s));
                         for (int c = 0; c < d.length; c++) {
                             sweep.squaredDrift[s][c] += d[c];
                         }
-                        sweep.values[s] += inferencePass.inputOf(site).length() / d.length;
+                        sweep.values[s] += inferenceInput.length() / d.length;
                     }
                 }
             }

@@ -130,20 +130,7 @@ final class OutputComparison {
         if (result.nonFiniteInferenceValues() > 0
                 && result.firstNonFiniteLayer().isEmpty()
                 && fallback.firstNonFiniteLayer().isPresent()) {
-            return new OutputDivergence(
-                    result.examples(),
-                    result.comparedValues(),
-                    result.maxAbsDifference(),
-                    result.meanAbsDifference(),
-                    result.nonFiniteTrainingValues(),
-                    result.nonFiniteInferenceValues(),
-                    fallback.firstNonFiniteLayer(),
-                    result.classifiedExamples(),
-                    result.argmaxAgreements(),
-                    result.labelledExamples(),
-                    result.trainingCorrect(),
-                    result.inferenceCorrect(),
-                    result.ignoredLabels());
+            return result.withFirstNonFiniteLayer(fallback.firstNonFiniteLayer());
         }
         return result;
     }
