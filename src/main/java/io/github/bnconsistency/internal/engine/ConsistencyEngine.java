@@ -231,7 +231,9 @@ public final class ConsistencyEngine {
                     rebatched,
                     keptOutputs,
                     fullPassFallbacks,
-                    firstBatchSize);
+                    firstBatchSize,
+                    adapter.iterationCount(),
+                    adapter.epochCount());
         }
     }
 
