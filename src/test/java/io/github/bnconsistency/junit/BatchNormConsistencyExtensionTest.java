@@ -11,6 +11,7 @@ import io.github.bnconsistency.report.TextReport;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -217,14 +218,26 @@ class BatchNormConsistencyExtensionTest {
 
         String json = Files.readString(file);
         JsonNode root = new ObjectMapper().readTree(json);
-        assertThat(names(root)).containsExactly("format", "formatVersion", "test", "check", "report");
+        assertThat(names(root)).containsExactly("format", "formatVersion", "schemaVersion", "test", "check", "report");
+        assertThat(root.get("schemaVersion").asText()).isEqualTo(JsonReport.SCHEMA_VERSION);
         assertThat(root.get("format").asText()).isEqualTo("bnconsistency-test-report");
         assertThat(root.get("formatVersion").asInt()).isEqualTo(1);
         assertThat(names(root.get("test"))).containsExactly("uniqueId", "displayName", "className", "methodName");
         assertThat(root.get("test").get("className").asText()).isEqualTo(DivergingFixture.class.getName());
         assertThat(root.get("test").get("methodName").asText()).isEqualTo("learns");
         assertThat(names(root.get("check")))
-                .containsExactly("mode", "tolerance", "layerTolerance", "verdict", "model", "data");
+                .containsExactly(
+                        "mode",
+                        "tolerance",
+                        "layerTolerance",
+                        "verdict",
+                        "model",
+                        "data",
+                        "judgeBy",
+                        "minAgreement",
+                        "trainingBatchSize");
+        assertThat(root.get("check").get("judgeBy").asText()).isEqualTo("OUTPUTS");
+        assertThat(root.get("check").get("trainingBatchSize").isNull()).isTrue();
         assertThat(root.get("check").get("mode").asText()).isEqualTo("FAIL");
         assertThat(root.get("check").get("tolerance").asDouble()).isEqualTo(TOLERANCE);
         assertThat(root.get("check").get("verdict").asText()).isEqualTo("DIVERGES");
@@ -236,7 +249,11 @@ class BatchNormConsistencyExtensionTest {
 
         ConsistencyReport expected = Fixtures.inspect(
                 Fixtures.Story.DIVERGING, Fixtures.Story.data(), BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
-        assertThat(JsonReport.parse(json)).isEqualTo(expected);
+        ConsistencyReport written = JsonReport.parse(json);
+        assertThat(written.iterationCount()).isEqualTo(10);
+        assertThat(written.createdAt()).isPresent();
+        // The time of the check is the one thing two checks of the same model on the same data differ in.
+        assertThat(written.withCreatedAt(Instant.EPOCH)).isEqualTo(expected.withCreatedAt(Instant.EPOCH));
     }
 
     private static List<String> names(JsonNode node) {
