@@ -83,7 +83,15 @@ class BatchNormConsistencyExtensionTest {
 
     @Test
     void should_pass_in_report_only_mode_and_publish_the_entries_and_the_text_report() {
-        EngineExecutionResults results = Fixtures.run(ReportOnlyFixture.class);
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        EngineExecutionResults results;
+        try {
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            results = Fixtures.run(ReportOnlyFixture.class);
+        } finally {
+            System.setOut(out);
+        }
 
         results.testEvents()
                 .assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
@@ -105,6 +113,11 @@ class BatchNormConsistencyExtensionTest {
                 .as("the story model has diverging layers")
                 .isNotEmpty();
         assertThat(entries.get(1)).containsExactly(Map.entry(ReportEntries.REPORT_TEXT, TextReport.render(report)));
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("[bnconsistency] learns(): DIVERGES: max |train - inference| "
+                        + io.github.bnconsistency.report.Numbers.number(
+                                report.output().maxAbsDifference())
+                        + ", over the tolerance 0.001; root cause bn1 (D ");
     }
 
     @Test
