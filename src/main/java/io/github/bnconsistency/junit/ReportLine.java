@@ -48,6 +48,9 @@ final class ReportLine {
                         : outputs + (consistent ? ", within" : ", over") + " the tolerance "
                                 + number(settings.tolerance());
             case PREDICTIONS -> {
+                if (!output.allFinite()) {
+                    yield outputs + ", so predictions cannot be compared";
+                }
                 if (!output.isClassifier()) {
                     yield "the outputs are not class scores, so predictions cannot be compared; " + outputs;
                 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.OutputDivergence;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +54,41 @@ class ReportLineTest {
                         + number(CONVERGED.output().maxAbsDifference())
                         + ", within the tolerance 0.001; no BatchNormalization layer diverges (max D " + number(maxD)
                         + " of 4 layers, layer tolerance 0.05)");
+    }
+
+    @Test
+    void should_say_where_outputs_stop_being_finite_whatever_the_judgement() {
+        OutputDivergence o = DIVERGING.output();
+        ConsistencyReport nonFinite = new ConsistencyReport(
+                DIVERGING.modelType(),
+                DIVERGING.dataType(),
+                DIVERGING.probe(),
+                DIVERGING.layerTolerance(),
+                DIVERGING.layers(),
+                new OutputDivergence(
+                        o.examples(),
+                        o.comparedValues(),
+                        Double.POSITIVE_INFINITY,
+                        Double.NaN,
+                        0,
+                        36,
+                        Optional.of("layer index 5"),
+                        o.classifiedExamples(),
+                        0,
+                        0,
+                        0,
+                        0,
+                        Optional.empty()),
+                DIVERGING.reference(),
+                DIVERGING.lint(),
+                DIVERGING.fixes());
+
+        assertThat(ReportLine.of("learns()", false, nonFinite, settings(JudgeBy.OUTPUTS), null))
+                .startsWith("[bnconsistency] learns(): DIVERGES: inference outputs not finite (36 values, from layer"
+                        + " index 5 on); root cause bn1 (");
+        assertThat(ReportLine.of("learns()", false, nonFinite, settings(JudgeBy.PREDICTIONS), null))
+                .contains(": DIVERGES: inference outputs not finite (36 values, from layer index 5 on), so predictions"
+                        + " cannot be compared; root cause bn1 (");
     }
 
     @Test
