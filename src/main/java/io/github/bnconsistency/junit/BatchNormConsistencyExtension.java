@@ -116,12 +116,12 @@ class BatchNormConsistencyExtension implements BeforeTestExecutionCallback, Afte
         if (settings.mode() == Mode.REPORT_ONLY) {
             context.publishReportEntry(ReportEntries.REPORT_TEXT, TextReport.render(report));
             // Maven Surefire records no report entries; one line on standard output shows up in its console
-            System.out.println("[bnconsistency] " + context.getDisplayName() + ": " + verdict + ", root layer "
-                    + entries.get(ReportEntries.ROOT_LAYER) + ", max |train - inference| "
-                    + entries.get(ReportEntries.MAX_OUTPUT_DIFFERENCE)
-                    + (entries.containsKey(ReportEntries.REPORT_FILE)
-                            ? ", report " + entries.get(ReportEntries.REPORT_FILE)
-                            : ""));
+            System.out.println(ReportLine.of(
+                    context.getDisplayName(),
+                    failure.isEmpty(),
+                    report,
+                    settings,
+                    entries.get(ReportEntries.REPORT_FILE)));
         } else if (failure.isPresent()) {
             throw new AssertionError(failure.get().create());
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -21,9 +22,9 @@ import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 
 /**
  * Writes the per-test HTML report ({@link HtmlReport}) beside the JSON one, same name ending in {@code .html}, and
- * rewrites the run's {@value #INDEX} in that directory after every check: one row per test checked in this run
- * (this JVM), in the order they finished. The index is kept in the root context's store, so it lives as long as
- * the run and parallel tests add to it in turn.
+ * rewrites the run's {@value #INDEX} and {@value RunSummaryFile#NAME} ({@link RunSummaryFile}) in that directory
+ * after every check: one row per test checked in this run (this JVM), in the order they finished. The index is kept
+ * in the root context's store, so it lives as long as the run and parallel tests add to it in turn.
  */
 final class HtmlReportFiles {
 
@@ -47,18 +48,15 @@ final class HtmlReportFiles {
         links.put("JSON report", jsonName);
         try {
             HtmlReport.write(report, new HtmlReport.TestCheck(test, consistent, settings.tolerance(), links), page);
-            index(context)
-                    .add(
-                            directory,
-                            context.getUniqueId(),
-                            new HtmlReport.IndexEntry(
-                                    test,
-                                    consistent,
-                                    report.rootCause().map(LayerFinding::name).orElse(""),
-                                    report.output().maxAbsDifference(),
-                                    report.divergingLayers().size(),
-                                    report.layers().size(),
-                                    htmlName));
+            HtmlReport.IndexEntry entry = new HtmlReport.IndexEntry(
+                    test,
+                    consistent,
+                    report.rootCause().map(LayerFinding::name).orElse(""),
+                    report.output().maxAbsDifference(),
+                    report.divergingLayers().size(),
+                    report.layers().size(),
+                    htmlName);
+            index(context).add(directory, new RunSummaryFile.Row(context.getUniqueId(), jsonName, entry));
         } catch (UncheckedIOException e) {
             throw new ExtensionConfigurationException(
                     "Could not write the BatchNorm consistency HTML report in "
@@ -91,17 +89,19 @@ final class HtmlReportFiles {
 
     /** The tests checked in this run, per report directory. */
     static final class Index {
-        private final Map<Path, Map<String, HtmlReport.IndexEntry>> byDirectory = new HashMap<>();
+        private final Map<Path, Map<String, RunSummaryFile.Row>> byDirectory = new HashMap<>();
 
-        synchronized void add(Path directory, String uniqueId, HtmlReport.IndexEntry entry) {
-            Map<String, HtmlReport.IndexEntry> entries =
-                    byDirectory.computeIfAbsent(directory, d -> new LinkedHashMap<>());
-            entries.put(uniqueId, entry);
+        synchronized void add(Path directory, RunSummaryFile.Row row) {
+            Map<String, RunSummaryFile.Row> rows = byDirectory.computeIfAbsent(directory, d -> new LinkedHashMap<>());
+            rows.put(row.uniqueId(), row);
+            List<RunSummaryFile.Row> all = new ArrayList<>(rows.values());
             String html = HtmlReport.index(
-                    "BatchNorm consistency: " + entries.size() + (entries.size() == 1 ? " test" : " tests"),
-                    new ArrayList<>(entries.values()));
+                    "BatchNorm consistency: " + rows.size() + (rows.size() == 1 ? " test" : " tests"),
+                    all.stream().map(RunSummaryFile.Row::entry).toList());
             try {
                 Files.writeString(directory.resolve(INDEX), html, StandardCharsets.UTF_8);
+                Files.writeString(
+                        directory.resolve(RunSummaryFile.NAME), RunSummaryFile.render(all), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

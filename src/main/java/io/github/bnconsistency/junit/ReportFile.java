@@ -20,9 +20,10 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * Writes the per-test JSON report: format {@value #FORMAT}, fields {@code format}, {@code formatVersion},
- * {@code test} (uniqueId, displayName, className, methodName), {@code check} (mode, tolerance, layerTolerance,
- * verdict, model, data) and {@code report}, the {@link JsonReport} document (read back with
- * {@link JsonReport#parse}).
+ * {@code schemaVersion} ({@link JsonReport#SCHEMA_VERSION}), {@code test} (uniqueId, displayName, className,
+ * methodName), {@code check} (mode, tolerance, layerTolerance, verdict, model, data, judgeBy, minAgreement,
+ * trainingBatchSize or null) and {@code report}, the {@link JsonReport} document (read back with
+ * {@link JsonReport#parse}). The schema of all three documents is {@link JsonReport#SCHEMA_RESOURCE}.
  */
 final class ReportFile {
 
@@ -47,6 +48,7 @@ final class ReportFile {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("formatVersion", FORMAT_VERSION);
+        root.put("schemaVersion", JsonReport.SCHEMA_VERSION);
         ObjectNode test = root.putObject("test");
         test.put("uniqueId", context.getUniqueId());
         test.put("displayName", context.getDisplayName());
@@ -59,6 +61,13 @@ final class ReportFile {
         check.put("verdict", verdict);
         check.put("model", model.describe());
         check.put("data", data.describe());
+        check.put("judgeBy", settings.judgeBy().name());
+        check.put("minAgreement", settings.minAgreement());
+        if (settings.trainingBatchSize() > 0) {
+            check.put("trainingBatchSize", settings.trainingBatchSize());
+        } else {
+            check.putNull("trainingBatchSize");
+        }
         Path file = directory.resolve(fileName(context.getUniqueId()));
         try {
             root.set("report", MAPPER.readTree(JsonReport.render(report)));

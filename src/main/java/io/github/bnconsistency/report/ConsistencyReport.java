@@ -1,5 +1,6 @@
 package io.github.bnconsistency.report;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,6 +27,15 @@ import java.util.Optional;
  * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
  * @param fixes          what to do, most direct first, each a complete alternative (e.g. {@code recalibrate the
  *                       moving statistics ...}); empty when nothing needs fixing
+ * @param iterationCount the model's {@code fit()} iteration count when it was checked (DL4J's
+ *                       {@code getIterationCount()}), or {@value #UNKNOWN_COUNT} when not known (a report built by
+ *                       hand, or read from a document that does not say)
+ * @param epochCount     the model's epoch count when it was checked (DL4J's {@code getEpochCount()}), or
+ *                       {@value #UNKNOWN_COUNT} when not known
+ * @param createdAt      when the check made this report (UTC, to the millisecond); empty for a report built by hand
+ *                       or read from a document that does not say. The only part of a report that differs between
+ *                       two checks of the same model on the same data: compare reports
+ *                       {@link #withCreatedAt withCreatedAt} one instant to ignore it
  */
 public record ConsistencyReport(
         String modelType,
@@ -36,31 +46,146 @@ public record ConsistencyReport(
         OutputDivergence output,
         Reference reference,
         List<LintFinding> lint,
-        List<String> fixes) {
+        List<String> fixes,
+        int iterationCount,
+        int epochCount,
+        Optional<Instant> createdAt) {
+
+    /** {@link #iterationCount()} and {@link #epochCount()} when the count is not known. */
+    public static final int UNKNOWN_COUNT = -1;
 
     public ConsistencyReport {
         java.util.Objects.requireNonNull(reference, "reference");
+        java.util.Objects.requireNonNull(createdAt, "createdAt");
+        if (iterationCount < UNKNOWN_COUNT || epochCount < UNKNOWN_COUNT) {
+            throw new IllegalArgumentException("Iteration and epoch counts are at least 0, or " + UNKNOWN_COUNT
+                    + " when not known; got " + iterationCount + " and " + epochCount + ".");
+        }
         layers = List.copyOf(layers);
         lint = List.copyOf(lint);
         fixes = List.copyOf(fixes);
     }
 
+    /** A report whose model counts and creation time are not known (e.g. one built by hand in a test). */
+    public ConsistencyReport(
+            String modelType,
+            String dataType,
+            ProbeSummary probe,
+            double layerTolerance,
+            List<LayerFinding> layers,
+            OutputDivergence output,
+            Reference reference,
+            List<LintFinding> lint,
+            List<String> fixes) {
+        this(
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                layers,
+                output,
+                reference,
+                lint,
+                fixes,
+                UNKNOWN_COUNT,
+                UNKNOWN_COUNT,
+                Optional.empty());
+    }
+
     /** This report with other layer findings (e.g. judged at another tolerance). */
     public ConsistencyReport withLayers(List<LayerFinding> newLayers, double newLayerTolerance) {
         return new ConsistencyReport(
-                modelType, dataType, probe, newLayerTolerance, newLayers, output, reference, lint, fixes);
+                modelType,
+                dataType,
+                probe,
+                newLayerTolerance,
+                newLayers,
+                output,
+                reference,
+                lint,
+                fixes,
+                iterationCount,
+                epochCount,
+                createdAt);
     }
 
     /** This report with other lint findings. */
     public ConsistencyReport withLint(List<LintFinding> newLint) {
         return new ConsistencyReport(
-                modelType, dataType, probe, layerTolerance, layers, output, reference, newLint, fixes);
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                layers,
+                output,
+                reference,
+                newLint,
+                fixes,
+                iterationCount,
+                epochCount,
+                createdAt);
     }
 
     /** This report with other fixes. */
     public ConsistencyReport withFixes(List<String> newFixes) {
         return new ConsistencyReport(
-                modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                layers,
+                output,
+                reference,
+                lint,
+                newFixes,
+                iterationCount,
+                epochCount,
+                createdAt);
+    }
+
+    /** This report with the model's iteration and epoch counts ({@value #UNKNOWN_COUNT}: not known). */
+    public ConsistencyReport withModelCounts(int newIterationCount, int newEpochCount) {
+        return new ConsistencyReport(
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                layers,
+                output,
+                reference,
+                lint,
+                fixes,
+                newIterationCount,
+                newEpochCount,
+                createdAt);
+    }
+
+    /**
+     * This report made at another instant (kept to the millisecond, as the JSON report writes it), e.g. a fixed one
+     * so that two checks compare equal, or render to the same JSON, regardless of when they ran.
+     */
+    public ConsistencyReport withCreatedAt(Instant instant) {
+        return new ConsistencyReport(
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                layers,
+                output,
+                reference,
+                lint,
+                fixes,
+                iterationCount,
+                epochCount,
+                Optional.of(instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)));
+    }
+
+    /**
+     * The fixes as the report's {@code Fix:} line words them: the alternatives joined by {@code ", or "}, ending in
+     * a full stop; empty when nothing needs fixing.
+     */
+    public String fixText() {
+        return fixes.isEmpty() ? "" : String.join(", or ", fixes) + ".";
     }
 
     /** Whether the model has any BatchNormalization layer. */

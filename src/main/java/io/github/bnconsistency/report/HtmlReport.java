@@ -238,7 +238,7 @@ public final class HtmlReport {
                 } else if (line.startsWith("Why: ")) {
                     why.add(line.substring("Why: ".length()));
                 } else if (line.startsWith("Fix: ")) {
-                    fix = String.join(", or ", report.fixes()) + "."; // the report's fixes, as the text prints them
+                    fix = report.fixText(); // the report's fixes, as the text prints them
                 } else if (line.startsWith("Checked on ")) {
                     probe = line;
                 } else if (counts.isEmpty()) {

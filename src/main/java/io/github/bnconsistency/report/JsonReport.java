@@ -1,7 +1,10 @@
 package io.github.bnconsistency.report;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.core.util.DefaultIndenter;
 import org.nd4j.shade.jackson.core.util.DefaultPrettyPrinter;
@@ -19,8 +22,11 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * ConsistencyReport again = JsonReport.parse(json);   // equal to the original report
  * }</pre>
  *
- * <p>The document (format {@value #FORMAT}, version {@value #FORMAT_VERSION}) is one object whose fields come in
- * a fixed order: {@code format}, {@code formatVersion}, {@code modelType}, {@code dataType}, {@code layerTolerance},
+ * <p>The document (format {@value #FORMAT}, version {@value #FORMAT_VERSION}, schema {@value #SCHEMA_VERSION}: the
+ * JSON Schema {@link #SCHEMA_RESOURCE} in this jar) is one object whose fields come in a fixed order:
+ * {@code format}, {@code formatVersion}, {@code schemaVersion}, {@code createdAt} (ISO-8601 UTC, or null),
+ * {@code modelType}, {@code dataType}, {@code iterationCount} and {@code epochCount} (the model's, or null),
+ * {@code layerTolerance},
  * {@code probe} ({@link ProbeSummary}'s components), {@code output} ({@link OutputDivergence}'s components: the
  * inference outputs against the reference), {@code reference} ({@link Reference}'s components, {@code trainingPath}
  * as an output object, {@code batchSizeEstimate} an object or null),
@@ -28,10 +34,12 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * {@code batchNormLayers}), {@code layers}: one object per layer with {@link LayerFinding}'s components
  * ({@code updatesNeeded} as {@code {kind, iterations, reason}}; enums by name), then the derived
  * {@code maxDivergence}, {@code meanDivergence} and {@code channelsOff}, then {@code channels}: one object per
- * channel with {@link ChannelFinding}'s components, {@code fixes}: the report's fixes as strings, and {@code lint}: one
+ * channel with {@link ChannelFinding}'s components, {@code fix}: the text of the report's {@code Fix:} line
+ * ({@link ConsistencyReport#fixText()}), {@code fixes}: the report's fixes as strings, and {@code lint}: one
  * object per {@link LintFinding}
  * ({@code rule}, {@code layer}, {@code message}, {@code fix}). The {@code summary} and the derived layer fields are for
- * readers of the file; {@link #parse} recomputes them from the rest.
+ * readers of the file; {@link #parse} recomputes them from the rest (and reads a document without {@code createdAt},
+ * {@code iterationCount} or {@code epochCount} as not knowing them).
  *
  * <p>JSON has no NaN or infinity, so such a number is written as the string {@code "NaN"}, {@code "Infinity"}
  * or {@code "-Infinity"}; {@link #parse} reads those back. Every other number is written so that it reads back
@@ -44,6 +52,21 @@ public final class JsonReport {
 
     /** The value of the document's {@code formatVersion} field; bumped only by incompatible changes. */
     public static final int FORMAT_VERSION = 1;
+
+    /**
+     * The value of the document's {@code schemaVersion} field: the version of {@link #SCHEMA_RESOURCE} the document
+     * follows, {@code major.minor}. The minor part grows when fields are added (a reader of an earlier minor version
+     * ignores them); the major part is {@link #FORMAT_VERSION} and grows only with it, when a field is renamed,
+     * removed or changes meaning.
+     */
+    public static final String SCHEMA_VERSION = "1.0";
+
+    /**
+     * The JSON Schema (draft 2020-12) of this document, of the JUnit extension's per-test report files and of its
+     * per-run {@code summary.json}, as a class-path resource of this library's jar:
+     * {@code JsonReport.class.getClassLoader().getResource(JsonReport.SCHEMA_RESOURCE)}.
+     */
+    public static final String SCHEMA_RESOURCE = "io/github/bnconsistency/report/bnconsistency-report.schema.json";
 
     // One mapper for the library: ObjectMapper is thread-safe once configured, and it is never reconfigured.
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -111,8 +134,12 @@ public final class JsonReport {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("formatVersion", FORMAT_VERSION);
+        root.put("schemaVersion", SCHEMA_VERSION);
+        root.put("createdAt", report.createdAt().map(Instant::toString).orElse(null));
         root.put("modelType", report.modelType());
         root.put("dataType", report.dataType());
+        count(root, "iterationCount", report.iterationCount());
+        count(root, "epochCount", report.epochCount());
         number(root, "layerTolerance", report.layerTolerance());
 
         ProbeSummary probe = report.probe();
@@ -144,6 +171,19 @@ public final class JsonReport {
                         },
                         () -> r.putNull("batchSizeEstimate"));
         writeOutput(r.putObject("trainingPath"), reference.trainingPath());
+        reference
+                .noise()
+                .ifPresentOrElse(
+                        n -> {
+                            ObjectNode noise = r.putObject("noise");
+                            noise.put("draws", n.draws());
+                            number(noise, "medianMaxAbsDifference", n.medianMaxAbsDifference());
+                            number(noise, "maxAbsDifference", n.maxAbsDifference());
+                            number(noise, "medianDisagreement", n.medianDisagreement());
+                            number(noise, "disagreement", n.disagreement());
+                            number(noise, "accuracyGap", n.accuracyGap());
+                        },
+                        () -> r.putNull("noise"));
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -154,6 +194,7 @@ public final class JsonReport {
         for (LayerFinding layer : report.layers()) {
             layers.add(layerTree(layer));
         }
+        root.put("fix", report.fixText());
         ArrayNode fixes = root.putArray("fixes");
         report.fixes().forEach(fixes::add);
         ArrayNode lint = root.putArray("lint");
@@ -208,6 +249,34 @@ public final class JsonReport {
         return l;
     }
 
+    /** A model count, or null when it is not known. */
+    private static void count(ObjectNode node, String field, int value) {
+        if (value == ConsistencyReport.UNKNOWN_COUNT) {
+            node.putNull(field);
+        } else {
+            node.put(field, value);
+        }
+    }
+
+    /** A model count, {@link ConsistencyReport#UNKNOWN_COUNT} when null or absent (a document written before it). */
+    private static int readCount(JsonNode node, String name) {
+        JsonNode value = node.get(name);
+        return value == null || value.isNull() ? ConsistencyReport.UNKNOWN_COUNT : (int) integer(node, name);
+    }
+
+    private static Optional<Instant> readInstant(JsonNode node, String name) {
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        String text = text(node, name);
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            throw malformed(name, "an ISO-8601 UTC instant such as \"2026-12-02T00:10:00.123Z\"", value);
+        }
+    }
+
     /** A finite number as a JSON number; NaN and infinities as strings, since JSON has none. */
     private static void number(ObjectNode node, String field, double value) {
         if (Double.isFinite(value)) {
@@ -252,9 +321,9 @@ public final class JsonReport {
 
     private static Reference readReference(JsonNode r) {
         JsonNode e = r.get("batchSizeEstimate");
-        java.util.Optional<Reference.BatchSizeEstimate> estimate = e == null || e.isNull()
-                ? java.util.Optional.empty()
-                : java.util.Optional.of(new Reference.BatchSizeEstimate(
+        Optional<Reference.BatchSizeEstimate> estimate = e == null || e.isNull()
+                ? Optional.empty()
+                : Optional.of(new Reference.BatchSizeEstimate(
                         text(e, "layer"), decimal(e, "low"), decimal(e, "median"), decimal(e, "high"), (int)
                                 integer(e, "channels")));
         return new Reference(
@@ -263,7 +332,22 @@ public final class JsonReport {
                 constant(Reference.BatchSizeSource.class, r, "batchSizeSource"),
                 constant(Reference.Targets.class, r, "targets"),
                 estimate,
-                readOutput(object(r, "trainingPath")));
+                readOutput(object(r, "trainingPath")),
+                readNoise(r.get("noise")));
+    }
+
+    /** Absent in files written before it existed: not measured. */
+    private static Optional<OutputNoise> readNoise(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        return Optional.of(new OutputNoise(
+                (int) integer(n, "draws"),
+                decimal(n, "medianMaxAbsDifference"),
+                decimal(n, "maxAbsDifference"),
+                decimal(n, "medianDisagreement"),
+                decimal(n, "disagreement"),
+                decimal(n, "accuracyGap")));
     }
 
     private static ConsistencyReport readReport(JsonNode root) {
@@ -297,7 +381,10 @@ public final class JsonReport {
                 output,
                 reference,
                 lint,
-                fixes);
+                fixes,
+                readCount(root, "iterationCount"),
+                readCount(root, "epochCount"),
+                readInstant(root, "createdAt"));
     }
 
     private static LayerFinding readLayer(JsonNode l) {
@@ -339,9 +426,9 @@ public final class JsonReport {
     }
 
     /** A reason field: written as {@code ""} when there is none. */
-    private static java.util.Optional<String> reason(JsonNode node, String name) {
+    private static Optional<String> reason(JsonNode node, String name) {
         String value = text(node, name);
-        return value.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(value);
+        return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
     private static JsonNode field(JsonNode node, String name) {

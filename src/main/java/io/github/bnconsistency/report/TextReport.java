@@ -159,7 +159,7 @@ public final class TextReport {
         });
         lines.addAll(lintLines(report));
         if (!report.fixes().isEmpty()) {
-            lines.add("Fix: " + String.join(", or ", report.fixes()) + ".");
+            lines.add("Fix: " + report.fixText());
         }
         lines.add(probeLine(report));
         return String.join("\n", lines);

@@ -11,6 +11,7 @@ import io.github.bnconsistency.report.TextReport;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -82,7 +83,15 @@ class BatchNormConsistencyExtensionTest {
 
     @Test
     void should_pass_in_report_only_mode_and_publish_the_entries_and_the_text_report() {
-        EngineExecutionResults results = Fixtures.run(ReportOnlyFixture.class);
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        EngineExecutionResults results;
+        try {
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            results = Fixtures.run(ReportOnlyFixture.class);
+        } finally {
+            System.setOut(out);
+        }
 
         results.testEvents()
                 .assertStatistics(stats -> stats.started(1).succeeded(1).failed(0));
@@ -104,6 +113,11 @@ class BatchNormConsistencyExtensionTest {
                 .as("the story model has diverging layers")
                 .isNotEmpty();
         assertThat(entries.get(1)).containsExactly(Map.entry(ReportEntries.REPORT_TEXT, TextReport.render(report)));
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("[bnconsistency] learns(): DIVERGES: max |train - inference| "
+                        + io.github.bnconsistency.report.Numbers.number(
+                                report.output().maxAbsDifference())
+                        + ", over the tolerance 0.001; root cause bn1 (D ");
     }
 
     @Test
@@ -217,14 +231,26 @@ class BatchNormConsistencyExtensionTest {
 
         String json = Files.readString(file);
         JsonNode root = new ObjectMapper().readTree(json);
-        assertThat(names(root)).containsExactly("format", "formatVersion", "test", "check", "report");
+        assertThat(names(root)).containsExactly("format", "formatVersion", "schemaVersion", "test", "check", "report");
+        assertThat(root.get("schemaVersion").asText()).isEqualTo(JsonReport.SCHEMA_VERSION);
         assertThat(root.get("format").asText()).isEqualTo("bnconsistency-test-report");
         assertThat(root.get("formatVersion").asInt()).isEqualTo(1);
         assertThat(names(root.get("test"))).containsExactly("uniqueId", "displayName", "className", "methodName");
         assertThat(root.get("test").get("className").asText()).isEqualTo(DivergingFixture.class.getName());
         assertThat(root.get("test").get("methodName").asText()).isEqualTo("learns");
         assertThat(names(root.get("check")))
-                .containsExactly("mode", "tolerance", "layerTolerance", "verdict", "model", "data");
+                .containsExactly(
+                        "mode",
+                        "tolerance",
+                        "layerTolerance",
+                        "verdict",
+                        "model",
+                        "data",
+                        "judgeBy",
+                        "minAgreement",
+                        "trainingBatchSize");
+        assertThat(root.get("check").get("judgeBy").asText()).isEqualTo("OUTPUTS");
+        assertThat(root.get("check").get("trainingBatchSize").isNull()).isTrue();
         assertThat(root.get("check").get("mode").asText()).isEqualTo("FAIL");
         assertThat(root.get("check").get("tolerance").asDouble()).isEqualTo(TOLERANCE);
         assertThat(root.get("check").get("verdict").asText()).isEqualTo("DIVERGES");
@@ -236,7 +262,11 @@ class BatchNormConsistencyExtensionTest {
 
         ConsistencyReport expected = Fixtures.inspect(
                 Fixtures.Story.DIVERGING, Fixtures.Story.data(), BatchNormConsistency.DEFAULT_LAYER_TOLERANCE);
-        assertThat(JsonReport.parse(json)).isEqualTo(expected);
+        ConsistencyReport written = JsonReport.parse(json);
+        assertThat(written.iterationCount()).isEqualTo(10);
+        assertThat(written.createdAt()).isPresent();
+        // The time of the check is the one thing two checks of the same model on the same data differ in.
+        assertThat(written.withCreatedAt(Instant.EPOCH)).isEqualTo(expected.withCreatedAt(Instant.EPOCH));
     }
 
     private static List<String> names(JsonNode node) {

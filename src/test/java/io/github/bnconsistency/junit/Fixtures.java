@@ -7,9 +7,11 @@ import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.testing.HandStatistics;
+import io.github.bnconsistency.testing.ReportSchema;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,7 +118,7 @@ final class Fixtures {
     /**
      * Runs the fixture class on the Jupiter engine with only the given configuration parameters (key, value
      * pairs; none from system properties or junit-platform.properties) and no JSON reports unless a report
-     * directory is given.
+     * directory is given; then every JSON file in it must validate against the library's schema.
      */
     static EngineExecutionResults run(Class<?> fixture, String... keyValues) {
         return run(List.of(fixture), keyValues);
@@ -128,13 +130,19 @@ final class Fixtures {
         for (int i = 0; i < keyValues.length; i += 2) {
             parameters.put(keyValues[i], keyValues[i + 1]);
         }
-        return EngineTestKit.engine("junit-jupiter")
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
                 .enableImplicitConfigurationParameters(false)
                 .configurationParameters(parameters)
                 .selectors(fixtures.stream()
                         .map(c -> selectClass(c))
                         .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
                 .execute();
+        // Every file the extension writes in a test run validates against the library's JSON Schema.
+        String directory = parameters.get(BatchNormConsistency.REPORT_DIRECTORY_KEY);
+        if (!directory.equalsIgnoreCase(BatchNormConsistency.NO_REPORT_DIRECTORY)) {
+            ReportSchema.assertValidFiles(Path.of(directory));
+        }
+        return results;
     }
 
     /** The key-value pairs of every report entry published in the run, in order. */

@@ -48,6 +48,30 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void should_print_in_report_only_mode_the_line_the_readme_shows() {
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        EngineExecutionResults results;
+        try {
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            results =
+                    Fixtures.run(Class.forName("readme.ClassifierTest"), BatchNormConsistency.MODE_KEY, "report_only");
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        } finally {
+            System.setOut(out);
+        }
+
+        results.testEvents().assertStatistics(stats -> stats.started(2).succeeded(2));
+        String line = printed.toString(java.nio.charset.StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.startsWith(ReportLine.PREFIX + "learnsInOneEpoch()"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no line starting with " + ReportLine.PREFIX + " printed"));
+        assertThat(readme).as("the README shows the line as it is").contains("```\n" + line + "\n```\n");
+    }
+
+    @Test
     void should_document_every_configuration_key_and_report_entry_key() {
         assertThat(readme)
                 .contains(

@@ -7,6 +7,8 @@ import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.TinyNetworks;
 import io.github.bnconsistency.testing.TinyNetworks.Layout;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,22 +21,88 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
-/** The JSON form of a report: field names and order pinned, exact round trip, non-finite numbers. */
+/**
+ * The JSON form of a report: field names and order pinned, exact round trip, non-finite numbers, the model's counts,
+ * the time of the check and the fix text (the schema: {@code JsonReportSchemaTest}).
+ */
 class JsonReportTest {
 
+    private static final int NET_ITERATIONS = 7;
+    private static final int NET_EPOCHS = 2;
     private static ConsistencyReport report;
+    private static Instant before;
+    private static Instant after;
 
     @BeforeAll
     static void inspectATinyDivergingNetwork() {
         MultiLayerNetwork net = TinyNetworks.batchNormOnly(Layout.NCHW, true, 0.9, 1e-5);
+        net.setIterationCount(NET_ITERATIONS);
+        net.setEpochCount(NET_EPOCHS);
         Random random = new Random(3);
         List<DataSet> batches = new ArrayList<>();
         for (int b = 0; b < 2; b++) {
             batches.add(new DataSet(
                     TinyNetworks.features(Layout.NCHW, TinyNetworks.randomValues(Layout.NCHW, 4, random)), null));
         }
+        before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         report = BatchNormInspector.inspect(net, ProbeData.of(new ExistingDataSetIterator(batches)));
+        after = Instant.now();
+    }
+
+    @Test
+    void should_carry_the_models_counts_the_time_of_the_check_and_the_fix_text() {
+        assertThat(report.iterationCount()).isEqualTo(NET_ITERATIONS);
+        assertThat(report.epochCount()).isEqualTo(NET_EPOCHS);
+        assertThat(report.createdAt()).hasValueSatisfying(t -> assertThat(t).isBetween(before, after));
+        assertThat(report.fixText()).isEqualTo(String.join(", or ", report.fixes()) + ".");
+        assertThat(TextReport.render(report)).contains("\nFix: " + report.fixText());
+        Instant fixed = Instant.parse("2026-12-02T00:10:00.123456Z");
+        assertThat(report.withCreatedAt(fixed).createdAt()).contains(Instant.parse("2026-12-02T00:10:00.123Z"));
+        assertThat(JsonReport.render(report.withCreatedAt(fixed)))
+                .contains("\"createdAt\" : \"2026-12-02T00:10:00.123Z\"")
+                .isEqualTo(JsonReport.render(report.withCreatedAt(fixed)));
+    }
+
+    @Test
+    void should_write_null_for_what_a_report_built_by_hand_does_not_know_and_read_it_back() throws Exception {
+        ConsistencyReport byHand = new ConsistencyReport(
+                report.modelType(),
+                report.dataType(),
+                report.probe(),
+                report.layerTolerance(),
+                report.layers(),
+                report.output(),
+                report.reference(),
+                report.lint(),
+                List.of());
+
+        String json = JsonReport.render(byHand);
+
+        JsonNode root = new ObjectMapper().readTree(json);
+        assertThat(root.get("createdAt").isNull()).isTrue();
+        assertThat(root.get("iterationCount").isNull()).isTrue();
+        assertThat(root.get("epochCount").isNull()).isTrue();
+        assertThat(root.get("fix").asText()).isEmpty();
+        assertThat(JsonReport.parse(json)).isEqualTo(byHand);
+        assertThat(byHand.iterationCount()).isEqualTo(ConsistencyReport.UNKNOWN_COUNT);
+    }
+
+    @Test
+    void should_read_a_version_1_document_written_before_the_schema_version_as_not_knowing_the_new_fields()
+            throws Exception {
+        ObjectNode old = (ObjectNode) new ObjectMapper().readTree(JsonReport.render(report));
+        old.remove(List.of("schemaVersion", "createdAt", "iterationCount", "epochCount", "fix"));
+
+        ConsistencyReport read = JsonReport.parse(old.toString());
+
+        assertThat(read.createdAt()).isEmpty();
+        assertThat(read.iterationCount()).isEqualTo(ConsistencyReport.UNKNOWN_COUNT);
+        assertThat(read.epochCount()).isEqualTo(ConsistencyReport.UNKNOWN_COUNT);
+        assertThat(read.withCreatedAt(Instant.EPOCH))
+                .isEqualTo(report.withModelCounts(ConsistencyReport.UNKNOWN_COUNT, ConsistencyReport.UNKNOWN_COUNT)
+                        .withCreatedAt(Instant.EPOCH));
     }
 
     @Test
@@ -66,20 +134,34 @@ class JsonReportTest {
                 .containsExactly(
                         "format",
                         "formatVersion",
+                        "schemaVersion",
+                        "createdAt",
                         "modelType",
                         "dataType",
+                        "iterationCount",
+                        "epochCount",
                         "layerTolerance",
                         "probe",
                         "output",
                         "reference",
                         "summary",
                         "layers",
+                        "fix",
                         "fixes",
                         "lint");
         assertThat(root.get("format").asText()).isEqualTo(JsonReport.FORMAT).isEqualTo("bnconsistency-report");
         assertThat(root.get("formatVersion").asInt())
                 .isEqualTo(JsonReport.FORMAT_VERSION)
                 .isEqualTo(1);
+        assertThat(root.get("schemaVersion").asText())
+                .isEqualTo(JsonReport.SCHEMA_VERSION)
+                .isEqualTo("1.0");
+        assertThat(root.get("createdAt").asText())
+                .isEqualTo(report.createdAt().orElseThrow().toString())
+                .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z");
+        assertThat(root.get("iterationCount").asInt()).isEqualTo(NET_ITERATIONS);
+        assertThat(root.get("epochCount").asInt()).isEqualTo(NET_EPOCHS);
+        assertThat(root.get("fix").asText()).isEqualTo(report.fixText()).isNotEmpty();
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
         assertThat(root.get("dataType").asText()).isEqualTo("DOUBLE");
         assertThat(names(root.get("probe")))

@@ -240,7 +240,9 @@ public final class ConsistencyEngine {
                     keptOutputs,
                     fullPassFallbacks,
                     firstBatchSize,
-                    noise);
+                    noise,
+                    adapter.iterationCount(),
+                    adapter.epochCount());
         }
     }
 

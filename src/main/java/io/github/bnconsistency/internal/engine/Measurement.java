@@ -6,8 +6,11 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.ProbeSummary;
 import io.github.bnconsistency.report.Reference;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one sweep over the probe data measured: per BatchNormalization site its input layout, the accumulated
@@ -21,6 +24,8 @@ import java.util.List;
  * @param fullPassFallbacks    how often the shortened training pass failed and the full pass ran instead
  * @param firstBatchSize       examples in the probe's first batch
  * @param noiseSamples         how far single training-path batches strayed, for the output noise draws
+ * @param iterationCount       the model's iteration count during the sweep (the check never changes it)
+ * @param epochCount           the model's epoch count during the sweep
  */
 record Measurement(
         String modelType,
@@ -37,7 +42,9 @@ record Measurement(
         List<org.nd4j.linalg.api.ndarray.INDArray[]> inferenceOutputs,
         long fullPassFallbacks,
         long firstBatchSize,
-        NoiseSamples noiseSamples) {
+        NoiseSamples noiseSamples,
+        int iterationCount,
+        int epochCount) {
 
     /**
      * Per-layer findings against the moving statistics the model holds now, at the given training batch size; the
@@ -75,6 +82,17 @@ record Measurement(
     ConsistencyReport report(
             List<LayerFinding> findings, double layerTolerance, OutputDivergence output, Reference reference) {
         return new ConsistencyReport(
-                modelType, dataType, probe, layerTolerance, findings, output, reference, List.of(), List.of());
+                modelType,
+                dataType,
+                probe,
+                layerTolerance,
+                findings,
+                output,
+                reference,
+                List.of(),
+                List.of(),
+                iterationCount,
+                epochCount,
+                Optional.of(Instant.now().truncatedTo(ChronoUnit.MILLIS)));
     }
 }
