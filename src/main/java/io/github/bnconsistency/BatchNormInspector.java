@@ -32,8 +32,8 @@ public final class BatchNormInspector {
         if (options == null) {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
-        ConsistencyReport report =
-                ConsistencyEngine.inspect(model, data, options.layerTolerance(), options.trainingBatchSize());
+        ConsistencyReport report = ConsistencyEngine.inspect(
+                model, data, options.layerTolerance(), options.trainingBatchSize(), options.doublePrecisionCheck());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 

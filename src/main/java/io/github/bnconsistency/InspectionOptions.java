@@ -18,7 +18,7 @@ import io.github.bnconsistency.internal.engine.ConsistencyEngine;
  *                          the statistics of; 0 (the default) infers it: from the moving variances when they rule
  *                          out the probe's batch size, else the probe's batch size
  */
-public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
+public record InspectionOptions(double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck) {
 
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
@@ -26,6 +26,11 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
     public InspectionOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
+    }
+
+    /** These tolerance and batch size, the double-precision re-check on. */
+    public InspectionOptions(double layerTolerance, int trainingBatchSize) {
+        this(layerTolerance, trainingBatchSize, true);
     }
 
     /** Another layer tolerance, the training batch size inferred. */
@@ -40,11 +45,20 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
 
     /** These options with another per-layer tolerance. */
     public InspectionOptions withLayerTolerance(double tolerance) {
-        return new InspectionOptions(tolerance, trainingBatchSize);
+        return new InspectionOptions(tolerance, trainingBatchSize, doublePrecisionCheck);
     }
 
     /** These options with the mini-batch size you train with (at least 2). */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
-        return new InspectionOptions(layerTolerance, batchSize);
+        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck);
+    }
+
+    /**
+     * These options without the double-precision re-check: a FLOAT or HALF model whose outputs differ while no
+     * layer's statistics explain it is otherwise compared once more on a DOUBLE copy (one more copy of the
+     * parameters in memory, two inference passes per batch), to tell float rounding from a real difference.
+     */
+    public InspectionOptions withoutDoublePrecisionCheck() {
+        return new InspectionOptions(layerTolerance, trainingBatchSize, false);
     }
 }

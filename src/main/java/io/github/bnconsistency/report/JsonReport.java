@@ -184,6 +184,11 @@ public final class JsonReport {
                             number(noise, "accuracyGap", n.accuracyGap());
                         },
                         () -> r.putNull("noise"));
+        reference
+                .doublePrecision()
+                .ifPresentOrElse(
+                        d -> number(r, "doublePrecisionMaxAbsDifference", d),
+                        () -> r.putNull("doublePrecisionMaxAbsDifference"));
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -333,7 +338,11 @@ public final class JsonReport {
                 constant(Reference.Targets.class, r, "targets"),
                 estimate,
                 readOutput(object(r, "trainingPath")),
-                readNoise(r.get("noise")));
+                readNoise(r.get("noise")),
+                r.get("doublePrecisionMaxAbsDifference") == null
+                                || r.get("doublePrecisionMaxAbsDifference").isNull()
+                        ? Optional.empty()
+                        : Optional.of(decimal(r, "doublePrecisionMaxAbsDifference")));
     }
 
     /** Absent in files written before it existed: not measured. */

@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param noise              how far sampling noise alone would take the outputs from the reference, when it was
  *                           measured (the outputs differed, every layer's statistics were within tolerance or noise,
  *                           and the data could be read again)
+ * @param doublePrecision    for a FLOAT or HALF model whose outputs differed while no layer's statistics were off:
+ *                           the same comparison's max difference on a DOUBLE copy (float rounding when it is tiny,
+ *                           a real difference when it persists); empty when not run
  */
 public record Reference(
         Kind kind,
@@ -34,7 +37,8 @@ public record Reference(
         Targets targets,
         Optional<BatchSizeEstimate> estimate,
         OutputDivergence trainingPath,
-        Optional<OutputNoise> noise) {
+        Optional<OutputNoise> noise,
+        Optional<Double> doublePrecision) {
 
     /** How the target statistics were measured. */
     public enum Targets {
@@ -86,6 +90,7 @@ public record Reference(
         Objects.requireNonNull(estimate, "estimate (Optional.empty() when the data cannot tell)");
         Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
         Objects.requireNonNull(noise, "noise (Optional.empty() when not measured)");
+        Objects.requireNonNull(doublePrecision, "doublePrecision (Optional.empty() when not run)");
     }
 
     /** A reference with no noise measurement. */
@@ -96,13 +101,36 @@ public record Reference(
             Targets targets,
             Optional<BatchSizeEstimate> estimate,
             OutputDivergence trainingPath) {
-        this(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, Optional.empty());
+        this(
+                kind,
+                trainingBatchSize,
+                batchSizeSource,
+                targets,
+                estimate,
+                trainingPath,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** This reference with the given noise measurement. */
     public Reference withNoise(Optional<OutputNoise> measured) {
-        return new Reference(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured);
+        return new Reference(
+                kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured, doublePrecision);
     }
+
+    /** This reference with the double-precision re-check's result. */
+    public Reference withDoublePrecision(Optional<Double> difference) {
+        return new Reference(
+                kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, noise, difference);
+    }
+
+    /** Whether the double-precision re-check found the difference to be float rounding (at most 1e-4 in DOUBLE). */
+    public boolean isFloatRounding() {
+        return doublePrecision.filter(d -> d <= ROUNDING).isPresent();
+    }
+
+    /** A difference in DOUBLE at most this is rounding, not statistics (the output noise threshold too). */
+    public static final double ROUNDING = 1e-4;
 
     /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}. */
     public static Reference none(int trainingBatchSize, BatchSizeSource source) {

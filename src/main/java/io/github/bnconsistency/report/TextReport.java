@@ -362,7 +362,20 @@ public final class TextReport {
                                         + "pass it (InspectionOptions.withTrainingBatchSize, @BatchNormConsistency(trainingBatchSize)).")
                         .orElse("")
                 : "";
-        return referenceKindSentence(report, size, hint) + noiseSentence(report);
+        return referenceKindSentence(report, size, hint) + precisionSentence(report) + noiseSentence(report);
+    }
+
+    /** What the double-precision re-check found, when it ran. */
+    static String precisionSentence(ConsistencyReport report) {
+        return report.reference()
+                .doublePrecision()
+                .map(d -> report.reference().isFloatRounding()
+                        ? " In double precision (a DOUBLE copy) the difference is " + number(d) + ": float rounding "
+                                + "through " + report.layers().size()
+                                + " BatchNormalization layers, not the statistics."
+                        : " In double precision (a DOUBLE copy) the difference persists (" + number(d)
+                                + "): not float rounding.")
+                .orElse("");
     }
 
     /**

@@ -46,12 +46,6 @@ class QuickStartVerdictsTest {
     }
 
     private static MultiLayerNetwork trained(double decay, int epochs, long seed) {
-        DataSet train = QuickStartTest.data(600, seed);
-        MultiLayerNetwork model = QuickStartTest.classifier(decay);
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            train.shuffle(epoch);
-            model.fit(new ListDataSetIterator<>(train.asList(), 16));
-        }
-        return model;
+        return QuickStartFixtures.trained(decay, epochs, seed);
     }
 }

@@ -24,6 +24,16 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
         if (report.rootCause().isPresent() || !report.hasBatchNormLayers()) {
             return "";
         }
+        if (report.reference().isFloatRounding()) {
+            return "No BatchNormalization layer's statistics explain it: it is float rounding. On a DOUBLE copy of the "
+                    + "model the difference is "
+                    + Numbers.number(report.reference().doublePrecision().get()) + " ("
+                    + report.dataType() + " gives "
+                    + Numbers.number(report.output().maxAbsDifference()) + "). Fix: "
+                    + "check a DOUBLE copy (model.convertDataType(DataType.DOUBLE)), or use a tolerance above "
+                    + Numbers.number(report.output().maxAbsDifference()) + " for this " + report.dataType()
+                    + " model.\n";
+        }
         if (report.reference().noise().isPresent()) {
             return "Every BatchNormalization layer's statistics are within tolerance or their sampling noise, yet the "
                     + "outputs differ by more than that noise makes them (up to "

@@ -100,6 +100,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter doubleCopy() {
+        return new ComputationGraphAdapter(model.convertDataType(DataType.DOUBLE));
+    }
+
+    @Override
     int inputCount() {
         return model.getNumInputArrays();
     }

@@ -33,9 +33,23 @@ public final class ConsistencyEngine {
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance, int trainingBatchSize) {
+        return inspect(model, data, layerTolerance, trainingBatchSize, true);
+    }
+
+    /**
+     * As {@link #inspect(Model, ProbeData, double, int)}.
+     *
+     * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer explains it is
+     *                             compared once more on a DOUBLE copy
+     */
+    public static ConsistencyReport inspect(
+            Model model, ProbeData data, double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         requireValidBatchSize(trainingBatchSize);
-        return withModel(model, data, adapter -> Inspection.run(adapter, data, layerTolerance, trainingBatchSize));
+        return withModel(
+                model,
+                data,
+                adapter -> Inspection.run(adapter, data, layerTolerance, trainingBatchSize, doublePrecisionCheck));
     }
 
     /** Rejects a negative training batch size (0 means: infer it), naming the fix. */

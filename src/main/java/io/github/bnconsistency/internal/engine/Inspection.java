@@ -11,6 +11,7 @@ import io.github.bnconsistency.report.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,15 +26,22 @@ final class Inspection {
     private final ModelAdapter adapter;
     private final ProbeData data;
     private final double layerTolerance;
+    private final boolean doublePrecisionCheck;
 
-    private Inspection(ModelAdapter adapter, ProbeData data, double layerTolerance) {
+    private Inspection(ModelAdapter adapter, ProbeData data, double layerTolerance, boolean doublePrecisionCheck) {
         this.adapter = adapter;
         this.data = data;
         this.layerTolerance = layerTolerance;
+        this.doublePrecisionCheck = doublePrecisionCheck;
     }
 
-    static ConsistencyReport run(ModelAdapter adapter, ProbeData data, double layerTolerance, int trainingBatchSize) {
-        return new Inspection(adapter, data, layerTolerance).run(trainingBatchSize);
+    static ConsistencyReport run(
+            ModelAdapter adapter,
+            ProbeData data,
+            double layerTolerance,
+            int trainingBatchSize,
+            boolean doublePrecisionCheck) {
+        return new Inspection(adapter, data, layerTolerance, doublePrecisionCheck).run(trainingBatchSize);
     }
 
     private ConsistencyReport run(int given) {
@@ -60,7 +68,7 @@ final class Inspection {
                     findings,
                     layerTolerance,
                     raw,
-                    reference.withNoise(outputNoise(measurement, findings, raw, size.size())));
+                    withPrecisionAndNoise(measurement, findings, raw, reference, size.size()));
         }
         ReferenceSweep reference = referenceSweep(measurement, findings);
         if (measurement.rebatched()) {
@@ -71,21 +79,97 @@ final class Inspection {
                 findings,
                 layerTolerance,
                 output,
-                new Reference(
+                withPrecisionAndNoise(
+                        measurement,
+                        findings,
+                        output,
+                        new Reference(
                                 Reference.Kind.CONVERGED_STATISTICS,
                                 (int) size.size(),
                                 size.source(),
                                 targets,
                                 size.estimate(),
-                                measurement.trainingPathOutput())
-                        .withNoise(outputNoise(measurement, findings, output, size.size())));
+                                measurement.trainingPathOutput()),
+                        size.size()));
+    }
+
+    /**
+     * The reference with what explains an output difference no layer's statistics explain: float rounding (a DOUBLE
+     * copy compared the same way, for FLOAT and HALF models), else the moving average's sampling noise.
+     */
+    private Reference withPrecisionAndNoise(
+            Measurement measurement,
+            List<LayerFinding> findings,
+            OutputDivergence output,
+            Reference reference,
+            long n) {
+        Reference checked = reference.withDoublePrecision(doublePrecisionDifference(findings, output));
+        return checked.isFloatRounding() ? checked : checked.withNoise(outputNoise(measurement, findings, output, n));
+    }
+
+    /**
+     * The output difference on a DOUBLE copy, run only when it can explain one: a FLOAT/HALF model, outputs that
+     * differ beyond {@link Reference#ROUNDING}, every layer within tolerance or noise, data that can be read again.
+     * The copy's inference path against a copy of it normalizing with the targets: two passes per batch.
+     */
+    private Optional<Double> doublePrecisionDifference(List<LayerFinding> findings, OutputDivergence output) {
+        DataType type = adapter.dataType();
+        boolean lowPrecision = type == DataType.FLOAT || type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+        boolean differs = output.isMeasured() && output.allFinite() && output.maxAbsDifference() > Reference.ROUNDING;
+        if (!doublePrecisionCheck || !lowPrecision || !differs || !layersWithinNoise(findings) || !data.replayable()) {
+            return Optional.empty();
+        }
+        ModelAdapter inDouble = adapter.doubleCopy();
+        snapStoredStatistics(inDouble, findings, type);
+        ModelAdapter reference = referenceCopy(inDouble, findings, DataType.DOUBLE);
+        OutputComparison comparison = new OutputComparison();
+        data.forEachBatch(batch -> {
+            INDArray[] features = inDouble.features(batch);
+            comparison.add(
+                    reference.forward(features, false).outputs(),
+                    inDouble.forward(features, false).outputs(),
+                    null,
+                    null);
+        });
+        return Optional.of(comparison.result().maxAbsDifference());
+    }
+
+    /**
+     * On the DOUBLE copy, each moving statistic within a few units in the last place of {@code type} of its target
+     * is set to the target: storage in {@code type} cannot come closer, so such a gap is rounding too. What remains
+     * in DOUBLE is then the statistics' own difference; what goes away, rounding in storage and arithmetic.
+     */
+    private static void snapStoredStatistics(ModelAdapter inDouble, List<LayerFinding> findings, DataType type) {
+        double relative = 4 * (type == DataType.FLOAT ? Math.ulp(1f) : Math.pow(2, -7)); // HALF/BFLOAT16: coarser
+        for (int s = 0; s < findings.size(); s++) {
+            LayerFinding f = findings.get(s);
+            if (f.frozen() || f.unmeasured().isPresent() || f.channels().isEmpty()) {
+                continue;
+            }
+            double[] mean = new double[f.channels().size()];
+            double[] variance = new double[mean.length];
+            for (ChannelFinding c : f.channels()) {
+                mean[c.channel()] = snapped(c.movingMean(), c.batchMean(), relative, Math.sqrt(c.batchVariance()));
+                variance[c.channel()] = snapped(c.movingVariance(), c.batchVariance(), relative, 0);
+            }
+            inDouble.sites().get(s).writeMovingStatistics(mean, variance);
+        }
+    }
+
+    private static double snapped(double stored, double target, double relative, double scale) {
+        return Math.abs(stored - target) <= relative * Math.max(Math.abs(target), scale) ? target : stored;
+    }
+
+    private static boolean layersWithinNoise(List<LayerFinding> findings) {
+        return findings.stream()
+                .allMatch(f -> f.status() == LayerStatus.CONVERGED || f.status() == LayerStatus.WITHIN_NOISE);
     }
 
     /**
      * Outputs that differ this little are float rounding, not noise: below it no noise sweep runs, so a model that
      * matches keeps its two (or three) passes.
      */
-    static final double NOISE_SWEEP_THRESHOLD = 1e-4;
+    static final double NOISE_SWEEP_THRESHOLD = Reference.ROUNDING;
 
     /**
      * How far sampling noise alone takes the outputs from the reference (see {@link OutputNoise}), measured only when
@@ -97,8 +181,7 @@ final class Inspection {
             Measurement measurement, List<LayerFinding> findings, OutputDivergence output, long n) {
         boolean differs = output.isMeasured() && output.maxAbsDifference() > NOISE_SWEEP_THRESHOLD;
         boolean finite = output.allFinite();
-        boolean layersWithinNoise = findings.stream()
-                .allMatch(f -> f.status() == LayerStatus.CONVERGED || f.status() == LayerStatus.WITHIN_NOISE);
+        boolean layersWithinNoise = layersWithinNoise(findings);
         if (!differs || !finite || !layersWithinNoise || !data.replayable()) {
             return Optional.empty();
         }
@@ -253,22 +336,40 @@ final class Inspection {
      * theirs: they normalize with them in training too).
      */
     private ModelAdapter referenceCopy(List<LayerFinding> findings) {
-        ModelAdapter reference = adapter.parameterCopy();
+        return referenceCopy(adapter, findings, DataType.DOUBLE);
+    }
+
+    /** A parameter copy of {@code base} normalizing with the targets, rounded to {@code storedAs} first. */
+    private static ModelAdapter referenceCopy(ModelAdapter base, List<LayerFinding> findings, DataType storedAs) {
+        ModelAdapter reference = base.parameterCopy();
         List<BatchNormSite> sites = reference.sites();
         for (int s = 0; s < sites.size(); s++) {
             LayerFinding f = findings.get(s);
             if (!f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty()) {
                 sites.get(s)
                         .writeMovingStatistics(
-                                f.channels().stream()
-                                        .mapToDouble(ChannelFinding::batchMean)
-                                        .toArray(),
-                                f.channels().stream()
-                                        .mapToDouble(ChannelFinding::batchVariance)
-                                        .toArray());
+                                rounded(
+                                        f.channels().stream()
+                                                .mapToDouble(ChannelFinding::batchMean)
+                                                .toArray(),
+                                        storedAs),
+                                rounded(
+                                        f.channels().stream()
+                                                .mapToDouble(ChannelFinding::batchVariance)
+                                                .toArray(),
+                                        storedAs));
             }
         }
         return reference;
+    }
+
+    private static double[] rounded(double[] values, DataType type) {
+        return type == DataType.DOUBLE
+                ? values
+                : org.nd4j.linalg.factory.Nd4j.createFromArray(values)
+                        .castTo(type)
+                        .castTo(DataType.DOUBLE)
+                        .toDoubleVector();
     }
 
     private List<LayerFinding> judgeAt(Measurement measurement, BatchSizeDecision size) {

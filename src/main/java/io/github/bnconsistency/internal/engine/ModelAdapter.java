@@ -45,6 +45,9 @@ abstract class ModelAdapter {
      */
     abstract ModelAdapter parameterCopy();
 
+    /** A copy of the network in DOUBLE (parameters and activations), to tell float rounding from a real difference. */
+    abstract ModelAdapter doubleCopy();
+
     /** {@code MultiLayerNetwork} or {@code ComputationGraph}. */
     abstract String modelType();
 

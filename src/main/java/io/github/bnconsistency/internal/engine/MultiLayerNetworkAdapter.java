@@ -87,6 +87,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter doubleCopy() {
+        return new MultiLayerNetworkAdapter(model.convertDataType(DataType.DOUBLE));
+    }
+
+    @Override
     int inputCount() {
         return 1;
     }
