@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 
 /**
  * Rules that explain why BatchNormalization moving statistics cannot or will not converge. Some need only the
@@ -42,6 +46,7 @@ public final class BatchNormLint {
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
+            activationIgnored(site).ifPresent(findings::add);
             if (!site.frozen()) {
                 decayTooHigh(
                                 site.name(),
@@ -64,6 +69,7 @@ public final class BatchNormLint {
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
+            activationIgnored(site).ifPresent(findings::add);
             LayerFinding layer = report.layer(site.name()).orElse(null);
             if (layer == null) {
                 continue;
@@ -132,6 +138,49 @@ public final class BatchNormLint {
                 "gradient normalization " + normalization + " " + effect,
                 "configure BatchNormalization layers with .gradientNormalization(GradientNormalization.None) "
                         + "(set it per layer instead of on the whole network)."));
+    }
+
+    /**
+     * DL4J's BatchNormalization layer never applies the activation its configuration carries: its {@code activate}
+     * returns {@code preOutput}, the normalized, scaled and shifted input (layers/normalization/BatchNormalization
+     * in 1.0.0-M2.1; {@code BatchNormLintTest} pins it on a model). A BatchNormalization layer gets an activation
+     * from its builder or from the network-wide {@code NeuralNetConfiguration.Builder.activation}, which every layer
+     * without its own inherits; after building the two cannot be told apart. SIGMOID, DL4J's default for every layer
+     * without one, is therefore left alone (an explicit SIGMOID goes unnoticed); so is IDENTITY, which says what
+     * happens. Keras imports set none (a Keras BatchNormalization has no activation): they carry that default.
+     */
+    private static Optional<LintFinding> activationIgnored(BatchNormSite site) {
+        IActivation activation = site.config().getActivationFn();
+        if (activation == null || activation instanceof ActivationIdentity || activation instanceof ActivationSigmoid) {
+            return Optional.empty();
+        }
+        String named = activationName(activation);
+        return Optional.of(new LintFinding(
+                LintFinding.ACTIVATION_IGNORED,
+                site.name(),
+                "activation " + named + " is configured on this BatchNormalization layer (on the layer, or "
+                        + "network-wide by NeuralNetConfiguration.Builder.activation, which every layer without its "
+                        + "own inherits), but DL4J never applies an activation in a BatchNormalization layer: its "
+                        + "output is the normalized input, scaled and shifted, not passed through " + named + ".",
+                "if the activation is meant, add an ActivationLayer after it (new ActivationLayer.Builder()"
+                        + ".activation(" + named + ").build()), and set .activation(Activation.IDENTITY) on the "
+                        + "BatchNormalization layer, which says what it does."));
+    }
+
+    /** {@code Activation.TANH} when an {@link Activation} constant makes an equal function, else its own text. */
+    static String activationName(IActivation activation) {
+        for (Activation candidate : Activation.values()) {
+            IActivation made;
+            try {
+                made = candidate.getActivationFunction();
+            } catch (RuntimeException notMadeThisWay) {
+                continue; // a few constants need arguments to be made
+            }
+            if (made.equals(activation)) {
+                return "Activation." + candidate.name();
+            }
+        }
+        return activation.getClass().getSimpleName() + " (" + activation + ")";
     }
 
     private static Optional<LintFinding> decayTooHigh(

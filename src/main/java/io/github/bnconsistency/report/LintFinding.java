@@ -23,6 +23,8 @@ public record LintFinding(String rule, String layer, String message, String fix)
     public static final String CORRUPTED_STATISTICS = "corrupted-statistics";
     /** Probe batches far more alike within than random batches (e.g. one class each): statistics reflect that. */
     public static final String UNREPRESENTATIVE_PROBE_BATCHES = "unrepresentative-probe-batches";
+    /** An activation configured on a BatchNormalization layer, which DL4J never applies. */
+    public static final String ACTIVATION_IGNORED = "activation-ignored";
     /** An input layout DL4J cannot normalize. */
     public static final String UNSUPPORTED_INPUT = "unsupported-input";
 
