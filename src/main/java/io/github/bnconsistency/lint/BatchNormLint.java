@@ -42,6 +42,7 @@ public final class BatchNormLint {
 
     /** The configuration rules, at the default layer tolerance. */
     public static List<LintFinding> check(Model model) {
+        requireModel(model);
         List<LintFinding> findings = new ArrayList<>();
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
@@ -65,6 +66,11 @@ public final class BatchNormLint {
      * not measure.
      */
     public static List<LintFinding> check(Model model, ConsistencyReport report) {
+        requireModel(model);
+        if (report == null) {
+            throw new IllegalArgumentException("The report is null: pass the report BatchNormInspector.inspect made "
+                    + "for this model, or call check(model) for the configuration rules alone.");
+        }
         List<LintFinding> findings = new ArrayList<>();
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
@@ -120,6 +126,13 @@ public final class BatchNormLint {
             }
         }
         return findings;
+    }
+
+    private static void requireModel(Model model) {
+        if (model == null) {
+            throw new IllegalArgumentException(
+                    "The model is null: pass the MultiLayerNetwork or ComputationGraph to lint.");
+        }
     }
 
     private static Optional<LintFinding> gradientNormalization(BatchNormSite site) {
