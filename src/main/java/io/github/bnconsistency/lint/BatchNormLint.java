@@ -5,8 +5,10 @@ import static io.github.bnconsistency.report.Numbers.number;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.BatchNormSite;
 import io.github.bnconsistency.internal.engine.ConsistencyEngine;
+import io.github.bnconsistency.internal.engine.DivergenceMath;
 import io.github.bnconsistency.internal.engine.LayerVerdicts;
 import io.github.bnconsistency.internal.engine.Models;
+import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -48,7 +50,7 @@ public final class BatchNormLint {
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
             activationIgnored(site).ifPresent(findings::add);
-            if (!site.frozen()) {
+            if (!site.frozen() && mayStillCarryInitialValues(site, iterations)) {
                 decayTooHigh(
                                 site.name(),
                                 site.config().getDecay(),
@@ -80,10 +82,14 @@ public final class BatchNormLint {
             if (layer == null) {
                 continue;
             }
-            if (layer.isDiverging() && !layer.frozen()) {
+            if (layer.isDiverging() && !layer.frozen() && initialValuesExplain(layer, iterations)) {
                 // the report's Fix line gives the measured iterations still needed; no second, different count here
-                decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance(), false)
-                        .ifPresent(findings::add);
+                if (iterations == 0) {
+                    findings.add(neverTrained(layer));
+                } else {
+                    decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance(), false)
+                            .ifPresent(findings::add);
+                }
             }
             if (layer.isDiverging() && layer.frozen()) {
                 findings.add(new LintFinding(
@@ -206,8 +212,10 @@ public final class BatchNormLint {
         String faster = decay > SUGGESTED_DECAY
                 ? ", lower the decay (e.g. " + number(SUGGESTED_DECAY)
                         + (withCounts
-                                ? ", at which initial values weigh " + number(tolerance) + " or less after "
-                                        + iterationsToForget(SUGGESTED_DECAY, tolerance) + " iterations in all"
+                                ? ", at which the initial values weigh " + number(tolerance) + " or less from "
+                                        + "training iteration " + iterationsToForget(SUGGESTED_DECAY, tolerance)
+                                        + " on, counted from the first; a check on data gives the iterations its "
+                                        + "measured gaps still need"
                                 : "")
                         + ")"
                 : "";
@@ -219,6 +227,77 @@ public final class BatchNormLint {
                         + number(initialWeight) + " of the moving average (more than " + number(tolerance) + ")" + until
                         + ".",
                 "train longer" + faster + ", or recalibrate the moving statistics (BatchNormRecalibration)."));
+    }
+
+    /**
+     * Relative slack on {@code decay^t} for float rounding of a stored variance (FLOAT keeps 7 digits, and
+     * {@code log10stdev} storage goes through log and power): far below any share the rule speaks of (over 0.05).
+     */
+    static final double STORED_VARIANCE_SLACK = 1e-4;
+
+    /**
+     * Whether the stored statistics may still carry the initial values at their weight {@code decay^t}: from DL4J's
+     * initial variance 1, {@code t} moving-average steps give {@code v_t = decay^t + sum (1-decay) decay^(t-k) v_k}
+     * (exactly, in either storage: the log-std update is computed from the variances), at least {@code decay^t} in
+     * every channel. A channel below it means the statistics were written otherwise (recalibrated, loaded, imported):
+     * the initial values do not weigh that much there, and the rule keeps quiet. Without probe data this is all the
+     * configuration rule can tell; with it, {@link #initialValuesExplain} decides.
+     */
+    static boolean mayStillCarryInitialValues(BatchNormSite site, int iterations) {
+        return mayStillCarryInitialValues(site.movingVariance(), site.config().getDecay(), iterations);
+    }
+
+    private static boolean mayStillCarryInitialValues(double[] movingVariances, double decay, int iterations) {
+        double initialWeight = Math.pow(decay, Math.max(0, iterations));
+        for (double v : movingVariances) {
+            if (v < initialWeight * (1 - STORED_VARIANCE_SLACK)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the initial values (mean 0, variance 1) still weighing {@code w = decay^t} explain a diverging layer:
+     * the moving statistics they predict, {@code (1-w) mu*} and {@code w + (1-w) v*} (the target statistics standing
+     * in for the batches trained on), lie closer to the stored ones than the target does (mean divergence over
+     * channels, both measured from the stored statistics). After a recalibration on other data, or for an imported
+     * model's own statistics, the stored statistics sit near some data's statistics and far from that prediction:
+     * the rule does not speak for them. For {@code t = 0} the prediction is the initial values themselves. First of
+     * all the stored variances must allow it at all ({@link #mayStillCarryInitialValues}: at least {@code w} in
+     * every channel), which alone rules out most recalibrated layers: their variances are the data's.
+     */
+    static boolean initialValuesExplain(LayerFinding layer, int iterations) {
+        if (iterations < 0 || layer.channels().isEmpty() || !(layer.decay() < 1)) {
+            return false;
+        }
+        double[] movingVariances = layer.channels().stream()
+                .mapToDouble(ChannelFinding::movingVariance)
+                .toArray();
+        if (!mayStillCarryInitialValues(movingVariances, layer.decay(), iterations)) {
+            return false;
+        }
+        double w = Math.pow(layer.decay(), iterations);
+        double fromPrediction = 0;
+        double fromTarget = 0;
+        for (ChannelFinding c : layer.channels()) {
+            double predictedMean = (1 - w) * c.batchMean();
+            double predictedVariance = w + (1 - w) * c.batchVariance();
+            fromPrediction += DivergenceMath.divergence(
+                    predictedMean, predictedVariance, c.movingMean(), c.movingVariance(), layer.eps());
+            fromTarget += c.divergence();
+        }
+        return fromPrediction < fromTarget;
+    }
+
+    private static LintFinding neverTrained(LayerFinding layer) {
+        return new LintFinding(
+                LintFinding.NEVER_TRAINED,
+                layer.name(),
+                "never trained (iteration 0): its moving statistics are still the initial ones (mean 0, variance 1), "
+                        + "which this data's are not (D " + number(layer.maxDivergence()) + ").",
+                "train the model (each fit() iteration moves them toward the batch statistics), or recalibrate "
+                        + "the moving statistics on representative data (BatchNormRecalibration).");
     }
 
     /** The fewest iterations k with decay^k <= tolerance. */
