@@ -294,8 +294,9 @@ public final class BatchNormLint {
         return new LintFinding(
                 LintFinding.NEVER_TRAINED,
                 layer.name(),
+                // one text for every such layer, so that a report gives them one Why line
                 "never trained (iteration 0): its moving statistics are still the initial ones (mean 0, variance 1), "
-                        + "which this data's are not (D " + number(layer.maxDivergence()) + ").",
+                        + "which this data's are not.",
                 "train the model (each fit() iteration moves them toward the batch statistics), or recalibrate "
                         + "the moving statistics on representative data (BatchNormRecalibration).");
     }
