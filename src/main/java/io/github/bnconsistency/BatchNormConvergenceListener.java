@@ -2,6 +2,7 @@ package io.github.bnconsistency;
 
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.ConvergenceProbe;
+import io.github.bnconsistency.internal.engine.UpdateAudit;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.Numbers;
@@ -29,6 +30,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * The divergence is measured against one training batch at a time (with dropout applied, as DL4J's update sees
  * it), so it is noisier than a check over several probe batches; watch its trend.
+ *
+ * <p>At the same iterations it audits the update: after DL4J has applied the iteration's update, it reads each
+ * layer's moving statistics once and checks that they moved as {@code new = decay*old + (1-decay)*batch} says for
+ * that iteration's batch statistics (in either storage). Layers that did not follow, with the effective decay they
+ * moved at, are in {@link Snapshot#updateDeviations()}: a frozen layer (effective decay 1), gradient normalization
+ * applied to the moving-statistic updates, or a framework bug of the kind DL4J once had (updates divided by the batch
+ * size, or {@code 1 - decay} taken for the decay). A snapshot is therefore recorded, and reported, when the iteration
+ * is done. The listener reads the model only; it changes nothing, and draws no random numbers.
  */
 public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
@@ -54,15 +63,43 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     }
 
     /**
+     * A layer whose moving statistics did not move, over the snapshot's iteration, as its decay says
+     * ({@code new = decay*old + (1-decay)*batch} for that iteration's batch statistics).
+     *
+     * @param layer          the layer's name
+     * @param decay          its configured decay
+     * @param effectiveDecay the decay its observed step corresponds to, {@code 1 - r(1-decay)} with {@code r} the
+     *                       observed step over the expected one (1 for a layer that does not update)
+     * @param notUpdating    whether its statistics did not move at all
+     */
+    public record UpdateDeviation(String layer, double decay, double effectiveDecay, boolean notUpdating) {
+
+        /** E.g. {@code bn2 (effective decay 1 for 0.9: not updating)}. */
+        @Override
+        public String toString() {
+            return layer + " (effective decay " + Numbers.number(effectiveDecay) + " for " + Numbers.number(decay)
+                    + (notUpdating ? ": not updating" : "") + ")";
+        }
+    }
+
+    /**
      * The layers' state at one iteration.
      *
-     * @param iteration the model's iteration count when the forward pass ran
-     * @param epoch     the model's epoch count
-     * @param layers    one state per BatchNormalization layer, in topological order
+     * @param iteration        the model's iteration count when the forward pass ran
+     * @param epoch            the model's epoch count
+     * @param layers           one state per BatchNormalization layer, in topological order
+     * @param updateDeviations the layers whose moving statistics did not follow their decay over this iteration
+     *                         (the update audit; empty when all followed, or when the iteration's update was not seen)
      */
-    public record Snapshot(int iteration, int epoch, List<LayerState> layers) {
+    public record Snapshot(int iteration, int epoch, List<LayerState> layers, List<UpdateDeviation> updateDeviations) {
         public Snapshot {
             layers = List.copyOf(layers);
+            updateDeviations = List.copyOf(updateDeviations);
+        }
+
+        /** A snapshot without update deviations. */
+        public Snapshot(int iteration, int epoch, List<LayerState> layers) {
+            this(iteration, epoch, layers, List.of());
         }
 
         /** The largest layer divergence, 0 for a model without BatchNormalization layers. */
@@ -90,8 +127,16 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
                     .max(Comparator.comparingDouble(LayerState::divergence))
                     .map(l -> " (" + l.name() + ")")
                     .orElse("");
+            String deviations = updateDeviations.isEmpty()
+                    ? ""
+                    : "; moving statistics not following their decay: "
+                            + String.join(
+                                    ", ",
+                                    updateDeviations.stream()
+                                            .map(UpdateDeviation::toString)
+                                            .toList());
             return "iteration " + iteration + ": " + divergingLayers().size() + " of " + layers.size()
-                    + " BatchNormalization layers off, max D " + Numbers.number(maxDivergence()) + worst;
+                    + " BatchNormalization layers off, max D " + Numbers.number(maxDivergence()) + worst + deviations;
         }
     }
 
@@ -142,14 +187,56 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
         if (due(model)) {
-            record(model, probeFor(model).findings(activations));
+            pend(model, probeFor(model).findings(activations));
         }
     }
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
         if (due(model)) {
-            record(model, probeFor(model).findings(activations));
+            pend(model, probeFor(model).findings(activations));
+        }
+    }
+
+    /**
+     * After the iteration's update (DL4J calls this after the parameters changed, before it counts the iteration):
+     * the update audit reads each layer's moving statistics once and compares them with what the decay says they
+     * should be after this batch, then the snapshot is recorded and reported.
+     */
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        Pending pending;
+        synchronized (this) {
+            pending = this.pending.remove(model);
+        }
+        if (pending == null) {
+            return;
+        }
+        if (pending.iteration() != iteration) {
+            record(model, pending, List.of()); // not this iteration's forward pass: nothing to audit it against
+            return;
+        }
+        List<UpdateDeviation> deviations = probeFor(model).audit(pending.findings()).stream()
+                .filter(UpdateAudit.Result::deviates)
+                .map(r -> new UpdateDeviation(r.layer(), r.decay(), r.effectiveDecay(), r.notUpdating()))
+                .toList();
+        record(model, pending, deviations);
+    }
+
+    /** A monitored iteration's findings, waiting for the update that follows the forward pass. */
+    private record Pending(int iteration, int epoch, List<LayerFinding> findings) {}
+
+    /** By model, for models that train in parallel threads. */
+    private final Map<Model, Pending> pending = new java.util.IdentityHashMap<>();
+
+    private void pend(Model model, List<LayerFinding> findings) {
+        ConvergenceProbe probe = probeFor(model);
+        Pending earlier;
+        synchronized (this) {
+            earlier = pending.put(model, new Pending(probe.iterationCount(), probe.epochCount(), findings));
+        }
+        if (earlier != null) {
+            record(model, earlier, List.of()); // a forward pass that no update followed (not from fit)
         }
     }
 
@@ -170,8 +257,8 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
 
     static final int WINDOW = 3;
 
-    private void record(Model model, List<LayerFinding> findings) {
-        ConvergenceProbe probe = probeFor(model);
+    private void record(Model model, Pending pending, List<UpdateDeviation> deviations) {
+        List<LayerFinding> findings = pending.findings();
         Snapshot snapshot;
         synchronized (this) {
             List<LayerState> layers = findings.stream()
@@ -182,7 +269,7 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
                             windowed(f),
                             f.status() == LayerStatus.NOT_CONVERGED))
                     .toList();
-            snapshot = new Snapshot(probe.iterationCount(), probe.epochCount(), layers);
+            snapshot = new Snapshot(pending.iteration(), pending.epoch(), layers, deviations);
             snapshots.add(snapshot);
         }
         reporter.accept(snapshot);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 import org.assertj.core.api.SoftAssertionsProvider;
+import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,6 +50,22 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     protected AbstractModelAssert(ACTUAL actual, Class<?> selfType) {
         super(actual, selfType);
+        this.modelKind = selfType.getSimpleName().replaceFirst("Assert$", "");
+    }
+
+    /** What the assert checks, for messages: {@code MultiLayerNetwork} or {@code ComputationGraph}. */
+    private final String modelKind;
+
+    /**
+     * Fails, saying what is null and what to pass, when there is no model: AssertJ's own "Expecting actual not to
+     * be null" does not say which of the values a test handed over was null.
+     */
+    private void requireModel() {
+        if (actual == null) {
+            throw assertionError(new BasicErrorMessageFactory("%nThe model to check is null: assertThat(...) got a "
+                    + "null " + modelKind + ". Pass the trained, initialized model (after model.init() or a load), "
+                    + "e.g. the field your test trains."));
+        }
     }
 
     /** Makes navigation produce soft assertions collected by {@code provider}. */
@@ -317,7 +334,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * check saw run too (frozen layers that do not match the data, single-example dense batches, unsupported input).
      */
     public SELF passesBatchNormLint() {
-        isNotNull();
+        requireModel();
         List<LintFinding> findings = probe == null ? BatchNormLint.check(actual) : report().lint();
         return verify(ConsistencyChecks.passesBatchNormLint(findings));
     }
@@ -340,7 +357,7 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
 
     /** The report the assertions read (computed on first use for the current probe data). */
     protected ConsistencyReport report() {
-        isNotNull();
+        requireModel();
         if (probe == null) {
             throw new IllegalStateException("No probe data: call probedWith(data) first, or pass the data to the "
                     + "assertion, e.g. inferenceMatchesTraining(data, 1e-3).");

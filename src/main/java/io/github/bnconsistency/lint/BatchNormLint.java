@@ -5,8 +5,10 @@ import static io.github.bnconsistency.report.Numbers.number;
 import io.github.bnconsistency.internal.Tolerances;
 import io.github.bnconsistency.internal.engine.BatchNormSite;
 import io.github.bnconsistency.internal.engine.ConsistencyEngine;
+import io.github.bnconsistency.internal.engine.DivergenceMath;
 import io.github.bnconsistency.internal.engine.LayerVerdicts;
 import io.github.bnconsistency.internal.engine.Models;
+import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
@@ -18,6 +20,10 @@ import java.util.List;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 
 /**
  * Rules that explain why BatchNormalization moving statistics cannot or will not converge. Some need only the
@@ -38,11 +44,13 @@ public final class BatchNormLint {
 
     /** The configuration rules, at the default layer tolerance. */
     public static List<LintFinding> check(Model model) {
+        requireModel(model);
         List<LintFinding> findings = new ArrayList<>();
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
-            if (!site.frozen()) {
+            activationIgnored(site).ifPresent(findings::add);
+            if (!site.frozen() && mayStillCarryInitialValues(site, iterations)) {
                 decayTooHigh(
                                 site.name(),
                                 site.config().getDecay(),
@@ -60,18 +68,28 @@ public final class BatchNormLint {
      * not measure.
      */
     public static List<LintFinding> check(Model model, ConsistencyReport report) {
+        requireModel(model);
+        if (report == null) {
+            throw new IllegalArgumentException("The report is null: pass the report BatchNormInspector.inspect made "
+                    + "for this model, or call check(model) for the configuration rules alone.");
+        }
         List<LintFinding> findings = new ArrayList<>();
         int iterations = Models.iterationCount(model);
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
+            activationIgnored(site).ifPresent(findings::add);
             LayerFinding layer = report.layer(site.name()).orElse(null);
             if (layer == null) {
                 continue;
             }
-            if (layer.isDiverging() && !layer.frozen()) {
+            if (layer.isDiverging() && !layer.frozen() && initialValuesExplain(layer, iterations)) {
                 // the report's Fix line gives the measured iterations still needed; no second, different count here
-                decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance(), false)
-                        .ifPresent(findings::add);
+                if (iterations == 0) {
+                    findings.add(neverTrained(layer));
+                } else {
+                    decayTooHigh(layer.name(), layer.decay(), iterations, report.layerTolerance(), false)
+                            .ifPresent(findings::add);
+                }
             }
             if (layer.isDiverging() && layer.frozen()) {
                 findings.add(new LintFinding(
@@ -116,6 +134,13 @@ public final class BatchNormLint {
         return findings;
     }
 
+    private static void requireModel(Model model) {
+        if (model == null) {
+            throw new IllegalArgumentException(
+                    "The model is null: pass the MultiLayerNetwork or ComputationGraph to lint.");
+        }
+    }
+
     private static Optional<LintFinding> gradientNormalization(BatchNormSite site) {
         GradientNormalization normalization = site.config().getGradientNormalization();
         if (normalization == null || normalization == GradientNormalization.None) {
@@ -134,6 +159,49 @@ public final class BatchNormLint {
                         + "(set it per layer instead of on the whole network)."));
     }
 
+    /**
+     * DL4J's BatchNormalization layer never applies the activation its configuration carries: its {@code activate}
+     * returns {@code preOutput}, the normalized, scaled and shifted input (layers/normalization/BatchNormalization
+     * in 1.0.0-M2.1; {@code BatchNormLintTest} pins it on a model). A BatchNormalization layer gets an activation
+     * from its builder or from the network-wide {@code NeuralNetConfiguration.Builder.activation}, which every layer
+     * without its own inherits; after building the two cannot be told apart. SIGMOID, DL4J's default for every layer
+     * without one, is therefore left alone (an explicit SIGMOID goes unnoticed); so is IDENTITY, which says what
+     * happens. Keras imports set none (a Keras BatchNormalization has no activation): they carry that default.
+     */
+    private static Optional<LintFinding> activationIgnored(BatchNormSite site) {
+        IActivation activation = site.config().getActivationFn();
+        if (activation == null || activation instanceof ActivationIdentity || activation instanceof ActivationSigmoid) {
+            return Optional.empty();
+        }
+        String named = activationName(activation);
+        return Optional.of(new LintFinding(
+                LintFinding.ACTIVATION_IGNORED,
+                site.name(),
+                "activation " + named + " is configured on this BatchNormalization layer (on the layer, or "
+                        + "network-wide by NeuralNetConfiguration.Builder.activation, which every layer without its "
+                        + "own inherits), but DL4J never applies an activation in a BatchNormalization layer: its "
+                        + "output is the normalized input, scaled and shifted, not passed through " + named + ".",
+                "if the activation is meant, add an ActivationLayer after it (new ActivationLayer.Builder()"
+                        + ".activation(" + named + ").build()), and set .activation(Activation.IDENTITY) on the "
+                        + "BatchNormalization layer, which says what it does."));
+    }
+
+    /** {@code Activation.TANH} when an {@link Activation} constant makes an equal function, else its own text. */
+    static String activationName(IActivation activation) {
+        for (Activation candidate : Activation.values()) {
+            IActivation made;
+            try {
+                made = candidate.getActivationFunction();
+            } catch (RuntimeException notMadeThisWay) {
+                continue; // a few constants need arguments to be made
+            }
+            if (made.equals(activation)) {
+                return "Activation." + candidate.name();
+            }
+        }
+        return activation.getClass().getSimpleName() + " (" + activation + ")";
+    }
+
     private static Optional<LintFinding> decayTooHigh(
             String layer, double decay, int iterations, double tolerance, boolean withCounts) {
         double initialWeight = Math.pow(decay, iterations);
@@ -144,8 +212,10 @@ public final class BatchNormLint {
         String faster = decay > SUGGESTED_DECAY
                 ? ", lower the decay (e.g. " + number(SUGGESTED_DECAY)
                         + (withCounts
-                                ? ", at which initial values weigh " + number(tolerance) + " or less after "
-                                        + iterationsToForget(SUGGESTED_DECAY, tolerance) + " iterations in all"
+                                ? ", at which the initial values weigh " + number(tolerance) + " or less from "
+                                        + "training iteration " + iterationsToForget(SUGGESTED_DECAY, tolerance)
+                                        + " on, counted from the first; a check on data gives the iterations its "
+                                        + "measured gaps still need"
                                 : "")
                         + ")"
                 : "";
@@ -157,6 +227,78 @@ public final class BatchNormLint {
                         + number(initialWeight) + " of the moving average (more than " + number(tolerance) + ")" + until
                         + ".",
                 "train longer" + faster + ", or recalibrate the moving statistics (BatchNormRecalibration)."));
+    }
+
+    /**
+     * Relative slack on {@code decay^t} for float rounding of a stored variance (FLOAT keeps 7 digits, and
+     * {@code log10stdev} storage goes through log and power): far below any share the rule speaks of (over 0.05).
+     */
+    static final double STORED_VARIANCE_SLACK = 1e-4;
+
+    /**
+     * Whether the stored statistics may still carry the initial values at their weight {@code decay^t}: from DL4J's
+     * initial variance 1, {@code t} moving-average steps give {@code v_t = decay^t + sum (1-decay) decay^(t-k) v_k}
+     * (exactly, in either storage: the log-std update is computed from the variances), at least {@code decay^t} in
+     * every channel. A channel below it means the statistics were written otherwise (recalibrated, loaded, imported):
+     * the initial values do not weigh that much there, and the rule keeps quiet. Without probe data this is all the
+     * configuration rule can tell; with it, {@link #initialValuesExplain} decides.
+     */
+    static boolean mayStillCarryInitialValues(BatchNormSite site, int iterations) {
+        return mayStillCarryInitialValues(site.movingVariance(), site.config().getDecay(), iterations);
+    }
+
+    private static boolean mayStillCarryInitialValues(double[] movingVariances, double decay, int iterations) {
+        double initialWeight = Math.pow(decay, Math.max(0, iterations));
+        for (double v : movingVariances) {
+            if (v < initialWeight * (1 - STORED_VARIANCE_SLACK)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the initial values (mean 0, variance 1) still weighing {@code w = decay^t} explain a diverging layer:
+     * the moving statistics they predict, {@code (1-w) mu*} and {@code w + (1-w) v*} (the target statistics standing
+     * in for the batches trained on), lie closer to the stored ones than the target does (mean divergence over
+     * channels, both measured from the stored statistics). After a recalibration on other data, or for an imported
+     * model's own statistics, the stored statistics sit near some data's statistics and far from that prediction:
+     * the rule does not speak for them. For {@code t = 0} the prediction is the initial values themselves. First of
+     * all the stored variances must allow it at all ({@link #mayStillCarryInitialValues}: at least {@code w} in
+     * every channel), which alone rules out most recalibrated layers: their variances are the data's.
+     */
+    static boolean initialValuesExplain(LayerFinding layer, int iterations) {
+        if (iterations < 0 || layer.channels().isEmpty() || !(layer.decay() < 1)) {
+            return false;
+        }
+        double[] movingVariances = layer.channels().stream()
+                .mapToDouble(ChannelFinding::movingVariance)
+                .toArray();
+        if (!mayStillCarryInitialValues(movingVariances, layer.decay(), iterations)) {
+            return false;
+        }
+        double w = Math.pow(layer.decay(), iterations);
+        double fromPrediction = 0;
+        double fromTarget = 0;
+        for (ChannelFinding c : layer.channels()) {
+            double predictedMean = (1 - w) * c.batchMean();
+            double predictedVariance = w + (1 - w) * c.batchVariance();
+            fromPrediction += DivergenceMath.divergence(
+                    predictedMean, predictedVariance, c.movingMean(), c.movingVariance(), layer.eps());
+            fromTarget += c.divergence();
+        }
+        return fromPrediction < fromTarget;
+    }
+
+    private static LintFinding neverTrained(LayerFinding layer) {
+        return new LintFinding(
+                LintFinding.NEVER_TRAINED,
+                layer.name(),
+                // one text for every such layer, so that a report gives them one Why line
+                "never trained (iteration 0): its moving statistics are still the initial ones (mean 0, variance 1), "
+                        + "which this data's are not.",
+                "train the model (each fit() iteration moves them toward the batch statistics), or recalibrate "
+                        + "the moving statistics on representative data (BatchNormRecalibration).");
     }
 
     /** The fewest iterations k with decay^k <= tolerance. */

@@ -17,12 +17,16 @@ public record LintFinding(String rule, String layer, String message, String fix)
     public static final String FROZEN_MISMATCH = "frozen-mismatch";
     /** The decay is so high for the iterations trained that the initial values still dominate. */
     public static final String DECAY_TOO_HIGH = "decay-too-high";
+    /** A diverging layer of a model never trained: its moving statistics are still the initial ones. */
+    public static final String NEVER_TRAINED = "never-trained";
     /** Dense BatchNormalization fed one example per batch: batch variance 0. */
     public static final String SINGLE_EXAMPLE_BATCHES = "single-example-batches";
     /** Stored moving statistics that are NaN, infinite or a negative variance. */
     public static final String CORRUPTED_STATISTICS = "corrupted-statistics";
     /** Probe batches far more alike within than random batches (e.g. one class each): statistics reflect that. */
     public static final String UNREPRESENTATIVE_PROBE_BATCHES = "unrepresentative-probe-batches";
+    /** An activation configured on a BatchNormalization layer, which DL4J never applies. */
+    public static final String ACTIVATION_IGNORED = "activation-ignored";
     /** An input layout DL4J cannot normalize. */
     public static final String UNSUPPORTED_INPUT = "unsupported-input";
 

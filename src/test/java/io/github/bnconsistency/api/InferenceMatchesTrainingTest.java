@@ -186,7 +186,7 @@ class InferenceMatchesTrainingTest {
         assertThatThrownBy(
                         () -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(ApiFixtures.FEATURES, 1e-3))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("Expecting actual not to be null");
+                .hasMessageContaining("The model to check is null: assertThat(...) got a null MultiLayerNetwork.");
     }
 
     @Test

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.BatchNormRecalibration;
+import io.github.bnconsistency.lint.BatchNormLint;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.OneShotIterators.OneShotDataSetIterator;
@@ -48,7 +50,88 @@ class BadInputTest {
                 .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
         assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).inferenceMatchesTraining(IMAGES, 1e-3))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("Expecting actual not to be null");
+                .hasMessageContaining("The model to check is null: assertThat(...) got a null MultiLayerNetwork. "
+                        + "Pass the trained, initialized model (after model.init() or a load)");
+        assertThatThrownBy(() -> assertThat((ComputationGraph) null).hasConvergedBatchNormStatistics(IMAGES))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got a null ComputationGraph");
+        assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).passesBatchNormLint())
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got a null MultiLayerNetwork");
+        assertThatThrownBy(() -> assertThat((MultiLayerNetwork) null).batchNormLayer("bn1"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("got a null MultiLayerNetwork");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormRecalibration.recalibrate((MultiLayerNetwork) null, IMAGES))
+                .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormRecalibration.recalibratedCopy((ComputationGraph) null, IMAGES))
+                .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to check.");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormLint.check(null))
+                .withMessage("The model is null: pass the MultiLayerNetwork or ComputationGraph to lint.");
+    }
+
+    /** Labels with another row count than the features are a data bug: refused before any pass, with the shapes. */
+    @Test
+    void labels_with_another_row_count_are_refused_with_the_shapes() {
+        DataSet misCut = new DataSet(
+                IMAGES.getFeatures(),
+                IMAGES.getLabels()
+                        .get(
+                                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 10),
+                                org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        String expected = "Probe batch 0 has labels of shape [10, 3], 10 rows, but 12 examples (features "
+                + "[12, 3, 32, 32]), and the model gives one output row per example: the labels do not belong to "
+                + "these features. Pass labels with one row per example";
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(model, misCut))
+                .withMessageStartingWith(expected);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> assertThat(model).inferenceMatchesTraining(misCut, 1e-3))
+                .withMessageStartingWith(expected);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormRecalibration.recalibratedCopy(model, misCut))
+                .withMessageStartingWith(expected);
+        // the second batch of an iterator is named
+        List<DataSet> batches = List.of(IMAGES, misCut);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(
+                        model, new org.deeplearning4j.datasets.iterator.ExistingDataSetIterator(batches)))
+                .withMessageStartingWith("Probe batch 1 has labels of shape [10, 3]");
+        assertUnchanged(model);
+    }
+
+    /**
+     * Labels of another width are not refused (they may describe the output otherwise, e.g. class indices for a
+     * sparse loss): the check runs, and says why it gives no accuracy.
+     */
+    @Test
+    void labels_of_another_width_only_drop_the_accuracy_and_say_why() {
+        DataSet classIndices = new DataSet(
+                IMAGES.getFeatures(),
+                Nd4j.argMax(IMAGES.getLabels(), 1).reshape(12, 1).castTo(DataType.FLOAT));
+
+        assertThat(BatchNormInspector.inspect(model, classIndices).output().ignoredLabels())
+                .contains("labels of shape [12, 1] do not match outputs of shape [12, 3], so no accuracy");
+    }
+
+    @Test
+    void a_two_input_graph_given_one_features_array_is_told_to_pass_a_multi_data_set() {
+        ComputationGraph twoInputs = io.github.bnconsistency.testing.GraphModels.twoInputsTwoOutputs(0.9, 1);
+        org.nd4j.linalg.dataset.api.MultiDataSet both = io.github.bnconsistency.testing.GraphModels.twoInputBatch(8, 1);
+        DataSet first = new DataSet(both.getFeatures(0), both.getLabels(0));
+
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> BatchNormInspector.inspect(twoInputs, first))
+                .withMessageContaining("The ComputationGraph has 2 inputs "
+                        + twoInputs.getConfiguration().getNetworkInputs() + " but probe batch 0 has 1 feature array ")
+                .withMessageContaining("pass a MultiDataSet (or a MultiDataSetIterator) with one features array per "
+                        + "network input");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> assertThat(twoInputs).inferenceMatchesTraining(first.getFeatures(), 1e-3))
+                .withMessageContaining("pass a MultiDataSet");
     }
 
     @Test

@@ -114,8 +114,8 @@ class BatchNormLintTest {
             // 0.99^10 = 0.9044 > 0.05; ln(0.05)/ln(0.99) = 298.07, so iteration 299
             assertThat(f.message()).contains("0.99^10 = 0.904").contains("will until iteration 299");
             assertThat(f.fix())
-                    .contains(
-                            "lower the decay (e.g. 0.9, at which initial values weigh 0.05 or less after 29 iterations in all)"); // ln(0.05)/ln(0.9) = 28.4
+                    .contains("lower the decay (e.g. 0.9, at which the initial values weigh 0.05 or less from training "
+                            + "iteration 29 on, counted from the first"); // ln(0.05)/ln(0.9) = 28.4
         });
         assertThat(BatchNormLint.iterationsToForget(0.99, 0.05)).isEqualTo(299);
     }

@@ -110,6 +110,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    List<String> inputNames() {
+        return List.copyOf(model.getConfiguration().getNetworkInputs());
+    }
+
+    @Override
     List<BatchNormSite> sites() {
         return sites;
     }

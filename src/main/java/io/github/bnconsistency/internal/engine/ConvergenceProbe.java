@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -60,6 +63,36 @@ public final class ConvergenceProbe {
                     + "watches a " + adapter.modelType() + ".");
         }
         return findings(graph.passOf(activations));
+    }
+
+    /**
+     * The update audit of one iteration: {@code before} are this probe's findings from the iteration's forward pass
+     * (its batch statistics, the moving statistics then), compared with the moving statistics now, after the
+     * update (one read of each layer's moving statistics). A layer whose own dropout acts on its input is not
+     * judged: the activations show its input before that dropout, not what DL4J's update saw.
+     */
+    public List<UpdateAudit.Result> audit(List<LayerFinding> before) {
+        List<UpdateAudit.Result> results = new ArrayList<>();
+        List<BatchNormSite> sites = adapter.sites();
+        for (int i = 0; i < sites.size() && i < before.size(); i++) {
+            BatchNormSite site = sites.get(i);
+            LayerFinding finding = before.get(i);
+            if (!finding.name().equals(site.name()) || finding.channels().isEmpty() || dropsOutItsOwnInput(site)) {
+                results.add(UpdateAudit.unmeasured(finding));
+                continue;
+            }
+            DataType type = site.layer()
+                    .getParam(org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_MEAN)
+                    .dataType();
+            results.add(UpdateAudit.of(finding, site.movingMean(), site.movingVariance(), type));
+        }
+        return results;
+    }
+
+    /** Dropout set on the BatchNormalization layer itself (Keras imports carry a {@code Dropout(1.0)}, which keeps all). */
+    private static boolean dropsOutItsOwnInput(BatchNormSite site) {
+        IDropout dropout = site.config().getIDropout();
+        return dropout != null && !(dropout instanceof Dropout d && d.getPSchedule() == null && d.getP() == 1.0);
     }
 
     @SuppressWarnings("try") // the try opens a workspace scope; its variable is never read

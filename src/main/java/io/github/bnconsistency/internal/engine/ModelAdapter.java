@@ -67,6 +67,9 @@ abstract class ModelAdapter {
 
     abstract int inputCount();
 
+    /** The network inputs' names, in order, for messages. */
+    abstract List<String> inputNames();
+
     /** BatchNormalization layers in topological order. */
     abstract List<BatchNormSite> sites();
 
@@ -153,12 +156,19 @@ abstract class ModelAdapter {
     INDArray[] features(ProbeBatch batch) {
         INDArray[] features = batch.features();
         if (features.length != inputCount()) {
-            throw new IllegalArgumentException("The " + modelType() + " has " + inputCount()
-                    + " input(s) but probe batch "
-                    + batch.index() + " has " + features.length + " feature array(s) " + batch.shapeDescription()
-                    + ": pass one features array per network input.");
+            String fix = inputCount() > 1
+                    ? ": a DataSet or an INDArray carries one features array; pass a MultiDataSet (or a "
+                            + "MultiDataSetIterator) with one features array per network input, in the order of "
+                            + inputNames() + ", e.g. new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {"
+                            + String.join(", ", inputNames()) + "}, labels)."
+                    : ": pass one features array per network input (a DataSet, an INDArray or a DataSetIterator).";
+            throw new IllegalArgumentException("The " + modelType() + " has " + inputCount() + " input"
+                    + (inputCount() == 1 ? "" : "s") + " " + inputNames() + " but probe batch " + batch.index()
+                    + " has " + features.length + " feature array" + (features.length == 1 ? "" : "s") + " "
+                    + batch.shapeDescription() + fix);
         }
         long examples = features[0].size(0);
+        requireLabelRows(batch, examples);
         INDArray[] cast = new INDArray[features.length];
         for (int i = 0; i < features.length; i++) {
             if (features[i].size(0) != examples) {
@@ -170,6 +180,31 @@ abstract class ModelAdapter {
             cast[i] = features[i].dataType() == dataType() ? features[i] : features[i].castTo(dataType());
         }
         return cast;
+    }
+
+    /**
+     * A network gives one output row per example, and a label row belongs to one example: labels with another row
+     * count are a data bug (labels of another batch, or features and labels cut differently) whatever the
+     * output, so they are refused before any pass. Labels of another width are not refused: they may describe an
+     * output otherwise (class indices for a sparse loss, say), and only the accuracy needs labels of the output's
+     * shape; the report says why it gives none.
+     */
+    private static void requireLabelRows(ProbeBatch batch, long examples) {
+        INDArray[] labels = batch.labels();
+        if (labels == null) {
+            return;
+        }
+        for (int o = 0; o < labels.length; o++) {
+            if (labels[o] != null && labels[o].rank() > 0 && labels[o].size(0) != examples) {
+                throw new IllegalArgumentException("Probe batch " + batch.index() + " has labels"
+                        + (labels.length > 1 ? " for output " + o : "") + " of shape "
+                        + Arrays.toString(labels[o].shape()) + ", " + labels[o].size(0) + " rows, but " + examples
+                        + " examples (features " + batch.shapeDescription() + "), and the model gives one output row "
+                        + "per example: the labels do not belong to these features. Pass labels with one row per "
+                        + "example, from the same DataSet or MultiDataSet as the features (or none: the check "
+                        + "then compares the outputs without accuracy).");
+            }
+        }
     }
 
     private static void requireFinite(INDArray features, int input, ProbeBatch batch) {

@@ -97,6 +97,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    List<String> inputNames() {
+        return List.of("input");
+    }
+
+    @Override
     List<BatchNormSite> sites() {
         return sites;
     }
