@@ -75,10 +75,10 @@ public record Reference(
         /** Taken to be the probe's batch size: not given, and the data could not tell otherwise. */
         PROBE_BATCH_SIZE,
         /**
-         * Not given, and the probe's batch size ruled out: at it some layer's statistics are off, while at the batch
-         * size the moving variances fit ({@link #estimate()}) every layer is within tolerance or noise. Taken as a
-         * batch-size mismatch, not as moving statistics that need more training; pass the training batch size for a
-         * sharper check.
+         * Not given, and the probe's batch size ruled out by {@link #estimate()} (some layer is off at it, or the
+         * probe is one batch far larger than the estimate, such as a whole validation set), while at the batch size
+         * the moving variances fit every layer is within tolerance or noise: taken as that size, a batch-size
+         * mismatch rather than statistics that need more training. Pass the training batch size for a sharper check.
          */
         ESTIMATED
     }

@@ -323,13 +323,12 @@ public final class TextReport {
                     case ESTIMATED ->
                         reference
                                 .estimate()
-                                .map(e ->
-                                        " (not given; estimated: at the probe's batch size some layer's statistics are off, at the size the moving variances of "
-                                                + e.layer() + " fit, " + number(e.low()) + ".." + number(e.high())
-                                                + ", every layer is within tolerance or noise: a batch-size mismatch, not "
-                                                + "statistics that need more training; pass the training batch size, "
-                                                + "trainedWithBatchSize(n) or @BatchNormConsistency(trainingBatchSize), "
-                                                + "for a sharper check)")
+                                .map(e -> " (not given; estimated: the moving variances of " + e.layer()
+                                        + " fit batches of " + number(e.low()) + ".." + number(e.high())
+                                        + " examples, not the probe's, and at that size every layer is within "
+                                        + "tolerance or noise: a batch-size mismatch, not statistics that need "
+                                        + "more training; pass the training batch size, trainedWithBatchSize(n) "
+                                        + "or @BatchNormConsistency(trainingBatchSize), for a sharper check)")
                                 .orElse(" (estimated)");
                 }
                 + switch (reference.targets()) {

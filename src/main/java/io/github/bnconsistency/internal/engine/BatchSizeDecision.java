@@ -39,20 +39,28 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
     }
 
     /**
-     * This decision, or, when the probe's batch size was taken, some layer is off at it and the estimate's interval
-     * lies below it, the batch size the moving variances fit (median, then upper, then lower bound, rounded, at least 2)
-     * if every layer is within tolerance or noise there: the moving statistics then fit training at that size, and
-     * "train longer" would be wrong advice.
+     * This decision, or the batch size the moving variances fit (median, then upper, then lower bound of the estimate,
+     * rounded, at least 2) when every layer is within tolerance or noise there, the probe's batch size was taken,
+     * the estimate's interval lies below it, and either some layer is off at the probe's size or the probe is one
+     * batch over twice the interval's top (a whole validation set as one DataSet: its size says nothing of
+     * training's). The moving statistics then fit training at that size: "train longer" would be wrong advice, and
+     * a reference at the probe's size the wrong reference.
      *
-     * @param judgeAt the layer findings at a batch size
+     * @param oneProbeBatch whether the probe came as one batch
+     * @param judgeAt       the layer findings at a batch size
      */
-    BatchSizeDecision orFittingEstimate(List<LayerFinding> atThisSize, LongFunction<List<LayerFinding>> judgeAt) {
-        if (source != BatchSizeSource.PROBE_BATCH_SIZE || allWithinNoise(atThisSize) || estimate.isEmpty()) {
+    BatchSizeDecision orFittingEstimate(
+            List<LayerFinding> atThisSize, boolean oneProbeBatch, LongFunction<List<LayerFinding>> judgeAt) {
+        if (source != BatchSizeSource.PROBE_BATCH_SIZE || estimate.isEmpty()) {
             return this;
         }
         BatchSizeEstimate e = estimate.get();
         if (!Double.isFinite(e.high()) || e.high() >= size) {
             return this; // the data cannot tell, or does not rule out the probe's batch size
+        }
+        boolean wholeSetAsOneBatch = oneProbeBatch && 2 * e.high() < size;
+        if (allWithinNoise(atThisSize) && !wholeSetAsOneBatch) {
+            return this;
         }
         for (double candidate : new double[] {e.median(), e.high(), e.low()}) {
             if (!Double.isFinite(candidate)) {

@@ -52,6 +52,7 @@ final class Inspection {
         BatchSizeDecision probeSize = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
         BatchSizeDecision size = probeSize.orFittingEstimate(
                 judgeAt(measurement, probeSize),
+                measurement.probe().batches() == 1,
                 n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
         List<LayerFinding> findings = judgeAt(measurement, size);
