@@ -33,7 +33,12 @@ public final class BatchNormInspector {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
         }
         ConsistencyReport report = ConsistencyEngine.inspect(
-                model, data, options.layerTolerance(), options.trainingBatchSize(), options.doublePrecisionCheck());
+                model,
+                data,
+                options.layerTolerance(),
+                options.trainingBatchSize(),
+                options.doublePrecisionCheck(),
+                options.outputNoise());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 

@@ -18,7 +18,8 @@ import io.github.bnconsistency.internal.engine.ConsistencyEngine;
  *                          the statistics of; 0 (the default) infers it: from the moving variances when they rule
  *                          out the probe's batch size, else the probe's batch size
  */
-public record InspectionOptions(double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck) {
+public record InspectionOptions(
+        double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck, boolean outputNoise) {
 
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
@@ -30,7 +31,7 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize, bo
 
     /** These tolerance and batch size, the double-precision re-check on. */
     public InspectionOptions(double layerTolerance, int trainingBatchSize) {
-        this(layerTolerance, trainingBatchSize, true);
+        this(layerTolerance, trainingBatchSize, true, true);
     }
 
     /** Another layer tolerance, the training batch size inferred. */
@@ -40,17 +41,17 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize, bo
 
     /** The defaults. */
     public static InspectionOptions defaults() {
-        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0);
+        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true);
     }
 
     /** These options with another per-layer tolerance. */
     public InspectionOptions withLayerTolerance(double tolerance) {
-        return new InspectionOptions(tolerance, trainingBatchSize, doublePrecisionCheck);
+        return new InspectionOptions(tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise);
     }
 
     /** These options with the mini-batch size you train with (at least 2). */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
-        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck);
+        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck, outputNoise);
     }
 
     /**
@@ -59,6 +60,15 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize, bo
      * parameters in memory, two inference passes per batch), to tell float rounding from a real difference.
      */
     public InspectionOptions withoutDoublePrecisionCheck() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, false);
+        return new InspectionOptions(layerTolerance, trainingBatchSize, false, outputNoise);
+    }
+
+    /**
+     * These options without measuring the output noise: outputs that differ while every layer is within tolerance or
+     * noise are then judged against the plain tolerance, as on one full batch, and the check skips the noise sweep
+     * (one reference and 8 inference passes per probe batch, plus 8 bootstrap training passes for a small probe).
+     */
+    public InspectionOptions withoutOutputNoise() {
+        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, false);
     }
 }

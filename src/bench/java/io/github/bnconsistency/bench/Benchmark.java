@@ -40,7 +40,7 @@ import org.nd4j.linalg.dataset.DataSet;
 public final class Benchmark {
 
     private static final List<String> ALL_CASES =
-            List.of("cnn", "resnet50", "naive", "recalibrate", "listener", "memory");
+            List.of("cnn", "consistent", "resnet50", "naive", "recalibrate", "listener", "memory");
     /** Iterations per timed fit block: 10 listener firings on the small CNN, 1 on ResNet50. */
     private static final int CNN_FIT_ITERATIONS = 100;
     /**
@@ -92,6 +92,9 @@ public final class Benchmark {
         Benchmark bench = new Benchmark(rounds, memoryRounds);
         if (cases.contains("cnn")) {
             bench.checkCase("cnn", BenchModels.smallCnn(42), BenchModels.cnnBatch(7));
+        }
+        if (cases.contains("consistent")) {
+            bench.consistentCase();
         }
         if (cases.contains("resnet50")) {
             bench.checkCase("resnet50", BenchModels.resnet50(42), BenchModels.resnetBatch(7));
@@ -148,6 +151,52 @@ public final class Benchmark {
                 + ")");
         figure(name + ".check_over_inference", Interleaved.ratios(s, r -> r[0] / r[1]));
         figure(name + ".check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[1] + r[2])));
+    }
+
+    /**
+     * The common path on a model whose moving statistics match training at batch size 12 within sampling noise:
+     * the small CNN's statistics set to the average over 20 other batches of 12, one probe batch of 12. Its outputs differ from the training path within noise, so the check adds the double-precision re-check
+     * and the output-noise sweep; without them (withoutDoublePrecisionCheck, withoutOutputNoise) it is two passes.
+     */
+    private void consistentCase() {
+        MultiLayerNetwork model = BenchModels.smallCnn(46);
+        java.util.List<DataSet> training = new ArrayList<>();
+        for (int b = 0; b < 20; b++) {
+            training.add(BenchModels.cnnBatch(100 + b));
+        }
+        io.github.bnconsistency.BatchNormRecalibration.recalibrate(
+                model,
+                io.github.bnconsistency.probe.ProbeData.of(
+                        new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(training, 1)),
+                io.github.bnconsistency.RecalibrationOptions.defaults().withTrainingBatchSize(BenchModels.BATCH));
+        DataSet data = BenchModels.cnnBatch(11);
+        INDArray x = data.getFeatures();
+        io.github.bnconsistency.InspectionOptions options =
+                io.github.bnconsistency.InspectionOptions.defaults().withTrainingBatchSize(BenchModels.BATCH);
+        io.github.bnconsistency.InspectionOptions plain =
+                options.withoutDoublePrecisionCheck().withoutOutputNoise();
+        io.github.bnconsistency.probe.ProbeData probe = io.github.bnconsistency.probe.ProbeData.of(data);
+        Runnable check = () -> BatchNormInspector.inspect(model, probe, options);
+        Runnable plainCheck = () -> BatchNormInspector.inspect(model, probe, plain);
+        Runnable inference = forward(model, x, false);
+        Runnable training2 = forward(model, x, true);
+        double[][] s = Interleaved.run(
+                2,
+                rounds,
+                new Arm("check", repetitions(check), check),
+                new Arm("plain check", repetitions(plainCheck), plainCheck),
+                new Arm("inference", repetitions(inference), inference),
+                new Arm("training", repetitions(training2), training2));
+        ConsistencyReport report = BatchNormInspector.inspect(model, probe, options);
+        context("consistent: full check " + ms(Interleaved.medianOf(s, 0)) + ", without the re-check and the noise "
+                + ms(Interleaved.medianOf(s, 1)) + ", output(x,false) " + ms(Interleaved.medianOf(s, 2))
+                + ", output(x,true) " + ms(Interleaved.medianOf(s, 3)) + " (statuses "
+                + report.layers().stream().map(l -> l.status().name()).toList() + ", max |train - inference| "
+                + report.output().maxAbsDifference() + ", noise measured "
+                + report.reference().noise().isPresent()
+                + ", double re-check " + report.reference().doublePrecision().isPresent() + ")");
+        figure("consistent.check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[2] + r[3])));
+        figure("consistent.plain_check_over_two_passes", Interleaved.ratios(s, r -> r[1] / (r[2] + r[3])));
     }
 
     /** naive_per_layer_over_check on ResNet50. */

@@ -33,7 +33,7 @@ public final class ConsistencyEngine {
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance, int trainingBatchSize) {
-        return inspect(model, data, layerTolerance, trainingBatchSize, true);
+        return inspect(model, data, layerTolerance, trainingBatchSize, true, true);
     }
 
     /**
@@ -41,15 +41,22 @@ public final class ConsistencyEngine {
      *
      * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer explains it is
      *                             compared once more on a DOUBLE copy
+     * @param outputNoise          whether such a difference is then measured against the output noise
      */
     public static ConsistencyReport inspect(
-            Model model, ProbeData data, double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck) {
+            Model model,
+            ProbeData data,
+            double layerTolerance,
+            int trainingBatchSize,
+            boolean doublePrecisionCheck,
+            boolean outputNoise) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         requireValidBatchSize(trainingBatchSize);
         return withModel(
                 model,
                 data,
-                adapter -> Inspection.run(adapter, data, layerTolerance, trainingBatchSize, doublePrecisionCheck));
+                adapter -> Inspection.run(
+                        adapter, data, layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise));
     }
 
     /** Rejects a negative training batch size (0 means: infer it), naming the fix. */

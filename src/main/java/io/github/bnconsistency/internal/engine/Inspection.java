@@ -27,12 +27,19 @@ final class Inspection {
     private final ProbeData data;
     private final double layerTolerance;
     private final boolean doublePrecisionCheck;
+    private final boolean measureOutputNoise;
 
-    private Inspection(ModelAdapter adapter, ProbeData data, double layerTolerance, boolean doublePrecisionCheck) {
+    private Inspection(
+            ModelAdapter adapter,
+            ProbeData data,
+            double layerTolerance,
+            boolean doublePrecisionCheck,
+            boolean measureOutputNoise) {
         this.adapter = adapter;
         this.data = data;
         this.layerTolerance = layerTolerance;
         this.doublePrecisionCheck = doublePrecisionCheck;
+        this.measureOutputNoise = measureOutputNoise;
     }
 
     static ConsistencyReport run(
@@ -40,8 +47,10 @@ final class Inspection {
             ProbeData data,
             double layerTolerance,
             int trainingBatchSize,
-            boolean doublePrecisionCheck) {
-        return new Inspection(adapter, data, layerTolerance, doublePrecisionCheck).run(trainingBatchSize);
+            boolean doublePrecisionCheck,
+            boolean measureOutputNoise) {
+        return new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise)
+                .run(trainingBatchSize);
     }
 
     private ConsistencyReport run(int given) {
@@ -183,7 +192,7 @@ final class Inspection {
         boolean differs = output.isMeasured() && output.maxAbsDifference() > NOISE_SWEEP_THRESHOLD;
         boolean finite = output.allFinite();
         boolean layersWithinNoise = layersWithinNoise(findings);
-        if (!differs || !finite || !layersWithinNoise || !data.replayable()) {
+        if (!measureOutputNoise || !differs || !finite || !layersWithinNoise || !data.replayable()) {
             return Optional.empty();
         }
         NoiseSamples samples =
