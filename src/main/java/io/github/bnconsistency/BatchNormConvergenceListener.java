@@ -61,11 +61,22 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
      * @param layers    one state per BatchNormalization layer, in topological order
      */
     public record Snapshot(int iteration, int epoch, List<LayerState> layers) {
+        /**
+         * Copies the layer states, so the snapshot stays as it was taken.
+         *
+         * @param iteration the model's iteration count when the forward pass ran
+         * @param epoch     the model's epoch count
+         * @param layers    one state per BatchNormalization layer, in topological order
+         */
         public Snapshot {
             layers = List.copyOf(layers);
         }
 
-        /** The largest layer divergence, 0 for a model without BatchNormalization layers. */
+        /**
+         * The largest layer divergence, 0 for a model without BatchNormalization layers.
+         *
+         * @return the largest divergence over the layers, 0 without BatchNormalization layers
+         */
         public double maxDivergence() {
             return layers.stream()
                     .mapToDouble(LayerState::divergence)
@@ -74,7 +85,11 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
                     .orElse(0);
         }
 
-        /** Layers whose statistics are off at this iteration. */
+        /**
+         * Layers whose statistics are off at this iteration.
+         *
+         * @return the names of the layers whose statistics are off, in topological order
+         */
         public List<String> divergingLayers() {
             return layers.stream()
                     .filter(l -> l.status() == LayerStatus.NOT_CONVERGED)
@@ -112,7 +127,12 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         this.reporter = reporter;
     }
 
-    /** A listener that takes a snapshot every {@code frequency} iterations. */
+    /**
+     * A listener that takes a snapshot every {@code frequency} iterations.
+     *
+     * @param frequency iterations between two snapshots, at least 1
+     * @return a new listener; register it with {@code model.addListeners(...)}
+     */
     public static BatchNormConvergenceListener every(int frequency) {
         return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> {});
     }
@@ -120,6 +140,9 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     /**
      * A new listener like this one that also hands each snapshot to {@code reporter} as it is taken, e.g.
      * {@code System.out::println} or {@code s -> log.info(s.toString())}. Register the listener it returns.
+     *
+     * @param reporter receives each snapshot as it is taken
+     * @return a new listener; this one is left as it is
      */
     public BatchNormConvergenceListener reportingTo(Consumer<? super Snapshot> reporter) {
         if (reporter == null) {
@@ -129,12 +152,21 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         return new BatchNormConvergenceListener(frequency, layerTolerance, reporter::accept);
     }
 
-    /** A new listener like this one, judging layers at another tolerance. Register the listener it returns. */
+    /**
+     * A new listener like this one, judging layers at another tolerance. Register the listener it returns.
+     *
+     * @param tolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return a new listener; this one is left as it is
+     */
     public BatchNormConvergenceListener withLayerTolerance(double tolerance) {
         return new BatchNormConvergenceListener(frequency, tolerance, reporter);
     }
 
-    /** The snapshots taken so far, oldest first. */
+    /**
+     * The snapshots taken so far, oldest first.
+     *
+     * @return an unmodifiable copy of the snapshots taken so far, oldest first
+     */
     public synchronized List<Snapshot> snapshots() {
         return List.copyOf(snapshots);
     }

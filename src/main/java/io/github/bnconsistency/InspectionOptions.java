@@ -23,6 +23,14 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
 
+    /**
+     * Checks that the tolerance is a positive finite number.
+     *
+     * @param layerTolerance the normalized divergence above which a layer's moving statistics count as not converged
+     *                       (default {@value #DEFAULT_LAYER_TOLERANCE}: the inference-normalized activation is off by
+     *                       5% of a standard deviation)
+     * @throws IllegalArgumentException when it is not
+     */
     public InspectionOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
@@ -33,12 +41,21 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
         this(layerTolerance, 0);
     }
 
-    /** The defaults. */
+    /**
+     * The defaults.
+     *
+     * @return the options with the default per-layer tolerance, {@value #DEFAULT_LAYER_TOLERANCE}
+     */
     public static InspectionOptions defaults() {
         return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0);
     }
 
-    /** These options with another per-layer tolerance. */
+    /**
+     * These options with another per-layer tolerance.
+     *
+     * @param tolerance the normalized divergence above which a layer counts as not converged, a positive finite number
+     * @return new options; these are left as they are
+     */
     public InspectionOptions withLayerTolerance(double tolerance) {
         return new InspectionOptions(tolerance, trainingBatchSize);
     }

@@ -14,6 +14,14 @@ import io.github.bnconsistency.internal.engine.ConsistencyEngine;
  */
 public record RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance, int trainingBatchSize) {
 
+    /**
+     * Checks that the tolerance is a positive finite number.
+     *
+     * @param includeFrozenLayers also overwrite the statistics of frozen BatchNormalization layers (off by default: a
+     *                            frozen layer's statistics are usually frozen on purpose, e.g. from pretraining)
+     * @param layerTolerance      the per-layer tolerance the before/after reports judge with
+     * @throws IllegalArgumentException when it is not
+     */
     public RecalibrationOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
@@ -32,12 +40,20 @@ public record RecalibrationOptions(boolean includeFrozenLayers, double layerTole
         return new RecalibrationOptions(includeFrozenLayers, layerTolerance, batchSize);
     }
 
-    /** Unfrozen layers only, default tolerance. */
+    /**
+     * Unfrozen layers only, default tolerance.
+     *
+     * @return options that leave frozen layers alone and judge at the default per-layer tolerance
+     */
     public static RecalibrationOptions defaults() {
         return new RecalibrationOptions(false, InspectionOptions.DEFAULT_LAYER_TOLERANCE);
     }
 
-    /** These options, recalibrating frozen layers too. */
+    /**
+     * These options, recalibrating frozen layers too.
+     *
+     * @return new options; these are left as they are
+     */
     public RecalibrationOptions includingFrozenLayers() {
         return new RecalibrationOptions(true, layerTolerance, trainingBatchSize);
     }

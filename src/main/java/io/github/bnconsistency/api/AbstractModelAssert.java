@@ -47,6 +47,12 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     private InspectionOptions options = InspectionOptions.defaults();
     private SoftAssertionsProvider soft;
 
+    /**
+     * Creates an assert on {@code actual}.
+     *
+     * @param actual   the model under test
+     * @param selfType the concrete assert class, as AssertJ's {@code AbstractAssert} takes it
+     */
     protected AbstractModelAssert(ACTUAL actual, Class<?> selfType) {
         super(actual, selfType);
     }
@@ -92,22 +98,42 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return using(features, ProbeData.of(features));
     }
 
-    /** Sets the data the following assertions check the model on: one batch with labels. */
+    /**
+     * Sets the data the following assertions check the model on: one batch with labels.
+     *
+     * @param data one mini-batch with labels
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(DataSet data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    /**
+     * Sets the data the following assertions check the model on: every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(DataSetIterator data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: one multi-input batch. */
+    /**
+     * Sets the data the following assertions check the model on: one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(MultiDataSet data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    /**
+     * Sets the data the following assertions check the model on: every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(MultiDataSetIterator data) {
         return using(data, ProbeData.of(data));
     }
@@ -129,32 +155,65 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * training path, so a difference comes from BatchNormalization (or numerical precision). On failure the
      * message names the root-cause layer, how far each layer is off, how many iterations it still needs and what
      * to do.
+     *
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
      */
     public SELF inferenceMatchesTraining(double tolerance) {
         return verify(ConsistencyChecks.inferenceMatchesTraining(report(), tolerance));
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one batch of features.
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
         return probedWith(features).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message).
+     *
+     * @param data one mini-batch with labels
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
@@ -280,27 +339,52 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return probedWith(data).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one batch of features.
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(INDArray features) {
         return probedWith(features).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one batch.
+     *
+     * @param data one mini-batch with labels
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(DataSet data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
@@ -315,6 +399,8 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * converge. Without probe data only the configuration rules run (gradient normalization, decay too high for the
      * iterations trained); after {@code probedWith(data)} (or an assertion that took data) the rules about what the
      * check saw run too (frozen layers that do not match the data, single-example dense batches, unsupported input).
+     *
+     * @return this assertion, for chaining
      */
     public SELF passesBatchNormLint() {
         isNotNull();
@@ -338,7 +424,11 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return AssertionState.layerAssert(soft, report.layer(name).orElse(null), this, this);
     }
 
-    /** The report the assertions read (computed on first use for the current probe data). */
+    /**
+     * The report the assertions read (computed on first use for the current probe data).
+     *
+     * @return the report of the current probe data
+     */
     protected ConsistencyReport report() {
         isNotNull();
         if (probe == null) {

@@ -109,6 +109,8 @@ public @interface BatchNormConsistency {
     /**
      * The largest {@code |y_train - y_inference|} over every network output value that passes, a positive finite
      * number. Unset (NaN) inherits, see the class comment; the built-in default is {@value #DEFAULT_TOLERANCE}.
+     *
+     * @return the tolerance, or NaN to inherit
      */
     double tolerance() default Double.NaN;
 
@@ -116,6 +118,8 @@ public @interface BatchNormConsistency {
      * The normalized divergence above which a layer counts as not converged, in the report's table, the root
      * cause and the {@link ReportEntries#DIVERGING_LAYERS} entry; a positive finite number. Unset (NaN) inherits;
      * the built-in default is {@value #DEFAULT_LAYER_TOLERANCE}.
+     *
+     * @return the per-layer tolerance, or NaN to inherit
      */
     double layerTolerance() default Double.NaN;
 

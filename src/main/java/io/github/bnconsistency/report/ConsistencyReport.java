@@ -38,6 +38,17 @@ public record ConsistencyReport(
         List<LintFinding> lint,
         List<String> fixes) {
 
+    /**
+     * Copies the lists, so the report is immutable.
+     *
+     * @param modelType      {@code MultiLayerNetwork} or {@code ComputationGraph}
+     * @param dataType       the network's data type, e.g. {@code FLOAT}
+     * @param probe          what data the check ran on
+     * @param layerTolerance the per-layer divergence tolerance the layer verdicts used
+     * @param layers         one finding per BatchNormalization layer, in topological order
+     * @param output         the end-to-end comparison of the network outputs
+     * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
+     */
     public ConsistencyReport {
         java.util.Objects.requireNonNull(reference, "reference");
         layers = List.copyOf(layers);
@@ -63,17 +74,30 @@ public record ConsistencyReport(
                 modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);
     }
 
-    /** Whether the model has any BatchNormalization layer. */
+    /**
+     * Whether the model has any BatchNormalization layer.
+     *
+     * @return true when there is at least one
+     */
     public boolean hasBatchNormLayers() {
         return !layers.isEmpty();
     }
 
-    /** The layer of that name, if it is a BatchNormalization layer of the model. */
+    /**
+     * The layer of that name, if it is a BatchNormalization layer of the model.
+     *
+     * @param name the layer's name (the vertex name in a ComputationGraph)
+     * @return the layer's finding, or empty
+     */
     public Optional<LayerFinding> layer(String name) {
         return layers.stream().filter(l -> l.name().equals(name)).findFirst();
     }
 
-    /** Layers whose own moving statistics are off, in topological order. */
+    /**
+     * Layers whose own moving statistics are off, in topological order.
+     *
+     * @return the diverging layers, empty when none
+     */
     public List<LayerFinding> divergingLayers() {
         return layers.stream().filter(LayerFinding::isDiverging).toList();
     }
@@ -81,12 +105,18 @@ public record ConsistencyReport(
     /**
      * The first layer, in topological order, whose own moving statistics are off and that normalizes
      * differently in training than at inference (so not a frozen one): every later layer inherits its drift.
+     *
+     * @return the root-cause layer, or empty when no layer is
      */
     public Optional<LayerFinding> rootCause() {
         return layers.stream().filter(l -> l.isDiverging() && !l.frozen()).findFirst();
     }
 
-    /** Names of all BatchNormalization layers, in topological order. */
+    /**
+     * Names of all BatchNormalization layers, in topological order.
+     *
+     * @return the layer names
+     */
     public List<String> layerNames() {
         return layers.stream().map(LayerFinding::name).toList();
     }

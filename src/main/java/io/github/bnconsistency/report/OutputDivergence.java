@@ -43,7 +43,11 @@ public record OutputDivergence(
         Objects.requireNonNull(ignoredLabels, "ignoredLabels (Optional.empty() when none)");
     }
 
-    /** No output comparison (a report made from the training path alone, e.g. by a recalibration). */
+    /**
+     * No output comparison (a report made from the training path alone, e.g. by a recalibration).
+     *
+     * @return a divergence whose {@link #isMeasured()} is false
+     */
     public static OutputDivergence notMeasured() {
         return new OutputDivergence(
                 0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
@@ -67,32 +71,56 @@ public record OutputDivergence(
                 ignoredLabels);
     }
 
-    /** Whether the outputs of the two paths were compared. */
+    /**
+     * Whether the outputs of the two paths were compared.
+     *
+     * @return true when the outputs were compared
+     */
     public boolean isMeasured() {
         return examples > 0;
     }
 
-    /** Whether both paths produced only finite outputs. */
+    /**
+     * Whether both paths produced only finite outputs.
+     *
+     * @return true when no output was NaN or infinite
+     */
     public boolean allFinite() {
         return nonFiniteTrainingValues == 0 && nonFiniteInferenceValues == 0;
     }
 
-    /** Whether the outputs look like class scores, so that argmax agreement means something. */
+    /**
+     * Whether the outputs look like class scores, so that argmax agreement means something.
+     *
+     * @return true when the outputs look like class scores
+     */
     public boolean isClassifier() {
         return classifiedExamples > 0;
     }
 
-    /** Fraction of classified examples whose argmax agrees between the two paths, NaN when none. */
+    /**
+     * Fraction of classified examples whose argmax agrees between the two paths, NaN when none.
+     *
+     * @return the agreement, from 0 to 1, or NaN
+     */
     public double argmaxAgreement() {
         return ratio(argmaxAgreements, classifiedExamples);
     }
 
-    /** Training-path accuracy on the labelled examples, NaN when there are no labels. */
+    /**
+     * Training-path accuracy on the labelled examples, NaN when there are no labels.
+     *
+     * @return the training-path accuracy, from 0 to 1, or NaN
+     */
     public double trainingAccuracy() {
         return ratio(trainingCorrect, labelledExamples);
     }
 
-    /** Inference-path accuracy on the labelled examples, NaN when there are no labels. */
+    /**
+     * Inference-path accuracy on the labelled examples, NaN when there are no labels.
+     *
+     * @return the inference-path accuracy, from 0 to 1, or NaN
+     */
     public double inferenceAccuracy() {
         return ratio(inferenceCorrect, labelledExamples);
     }

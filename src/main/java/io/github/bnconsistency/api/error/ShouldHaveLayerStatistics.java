@@ -12,6 +12,12 @@ import org.assertj.core.error.ErrorMessageFactory;
 /** One BatchNormalization layer's statistics are not what the assertion expects. */
 public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
 
+    /**
+     * The message for a layer whose statistics have not converged, are corrupted or could not be measured.
+     *
+     * @param layer the layer that failed
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveConvergedStatistics(LayerFinding layer) {
         if (layer.status() == LayerStatus.UNSUPPORTED) {
             return new ShouldHaveLayerStatistics(
