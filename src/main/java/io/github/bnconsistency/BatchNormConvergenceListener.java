@@ -47,7 +47,14 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     public record LayerState(
             String name, double divergence, double maxMeanShift, LayerStatus status, boolean divergedAlone) {
 
-        /** A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots. */
+        /**
+         * A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots.
+         *
+         * @param name the layer's name (the vertex name in a ComputationGraph)
+         * @param divergence the layer's normalized divergence {@code D}
+         * @param maxMeanShift the largest channel mean shift, in batch standard deviations
+         * @param status the layer's verdict
+         */
         public LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
             this(name, divergence, maxMeanShift, status, status == LayerStatus.NOT_CONVERGED);
         }

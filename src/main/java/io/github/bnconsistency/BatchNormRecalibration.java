@@ -31,7 +31,15 @@ public final class BatchNormRecalibration {
 
     private BatchNormRecalibration() {}
 
-    /** Recalibrates {@code model} in place. */
+    /**
+     * Recalibrates {@code model} in place.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the probe data
+     * @param options which layers to recalibrate, the training batch size and the tolerance the reports judge with
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(
             M model, ProbeData data, RecalibrationOptions options) {
         if (options == null) {
@@ -120,7 +128,15 @@ public final class BatchNormRecalibration {
         return recalibrate(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
+    /**
+     * Recalibrates a copy of {@code model} (returned in the result); the original stays untouched.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the probe data
+     * @param options which layers to recalibrate, the training batch size and the tolerance the reports judge with
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(
             M model, ProbeData data, RecalibrationOptions options) {
         return recalibrate(Models.copyOf(model), data, options);

@@ -30,13 +30,19 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
      *                       (default {@value #DEFAULT_LAYER_TOLERANCE}: the inference-normalized activation is off by
      *                       5% of a standard deviation)
      * @throws IllegalArgumentException when it is not
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
      */
     public InspectionOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
     }
 
-    /** Another layer tolerance, the training batch size inferred. */
+    /**
+     * Another layer tolerance, the training batch size inferred.
+     *
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     */
     public InspectionOptions(double layerTolerance) {
         this(layerTolerance, 0);
     }
@@ -60,7 +66,12 @@ public record InspectionOptions(double layerTolerance, int trainingBatchSize) {
         return new InspectionOptions(tolerance, trainingBatchSize);
     }
 
-    /** These options with the mini-batch size you train with (at least 2). */
+    /**
+     * These options with the mini-batch size you train with (at least 2).
+     *
+     * @param batchSize the mini-batch size the model is trained with, at least 2
+     * @return new options; these are left as they are
+     */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
         return new InspectionOptions(layerTolerance, batchSize);
     }

@@ -21,13 +21,20 @@ public record RecalibrationOptions(boolean includeFrozenLayers, double layerTole
      *                            frozen layer's statistics are usually frozen on purpose, e.g. from pretraining)
      * @param layerTolerance      the per-layer tolerance the before/after reports judge with
      * @throws IllegalArgumentException when it is not
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
      */
     public RecalibrationOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
     }
 
-    /** Frozen layers as given, at the data's own batch size. */
+    /**
+     * Frozen layers as given, at the data's own batch size.
+     *
+     * @param includeFrozenLayers also overwrite the statistics of frozen BatchNormalization layers
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     */
     public RecalibrationOptions(boolean includeFrozenLayers, double layerTolerance) {
         this(includeFrozenLayers, layerTolerance, 0);
     }
@@ -35,6 +42,9 @@ public record RecalibrationOptions(boolean includeFrozenLayers, double layerTole
     /**
      * These options, writing the statistics of batches of {@code batchSize} examples, the size you train with:
      * {@code RecalibrationOptions.defaults().withTrainingBatchSize(32)}.
+     *
+     * @param batchSize the mini-batch size the model is trained with, at least 2
+     * @return new options; these are left as they are
      */
     public RecalibrationOptions withTrainingBatchSize(int batchSize) {
         return new RecalibrationOptions(includeFrozenLayers, layerTolerance, batchSize);

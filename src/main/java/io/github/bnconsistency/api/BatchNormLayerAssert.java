@@ -100,6 +100,8 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
      *
      * @throws IllegalStateException when this assert was not reached by {@code batchNormLayer(name)} on a model
      *                               assert (but from a report, or by {@code assertThat(layerFinding)})
+     *
+     * @return assertions on that layer's finding
      */
     public AbstractModelAssert<?, ?> returnToModel() {
         if (model == null) {

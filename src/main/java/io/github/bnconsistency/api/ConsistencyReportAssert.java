@@ -59,6 +59,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * }</pre>
      *
      * @param minAgreement the smallest fraction of agreeing predictions that passes, in {@code (0, 1]}
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert predictionsMatchTraining(double minAgreement) {
         isNotNull();
@@ -74,6 +76,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * }</pre>
      *
      * @param maxPoints the largest gap that passes, in percentage points ({@code 0} to {@code 100})
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert hasAccuracyGapAtMost(double maxPoints) {
         isNotNull();
@@ -118,6 +122,9 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     /**
      * Navigates to the BatchNormalization layer named {@code name}. A name the report has no layer by fails here,
      * listing the layers there are (soft assertions collect that failure and skip the layer's assertions).
+     *
+     * @param name the layer's name (the vertex name in a ComputationGraph)
+     * @return assertions on that layer's finding
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
         AssertionState.requireLayerName(name);

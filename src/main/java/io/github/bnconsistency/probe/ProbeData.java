@@ -161,12 +161,20 @@ public final class ProbeData {
             new Accepted<>(MultiDataSet.class, ProbeData::of),
             new Accepted<>(MultiDataSetIterator.class, ProbeData::of));
 
-    /** The types {@link #from} accepts (for frameworks that check a declared type before they have a value). */
+    /**
+     * The types {@link #from} accepts (for frameworks that check a declared type before they have a value).
+     *
+     * @return the accepted types, {@code ProbeData} first, in the order {@link #from} tries them
+     */
     public static List<Class<?>> acceptedClasses() {
         return ACCEPTED.stream().<Class<?>>map(Accepted::type).toList();
     }
 
-    /** The accepted types, for messages, e.g. {@code INDArray, DataSet, ... or ProbeData}. */
+    /**
+     * The accepted types, for messages, e.g. {@code INDArray, DataSet, ... or ProbeData}.
+     *
+     * @return their simple names, for messages
+     */
     public static String acceptedTypes() {
         List<String> names = new java.util.ArrayList<>(
                 ACCEPTED.stream().skip(1).map(a -> a.type().getSimpleName()).toList());

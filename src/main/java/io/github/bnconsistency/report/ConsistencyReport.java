@@ -47,7 +47,9 @@ public record ConsistencyReport(
      * @param layerTolerance the per-layer divergence tolerance the layer verdicts used
      * @param layers         one finding per BatchNormalization layer, in topological order
      * @param output         the end-to-end comparison of the network outputs
+     * @param reference      what the outputs were compared with, and at which training batch size
      * @param lint           reasons found in the configuration or the data why statistics cannot or will not converge
+     * @param fixes          what to do, decided once with the diagnosis, in the order renderers print them
      */
     public ConsistencyReport {
         java.util.Objects.requireNonNull(reference, "reference");
@@ -56,19 +58,35 @@ public record ConsistencyReport(
         fixes = List.copyOf(fixes);
     }
 
-    /** This report with other layer findings (e.g. judged at another tolerance). */
+    /**
+     * This report with other layer findings (e.g. judged at another tolerance).
+     *
+     * @param newLayers the layer findings, in topological order
+     * @param newLayerTolerance the per-layer tolerance they were judged at
+     * @return a copy of this report with those layers
+     */
     public ConsistencyReport withLayers(List<LayerFinding> newLayers, double newLayerTolerance) {
         return new ConsistencyReport(
                 modelType, dataType, probe, newLayerTolerance, newLayers, output, reference, lint, fixes);
     }
 
-    /** This report with other lint findings. */
+    /**
+     * This report with other lint findings.
+     *
+     * @param newLint the lint findings
+     * @return a copy of this report with those lint findings
+     */
     public ConsistencyReport withLint(List<LintFinding> newLint) {
         return new ConsistencyReport(
                 modelType, dataType, probe, layerTolerance, layers, output, reference, newLint, fixes);
     }
 
-    /** This report with other fixes. */
+    /**
+     * This report with other fixes.
+     *
+     * @param newFixes the fixes
+     * @return a copy of this report with those fixes
+     */
     public ConsistencyReport withFixes(List<String> newFixes) {
         return new ConsistencyReport(
                 modelType, dataType, probe, layerTolerance, layers, output, reference, lint, newFixes);

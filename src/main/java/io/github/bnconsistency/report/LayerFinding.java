@@ -76,7 +76,12 @@ public record LayerFinding(
         channels = List.copyOf(channels);
     }
 
-    /** This finding with other per-channel numbers (e.g. against newly written moving statistics). */
+    /**
+     * This finding with other per-channel numbers (e.g. against newly written moving statistics).
+     *
+     * @param newChannels the channel findings
+     * @return a copy of this finding with those channels
+     */
     public LayerFinding withChannels(List<ChannelFinding> newChannels) {
         return new LayerFinding(
                 name,
@@ -96,7 +101,14 @@ public record LayerFinding(
                 noiseFloor);
     }
 
-    /** This finding with another verdict: its status, the tolerance it used and the updates still needed. */
+    /**
+     * This finding with another verdict: its status, the tolerance it used and the updates still needed.
+     *
+     * @param newStatus the layer's verdict
+     * @param newTolerance the per-layer tolerance the verdict used
+     * @param newUpdatesNeeded how many more iterations the layer needs
+     * @return a copy of this finding with that verdict
+     */
     public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
         return new LayerFinding(
                 name,
@@ -116,7 +128,11 @@ public record LayerFinding(
                 noiseFloor);
     }
 
-    /** Number of channels. */
+    /**
+     * Number of channels.
+     *
+     * @return the number of channels
+     */
     public int channelCount() {
         return channels.size();
     }

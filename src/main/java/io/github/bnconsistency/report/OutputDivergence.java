@@ -38,6 +38,23 @@ public record OutputDivergence(
         long inferenceCorrect,
         Optional<String> ignoredLabels) {
 
+    /**
+     * Checks that the optional components are given ({@code Optional.empty()} when absent).
+     *
+     * @param examples                 examples compared
+     * @param comparedValues           output values compared
+     * @param maxAbsDifference         max {@code |y_train - y_inference|}
+     * @param meanAbsDifference        mean {@code |y_train - y_inference|}
+     * @param nonFiniteTrainingValues  NaN or infinite values among the training-path outputs
+     * @param nonFiniteInferenceValues NaN or infinite values among the inference-path outputs
+     * @param firstNonFiniteLayer      the first layer whose inference-path activations are not finite, if any
+     * @param classifiedExamples       examples whose outputs are class scores
+     * @param argmaxAgreements         of those, how many have the same argmax on both paths
+     * @param labelledExamples         classified examples that came with labels
+     * @param trainingCorrect          of those, how many the training path classifies correctly
+     * @param inferenceCorrect         of those, how many the inference path classifies correctly
+     * @param ignoredLabels            why labels that came with the data were not used, if any
+     */
     public OutputDivergence {
         Objects.requireNonNull(firstNonFiniteLayer, "firstNonFiniteLayer (Optional.empty() when none)");
         Objects.requireNonNull(ignoredLabels, "ignoredLabels (Optional.empty() when none)");
@@ -53,7 +70,12 @@ public record OutputDivergence(
                 0, 0, Double.NaN, Double.NaN, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
     }
 
-    /** This comparison with another first non-finite layer. */
+    /**
+     * This comparison with another first non-finite layer.
+     *
+     * @param layer the first layer whose activations are not finite, or empty when all are
+     * @return a copy of this comparison with that layer
+     */
     public OutputDivergence withFirstNonFiniteLayer(Optional<String> layer) {
         return new OutputDivergence(
                 examples,

@@ -68,6 +68,16 @@ public record Reference(
         PROBE_BATCH_SIZE
     }
 
+    /**
+     * Checks that every component is given ({@code Optional.empty()} for no estimate).
+     *
+     * @param kind              how the reference outputs were computed
+     * @param trainingBatchSize the batch size the moving statistics are taken to be accumulated with
+     * @param batchSizeSource   where that batch size came from
+     * @param targets           how the target statistics were measured at that batch size
+     * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
+     * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     */
     public Reference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(batchSizeSource, "batchSizeSource");
@@ -76,18 +86,35 @@ public record Reference(
         Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
     }
 
-    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}. */
+    /**
+     * No output comparison; the statistics were judged at batches of {@code trainingBatchSize}.
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
+     * @param source where the training batch size came from
+     * @return a reference that compared no outputs
+     */
     public static Reference none(int trainingBatchSize, BatchSizeSource source) {
         return none(trainingBatchSize, source, Targets.PROBE_BATCHES);
     }
 
-    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so. */
+    /**
+     * No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so.
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
+     * @param source where the training batch size came from
+     * @param targets how the target statistics were measured
+     * @return a reference that compared no outputs
+     */
     public static Reference none(int trainingBatchSize, BatchSizeSource source, Targets targets) {
         return new Reference(
                 Kind.NONE, trainingBatchSize, source, targets, Optional.empty(), OutputDivergence.notMeasured());
     }
 
-    /** Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size. */
+    /**
+     * Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size.
+     *
+     * @return true when the estimated batch size range excludes the one used
+     */
     public boolean estimateRulesOutTrainingBatchSize() {
         return estimate.filter(
                         e -> Double.isFinite(e.high()) && (trainingBatchSize < e.low() || trainingBatchSize > e.high()))

@@ -54,6 +54,9 @@ public final class TextReport {
     /**
      * The report's output comparison in one phrase, naming what the inference outputs were compared with: the
      * training path ({@code |train - inference|}) or the converged reference ({@code |reference - inference|}).
+     *
+     * @param report the report
+     * @return one line: the comparison made, its max and mean difference and argmax agreement
      */
     public static String outputSummary(ConsistencyReport report) {
         boolean converged = report.reference().kind() == Reference.Kind.CONVERGED_STATISTICS;

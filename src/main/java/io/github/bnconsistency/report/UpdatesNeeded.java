@@ -13,8 +13,11 @@ public record UpdatesNeeded(Kind kind, long iterations, String reason) {
 
     /** Whether more iterations help, and if so how many. */
     public enum Kind {
+        /** Within tolerance already: no more iterations needed. */
         NONE,
+        /** About {@link UpdatesNeeded#iterations()} more iterations, if the batch statistics stay as they are. */
         ESTIMATE,
+        /** More iterations cannot help (a frozen layer, or gradient normalization rescaling the updates). */
         NEVER
     }
 
