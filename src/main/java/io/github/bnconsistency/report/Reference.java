@@ -23,6 +23,9 @@ import java.util.Optional;
  * @param trainingPath       the raw comparison of each probe batch's training-path outputs (normalized with that
  *                           batch's own statistics) with the inference outputs: batch noise included, shown beside
  *                           the reference, never judged; not measured when the training path ran on re-batched data
+ * @param noise              how far sampling noise alone would take the outputs from the reference, when it was
+ *                           measured (the outputs differed, every layer's statistics were within tolerance or noise,
+ *                           and the data could be read again)
  */
 public record Reference(
         Kind kind,
@@ -30,7 +33,8 @@ public record Reference(
         BatchSizeSource batchSizeSource,
         Targets targets,
         Optional<BatchSizeEstimate> estimate,
-        OutputDivergence trainingPath) {
+        OutputDivergence trainingPath,
+        Optional<OutputNoise> noise) {
 
     /** How the target statistics were measured. */
     public enum Targets {
@@ -65,7 +69,14 @@ public record Reference(
         /** Given in the options (or the extension's configuration). */
         GIVEN,
         /** Taken to be the probe's batch size: not given, and the data could not tell otherwise. */
-        PROBE_BATCH_SIZE
+        PROBE_BATCH_SIZE,
+        /**
+         * Not given, and the probe's batch size ruled out: at it some layer's statistics are off, while at the batch
+         * size the moving variances fit ({@link #estimate()}) every layer is within tolerance or noise. Taken as a
+         * batch-size mismatch, not as moving statistics that need more training; pass the training batch size for a
+         * sharper check.
+         */
+        ESTIMATED
     }
 
     /**
@@ -84,6 +95,23 @@ public record Reference(
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(estimate, "estimate (Optional.empty() when the data cannot tell)");
         Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
+        Objects.requireNonNull(noise, "noise (Optional.empty() when not measured)");
+    }
+
+    /** A reference with no noise measurement. */
+    public Reference(
+            Kind kind,
+            int trainingBatchSize,
+            BatchSizeSource batchSizeSource,
+            Targets targets,
+            Optional<BatchSizeEstimate> estimate,
+            OutputDivergence trainingPath) {
+        this(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, Optional.empty());
+    }
+
+    /** This reference with the given noise measurement. */
+    public Reference withNoise(Optional<OutputNoise> measured) {
+        return new Reference(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured);
     }
 
     /**

@@ -339,13 +339,26 @@ public final class TextReport {
                 + switch (reference.batchSizeSource()) {
                     case GIVEN -> " (given)";
                     case PROBE_BATCH_SIZE -> " (the probe's batch size)";
+                    case ESTIMATED ->
+                        reference
+                                .estimate()
+                                .map(e ->
+                                        " (not given; estimated: at the probe's batch size some layer's statistics are off, at the size the moving variances of "
+                                                + e.layer() + " fit, " + number(e.low()) + ".." + number(e.high())
+                                                + ", every layer is within tolerance or noise: a batch-size mismatch, not "
+                                                + "statistics that need more training; pass the training batch size, "
+                                                + "trainedWithBatchSize(n) or @BatchNormConsistency(trainingBatchSize), "
+                                                + "for a sharper check)")
+                                .orElse(" (estimated)");
                 }
                 + switch (reference.targets()) {
                     case PROBE_BATCHES -> "";
                     case REBATCHED -> ", the probe's examples re-batched to that size";
                     case PER_EXAMPLE ->
-                        ", the targets from per-example statistics (the probe's batches have another size and "
-                                + "the data can be read only once)";
+                        reference.batchSizeSource() == Reference.BatchSizeSource.ESTIMATED
+                                ? ", the targets from per-example statistics"
+                                : ", the targets from per-example statistics (the probe's batches have another size "
+                                        + "and the data can be read only once)";
                 };
         // only for one probe batch far larger than the fit (a whole validation set as one DataSet): the estimate
         // runs low on real models (see Reference.BatchSizeEstimate), so it must not nag a probe at the training size
@@ -368,6 +381,34 @@ public final class TextReport {
                                         + "pass it (InspectionOptions.withTrainingBatchSize, @BatchNormConsistency(trainingBatchSize)).")
                         .orElse("")
                 : "";
+        return referenceKindSentence(report, size, hint) + noiseSentence(report);
+    }
+
+    /**
+     * How far sampling noise alone takes the outputs from the reference, when it was measured, e.g. {@code Sampling
+     * noise alone (8 draws ...) moves the outputs by 0.1 (median max |difference|): up to 0.3 counts as noise.}
+     */
+    static String noiseSentence(ConsistencyReport report) {
+        return report.reference()
+                .noise()
+                .map(n -> " Sampling noise alone (" + n.draws() + " copies whose moving statistics stray as far as the "
+                        + "decay, the training batch size and the probe's "
+                        + report.probe().examples()
+                        + " examples make them) moves the outputs from the reference by "
+                        + number(n.medianMaxAbsDifference())
+                        + " (median max |difference|): output checks count up to " + number(n.maxAbsDifference())
+                        + " as noise"
+                        + (Double.isNaN(n.medianDisagreement())
+                                ? ""
+                                : ", and up to " + percent(n.disagreement()) + " of predictions changed (median "
+                                        + percent(n.medianDisagreement()) + ")")
+                        + (Double.isNaN(n.accuracyGap()) ? "" : ", accuracy gaps up to " + percent(n.accuracyGap()))
+                        + ", while every layer's statistics are within tolerance or noise.")
+                .orElse("");
+    }
+
+    private static String referenceKindSentence(ConsistencyReport report, String size, String hint) {
+        Reference reference = report.reference();
         return switch (reference.kind()) {
             case TRAINING_PATH, NONE ->
                 (reference.batchSizeSource() == Reference.BatchSizeSource.PROBE_BATCH_SIZE

@@ -1,5 +1,6 @@
 package io.github.bnconsistency.docs;
 
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -8,13 +9,14 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.Random;
 
 import static io.github.bnconsistency.api.BatchNormAssertions.assertThat;
 
@@ -23,25 +25,43 @@ class QuickStartTest {
 
     @Test
     void inference_behaves_like_training() {
-        Nd4j.getRandom().setSeed(42);
-        INDArray labels = Nd4j.eye(3).repeat(0, 20);                      // 60 examples of 3 classes
-        INDArray features = Nd4j.randn(60, 4).addi(labels.mmul(Nd4j.rand(3, 4).muli(4)));
-        DataSet data = new DataSet(features, labels);
+        DataSet train = data(600, 1), validation = data(192, 2);
+        MultiLayerNetwork model = classifier(0.9);
+        for (int epoch = 0; epoch < 10; epoch++) {                        // shuffled mini-batches of 16
+            train.shuffle(epoch);
+            model.fit(new ListDataSetIterator<>(train.asList(), 16));
+        }
+
+        assertThat(model).trainedWithBatchSize(16)                       // the reference: batches of 16
+                .inferenceMatchesTraining(new ListDataSetIterator<>(validation.asList(), 32), 1e-3)
+                .predictionsMatchTraining(0.99)
+                .hasConvergedBatchNormStatistics();
+    }
+
+    static MultiLayerNetwork classifier(double decay) {
         MultiLayerNetwork model = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .seed(42).updater(new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 1e-2, 0.97))).list()
-                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.IDENTITY).build())
-                .layer(new BatchNormalization.Builder().name("bn").decay(0.9).build())
+                .seed(42).updater(new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 1e-2, 0.995))).list()
+                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().name("bn").decay(decay).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.feedForward(4))
                 .build());
         model.init();
-        for (int i = 0; i < 200; i++) {
-            model.fit(data);
-        }
+        return model;
+    }
 
-        assertThat(model).inferenceMatchesTraining(data, 1e-3)
-                .hasConvergedBatchNormStatistics()
-                .batchNormLayer("bn").hasMeanShiftBelow(0.05);
+    /** {@code n} examples of 4 features; class k has feature k raised by 3. */
+    static DataSet data(int n, long seed) {
+        Random random = new Random(seed);
+        double[][] features = new double[n][4];
+        double[][] labels = new double[n][3];
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < 4; f++) {
+                features[i][f] = 2 + random.nextGaussian() + (f == i % 3 ? 3 : 0);
+            }
+            labels[i][i % 3] = 1;
+        }
+        return new DataSet(Nd4j.create(features), Nd4j.create(labels));
     }
 }

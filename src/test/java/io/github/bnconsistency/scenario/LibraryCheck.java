@@ -6,7 +6,7 @@ import java.util.function.Function;
 enum LibraryCheck {
     MATCHES_TRAINING("inferenceMatchesTraining(1e-3)", LibraryVerdicts::matchesTraining),
     CONVERGED("hasConvergedBatchNormStatistics", LibraryVerdicts::converged),
-    PREDICTIONS("predictions (report argmax >= 99%)", LibraryVerdicts::predictions);
+    PREDICTIONS("predictionsMatchTraining(0.99)", LibraryVerdicts::predictions);
 
     private final String title;
     private final Function<LibraryVerdicts, Check> outcome;

@@ -25,6 +25,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * @param maxDivergence    the largest layer divergence D over the layers
  * @param trainLonger      whether the text report advises to "train ~N more"
  * @param argmaxAgreement  the report's argmax agreement between inference and its reference outputs
+ * @param predictionsMatch {@code predictionsMatchTraining(0.99)} on the same report
  * @param error            the first unexpected exception's message, or empty
  */
 record LibraryVerdicts(
@@ -35,15 +36,12 @@ record LibraryVerdicts(
         double maxDivergence,
         boolean trainLonger,
         double argmaxAgreement,
+        Check predictionsMatch,
         String error) {
 
     static final double OUTPUT_TOLERANCE = 1e-3;
 
-    /**
-     * A provisional prediction check made by the harness from the report's figure (the library has no prediction
-     * assertion yet): passes when inference and reference agree on at least 99% of the probe's examples, the
-     * same bar the truth sets for a consistent model.
-     */
+    /** The prediction check's bar: the same 99% the truth sets for a consistent model. */
     static final double PREDICTION_AGREEMENT = 0.99;
 
     /** Runs the checks, each on fresh probe data from {@code data}. */
@@ -53,7 +51,15 @@ record LibraryVerdicts(
             report = BatchNormInspector.inspect(model, ProbeData.from(data.get()));
         } catch (RuntimeException e) {
             return new LibraryVerdicts(
-                    Check.ERROR, Double.NaN, Check.ERROR, List.of(), Double.NaN, false, Double.NaN, String.valueOf(e));
+                    Check.ERROR,
+                    Double.NaN,
+                    Check.ERROR,
+                    List.of(),
+                    Double.NaN,
+                    false,
+                    Double.NaN,
+                    Check.ERROR,
+                    String.valueOf(e));
         }
         String[] error = {""};
         Check matches = check(error, () -> {
@@ -72,6 +78,9 @@ record LibraryVerdicts(
                 assertThat(model).hasConvergedBatchNormStatistics((DataSetIterator) d);
             }
         });
+        ConsistencyReport inspected = report;
+        Check predictionsMatch =
+                check(error, () -> assertThat(inspected).predictionsMatchTraining(PREDICTION_AGREEMENT));
         double maxDivergence = report.layers().stream()
                 .mapToDouble(LayerFinding::maxDivergence)
                 .max()
@@ -84,14 +93,13 @@ record LibraryVerdicts(
                 maxDivergence,
                 TextReport.render(report).contains("train ~"),
                 report.output().argmaxAgreement(),
+                predictionsMatch,
                 error[0]);
     }
 
-    /** The provisional prediction check, from {@link #argmaxAgreement}. */
+    /** The library's prediction check, {@code predictionsMatchTraining(0.99)}. */
     Check predictions() {
-        return Double.isNaN(argmaxAgreement)
-                ? Check.ERROR
-                : argmaxAgreement >= PREDICTION_AGREEMENT ? Check.PASS : Check.FAIL;
+        return predictionsMatch;
     }
 
     /** One letter per layer: C converged, w within noise, N not converged, X corrupted, U unsupported, in order. */

@@ -2,6 +2,7 @@ package io.github.bnconsistency.api.error;
 
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.Numbers;
 import io.github.bnconsistency.report.TextReport;
 import java.util.List;
 import org.assertj.core.error.BasicErrorMessageFactory;
@@ -29,6 +30,14 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
     private static String explanationWithoutRootCause(ConsistencyReport report) {
         if (report.rootCause().isPresent() || !report.hasBatchNormLayers()) {
             return "";
+        }
+        if (report.reference().noise().isPresent()) {
+            return "Every BatchNormalization layer's statistics are within tolerance or their sampling noise, yet the "
+                    + "outputs differ by more than that noise makes them (up to "
+                    + Numbers.number(report.reference().noise().get().maxAbsDifference())
+                    + "): probe with more examples (the reference's targets are measured on the probe, and are "
+                    + "noisier the fewer examples it has), then look for layers that behave differently in training "
+                    + "or for float rounding (compare in DOUBLE).\n";
         }
         List<String> unmeasured = report.layers().stream()
                 .filter(l -> l.status() == LayerStatus.UNSUPPORTED)

@@ -16,6 +16,7 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.OutputDivergence;
+import io.github.bnconsistency.report.OutputNoise;
 import java.util.List;
 import java.util.Optional;
 import org.assertj.core.error.ErrorMessageFactory;
@@ -46,7 +47,10 @@ public final class ConsistencyChecks {
     public static Optional<ErrorMessageFactory> inferenceMatchesTraining(ConsistencyReport report, double tolerance) {
         Tolerances.requireValid(tolerance, "output tolerance");
         requireOutputs(report);
-        return report.output().maxAbsDifference() <= tolerance
+        double difference = report.output().maxAbsDifference();
+        boolean noise =
+                noise(report).filter(n -> difference <= n.maxAbsDifference()).isPresent();
+        return difference <= tolerance || noise
                 ? Optional.empty()
                 : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
     }
@@ -69,7 +73,11 @@ public final class ConsistencyChecks {
         requireValidAgreement(minAgreement);
         requireOutputs(report);
         OutputDivergence output = report.output();
-        boolean agrees = output.isClassifier() && output.allFinite() && output.argmaxAgreement() >= minAgreement;
+        boolean noise = noise(report)
+                .filter(n -> 1 - output.argmaxAgreement() <= n.disagreement())
+                .isPresent();
+        boolean agrees =
+                output.isClassifier() && output.allFinite() && (output.argmaxAgreement() >= minAgreement || noise);
         return agrees ? Optional.empty() : Optional.of(shouldMatchTrainingPredictions(report, minAgreement));
     }
 
@@ -92,10 +100,12 @@ public final class ConsistencyChecks {
         }
         requireOutputs(report);
         OutputDivergence output = report.output();
+        double gap = Math.abs(output.trainingAccuracy() - output.inferenceAccuracy());
+        boolean noise = noise(report).filter(n -> gap <= n.accuracyGap()).isPresent();
         boolean within = output.isClassifier()
                 && output.labelledExamples() > 0
                 && output.allFinite()
-                && 100 * Math.abs(output.trainingAccuracy() - output.inferenceAccuracy()) <= maxPoints;
+                && (100 * gap <= maxPoints || noise);
         return within ? Optional.empty() : Optional.of(shouldHaveAccuracyGapAtMost(report, maxPoints));
     }
 
@@ -106,6 +116,15 @@ public final class ConsistencyChecks {
                     + minAgreement + ": pass e.g. 0.99 for 99% of the classified examples.");
         }
         return minAgreement;
+    }
+
+    /**
+     * The output noise a difference may be put down to: measured, and every layer measured and within tolerance or
+     * its noise at the report's layer tolerance (re-judged reports included), so that no layer is, or may be, off.
+     */
+    public static Optional<OutputNoise> noise(ConsistencyReport report) {
+        boolean layersWithinNoise = report.layers().stream().allMatch(l -> isConverged(l.status()));
+        return layersWithinNoise ? report.reference().noise() : Optional.empty();
     }
 
     private static void requireOutputs(ConsistencyReport report) {

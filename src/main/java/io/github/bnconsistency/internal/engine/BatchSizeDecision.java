@@ -1,10 +1,13 @@
 package io.github.bnconsistency.internal.engine;
 
+import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.Reference.BatchSizeEstimate;
 import io.github.bnconsistency.report.Reference.BatchSizeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * The training batch size a check judges at: given, or else the probe's batch size; and, for the report, the batch
@@ -33,6 +36,41 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
             return new BatchSizeDecision(given, BatchSizeSource.GIVEN, estimate);
         }
         return new BatchSizeDecision(Math.max(2, probeBatchSize), BatchSizeSource.PROBE_BATCH_SIZE, estimate);
+    }
+
+    /**
+     * This decision, or, when the probe's batch size was taken, some layer is off at it and the estimate's interval
+     * lies below it, the batch size the moving variances fit (median, then upper, then lower bound, rounded, at least 2)
+     * if every layer is within tolerance or noise there: the moving statistics then fit training at that size, and
+     * "train longer" would be wrong advice.
+     *
+     * @param judgeAt the layer findings at a batch size
+     */
+    BatchSizeDecision orFittingEstimate(List<LayerFinding> atThisSize, LongFunction<List<LayerFinding>> judgeAt) {
+        if (source != BatchSizeSource.PROBE_BATCH_SIZE || allWithinNoise(atThisSize) || estimate.isEmpty()) {
+            return this;
+        }
+        BatchSizeEstimate e = estimate.get();
+        if (!Double.isFinite(e.high()) || e.high() >= size) {
+            return this; // the data cannot tell, or does not rule out the probe's batch size
+        }
+        for (double candidate : new double[] {e.median(), e.high(), e.low()}) {
+            if (!Double.isFinite(candidate)) {
+                continue;
+            }
+            long n = Math.max(2, Math.round(candidate));
+            if (n < size && allWithinNoise(judgeAt.apply(n))) {
+                return new BatchSizeDecision(n, BatchSizeSource.ESTIMATED, estimate);
+            }
+        }
+        return this;
+    }
+
+    private static boolean allWithinNoise(List<LayerFinding> findings) {
+        return findings.stream()
+                .allMatch(f -> f.status() == LayerStatus.CONVERGED
+                        || f.status() == LayerStatus.WITHIN_NOISE
+                        || f.status() == LayerStatus.UNSUPPORTED);
     }
 
     /** From the first measured layer that updates its statistics (a frozen one says nothing of training). */

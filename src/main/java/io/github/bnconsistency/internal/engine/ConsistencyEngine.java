@@ -108,6 +108,7 @@ public final class ConsistencyEngine {
         private final ChannelLayout[] layouts;
         private final OutputComparison outputs = new OutputComparison();
         private final List<INDArray[]> keptOutputs = new ArrayList<>();
+        private final NoiseSamples noise;
         private Rechunker rechunker;
         private boolean rebatched;
         private int probeBatches;
@@ -127,6 +128,7 @@ public final class ConsistencyEngine {
             examples = new ExampleStatistics[sites.size()];
             layouts = new ChannelLayout[sites.size()];
             Arrays.fill(layouts, ChannelLayout.UNKNOWN);
+            noise = new NoiseSamples(sites.size());
             for (int s = 0; s < sites.size(); s++) {
                 statistics[s] = new ChannelStatisticsAccumulator(sites.get(s).channels());
                 examples[s] = new ExampleStatistics(sites.get(s).channels());
@@ -184,6 +186,7 @@ public final class ConsistencyEngine {
 
         private void countTrainingPass(ForwardPass training, ForwardPass inference) {
             trainingBatches++;
+            boolean sampled = false;
             for (int s = 0; s < sites.size(); s++) {
                 BatchNormSite site = sites.get(s);
                 INDArray trainingInput = training.inputOf(site);
@@ -202,6 +205,11 @@ public final class ConsistencyEngine {
                     statistics[s].addBatch(
                             moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
                     examples[s].add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
+                    if (!sampled) {
+                        noise.startBatch(moments.examples());
+                        sampled = true;
+                    }
+                    noise.add(s, moments);
                 }
             }
         }
@@ -231,7 +239,8 @@ public final class ConsistencyEngine {
                     rebatched,
                     keptOutputs,
                     fullPassFallbacks,
-                    firstBatchSize);
+                    firstBatchSize,
+                    noise);
         }
     }
 

@@ -4,10 +4,13 @@ import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
+import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.OutputDivergence;
+import io.github.bnconsistency.report.OutputNoise;
 import io.github.bnconsistency.report.Reference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -38,10 +41,12 @@ final class Inspection {
         long rebatchTo = data.replayable() ? given : 0;
         Measurement measurement = ConsistencyEngine.measure(
                 adapter, data, new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
-        BatchSizeDecision size = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
+        BatchSizeDecision probeSize = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
+        BatchSizeDecision size = probeSize.orFittingEstimate(
+                judgeAt(measurement, probeSize),
+                n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
-        List<LayerFinding> findings = measurement.findings(
-                layerTolerance, size.size(), measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
+        List<LayerFinding> findings = judgeAt(measurement, size);
         Reference.Targets targets = measurement.targets(size.size(), probeBatchesTaken);
         boolean trainingPathIsReference = !measurement.rebatched()
                 && measurement.probe().batches() == 1
@@ -50,11 +55,12 @@ final class Inspection {
             Reference.Kind kind =
                     trainingPathIsReference ? Reference.Kind.TRAINING_PATH : Reference.Kind.TRAINING_PATH_PER_BATCH;
             OutputDivergence raw = measurement.trainingPathOutput();
+            Reference reference = new Reference(kind, (int) size.size(), size.source(), targets, size.estimate(), raw);
             return measurement.report(
                     findings,
                     layerTolerance,
                     raw,
-                    new Reference(kind, (int) size.size(), size.source(), targets, size.estimate(), raw));
+                    reference.withNoise(outputNoise(measurement, findings, raw, size.size())));
         }
         ReferenceSweep reference = referenceSweep(measurement, findings);
         if (measurement.rebatched()) {
@@ -66,12 +72,209 @@ final class Inspection {
                 layerTolerance,
                 output,
                 new Reference(
-                        Reference.Kind.CONVERGED_STATISTICS,
-                        (int) size.size(),
-                        size.source(),
-                        targets,
-                        size.estimate(),
-                        measurement.trainingPathOutput()));
+                                Reference.Kind.CONVERGED_STATISTICS,
+                                (int) size.size(),
+                                size.source(),
+                                targets,
+                                size.estimate(),
+                                measurement.trainingPathOutput())
+                        .withNoise(outputNoise(measurement, findings, output, size.size())));
+    }
+
+    /**
+     * Outputs that differ this little are float rounding, not noise: below it no noise sweep runs, so a model that
+     * matches keeps its two (or three) passes.
+     */
+    static final double NOISE_SWEEP_THRESHOLD = 1e-4;
+
+    /**
+     * How far sampling noise alone takes the outputs from the reference (see {@link OutputNoise}), measured only when
+     * it can change a verdict: the outputs differ beyond rounding, every layer's statistics are within tolerance or
+     * noise (otherwise a layer is really off, or, unmeasured, may be, and the difference is no noise), and the data
+     * can be read again.
+     */
+    private Optional<OutputNoise> outputNoise(
+            Measurement measurement, List<LayerFinding> findings, OutputDivergence output, long n) {
+        boolean differs = output.isMeasured() && output.maxAbsDifference() > NOISE_SWEEP_THRESHOLD;
+        boolean finite = output.allFinite();
+        boolean layersWithinNoise = findings.stream()
+                .allMatch(f -> f.status() == LayerStatus.CONVERGED || f.status() == LayerStatus.WITHIN_NOISE);
+        if (!differs || !finite || !layersWithinNoise || !data.replayable()) {
+            return Optional.empty();
+        }
+        NoiseSamples samples =
+                measurement.noiseSamples().complete() ? measurement.noiseSamples() : bootstrap(measurement, n);
+        List<double[][][]> draws = new ArrayList<>();
+        for (int k = 0; k < NoiseSamples.DRAWS; k++) {
+            draws.add(draw(measurement, findings, samples, k, n));
+        }
+        if (draws.stream().allMatch(d -> java.util.Arrays.stream(d).allMatch(java.util.Objects::isNull))) {
+            return Optional.empty(); // nothing to perturb: no noise to measure
+        }
+        return Optional.of(noiseSweep(findings, draws));
+    }
+
+    /**
+     * Draw {@code k}: per site {mean, variance} the targets plus one sampled deviation scaled to the noise between
+     * the moving statistics and the targets, {@code sqrt((1 - d)/(1 + d) + n/N)} ({@code N} probe examples; the
+     * first term is gone for layers whose statistics do not follow the moving average); null for sites the
+     * reference leaves as they are.
+     */
+    private static double[][][] draw(
+            Measurement measurement, List<LayerFinding> findings, NoiseSamples samples, int k, long n) {
+        double[][][] draw = new double[findings.size()][][];
+        for (int s = 0; s < findings.size(); s++) {
+            LayerFinding f = findings.get(s);
+            if (f.frozen() || f.unmeasured().isPresent() || f.channels().isEmpty()) {
+                continue;
+            }
+            double[] mean =
+                    f.channels().stream().mapToDouble(ChannelFinding::batchMean).toArray();
+            double[] variance = f.channels().stream()
+                    .mapToDouble(ChannelFinding::batchVariance)
+                    .toArray();
+            double[] dm = samples.meanDeviation(k, s, mean);
+            double[] dv = samples.varianceDeviation(k, s, variance);
+            if (dm == null || dv == null) {
+                continue;
+            }
+            double movingAverage = f.updateBlocker().isEmpty() ? (1 - f.decay()) / (1 + f.decay()) : 0;
+            double probe = (double) n / measurement.examples().get(s).examples();
+            double scale = Math.sqrt(movingAverage + probe);
+            for (int c = 0; c < mean.length; c++) {
+                mean[c] += scale * dm[c];
+                // a variance strayed below zero (rare: small batches, heavy tails) is held at a small positive share
+                variance[c] = Math.max(variance[c] + scale * dv[c], 1e-2 * variance[c]);
+            }
+            draw[s] = new double[][] {mean, variance};
+        }
+        return draw;
+    }
+
+    /**
+     * {@link NoiseSamples#DRAWS} batches of {@code n} examples drawn with replacement from the probe's examples, each
+     * on the training path (the probe makes too few training batches to sample from: it is small, so it is held).
+     */
+    private NoiseSamples bootstrap(Measurement measurement, long n) {
+        List<INDArray[]> read = new ArrayList<>();
+        data.forEachBatch(batch -> {
+            INDArray[] features = adapter.features(batch);
+            INDArray[] copy = new INDArray[features.length];
+            for (int f = 0; f < features.length; f++) {
+                copy[f] = features[f].dup(); // an iterator may reuse its arrays
+            }
+            read.add(copy);
+        });
+        INDArray[] all = read.get(0);
+        for (int b = 1; b < read.size(); b++) {
+            all = Rechunker.concat(all, read.get(b));
+        }
+        long examples = all[0].size(0);
+        List<BatchNormSite> sites = adapter.sites();
+        NoiseSamples samples = NoiseSamples.bootstrap(sites.size());
+        java.util.Random random = new java.util.Random(20261202L); // the same data gives the same report
+        for (int k = 0; k < NoiseSamples.DRAWS; k++) {
+            long[] rows = new long[(int) n];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = (long) (random.nextDouble() * examples);
+            }
+            INDArray[] features = Rechunker.rowsAt(all, rows);
+            ForwardPass pass;
+            try {
+                pass = adapter.trainingPassToLastSite(features);
+            } catch (RuntimeException e) {
+                pass = adapter.forward(features, true); // as the sweep does when the shortened pass fails
+            }
+            samples.startBatch(n);
+            for (int s = 0; s < sites.size(); s++) {
+                if (measurement.layouts().get(s).isSupported()) {
+                    samples.add(
+                            s,
+                            BatchMoments.of(
+                                    pass.inputOf(sites.get(s)),
+                                    null,
+                                    measurement.layouts().get(s)));
+                }
+            }
+        }
+        return samples;
+    }
+
+    /** Per probe batch the reference pass and one inference pass per draw on a second copy, compared. */
+    private OutputNoise noiseSweep(List<LayerFinding> findings, List<double[][][]> draws) {
+        ModelAdapter reference = referenceCopy(findings);
+        ModelAdapter drawn = adapter.parameterCopy();
+        List<OutputComparison> comparisons = new ArrayList<>();
+        for (int k = 0; k < draws.size(); k++) {
+            comparisons.add(new OutputComparison());
+        }
+        data.forEachBatch(batch -> {
+            INDArray[] features = adapter.features(batch);
+            INDArray[] referenceOutputs = reference.forward(features, false).outputs();
+            for (int k = 0; k < draws.size(); k++) {
+                double[][][] draw = draws.get(k);
+                for (int s = 0; s < draw.length; s++) {
+                    if (draw[s] != null) {
+                        drawn.sites().get(s).writeMovingStatistics(draw[s][0], draw[s][1]);
+                    }
+                }
+                INDArray[] drawOutputs = drawn.forward(features, false).outputs();
+                comparisons.get(k).add(referenceOutputs, drawOutputs, batch.labels(), null);
+            }
+        });
+        double[] maxAbs = new double[draws.size()];
+        double[] disagreement = new double[draws.size()];
+        double[] gap = new double[draws.size()];
+        for (int k = 0; k < draws.size(); k++) {
+            OutputDivergence d = comparisons.get(k).result();
+            maxAbs[k] = d.maxAbsDifference();
+            disagreement[k] = d.isClassifier() ? 1 - d.argmaxAgreement() : Double.NaN;
+            gap[k] = d.labelledExamples() > 0 ? Math.abs(d.trainingAccuracy() - d.inferenceAccuracy()) : Double.NaN;
+        }
+        double f = OutputNoise.ALLOWANCE_FACTOR;
+        return new OutputNoise(
+                draws.size(),
+                median(maxAbs),
+                f * median(maxAbs),
+                median(disagreement),
+                f * median(disagreement),
+                f * median(gap));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int m = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
+    /**
+     * A parameter copy with each measured, updating layer's moving statistics set to its target (frozen layers keep
+     * theirs: they normalize with them in training too).
+     */
+    private ModelAdapter referenceCopy(List<LayerFinding> findings) {
+        ModelAdapter reference = adapter.parameterCopy();
+        List<BatchNormSite> sites = reference.sites();
+        for (int s = 0; s < sites.size(); s++) {
+            LayerFinding f = findings.get(s);
+            if (!f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty()) {
+                sites.get(s)
+                        .writeMovingStatistics(
+                                f.channels().stream()
+                                        .mapToDouble(ChannelFinding::batchMean)
+                                        .toArray(),
+                                f.channels().stream()
+                                        .mapToDouble(ChannelFinding::batchVariance)
+                                        .toArray());
+            }
+        }
+        return reference;
+    }
+
+    private List<LayerFinding> judgeAt(Measurement measurement, BatchSizeDecision size) {
+        boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
+        return measurement.findings(
+                layerTolerance, size.size(), measurement.batchesStandForTraining(size.size(), probeBatchesTaken));
     }
 
     /** What the reference sweep measured: outputs against the reference, and input drift when re-batched. */
@@ -104,27 +307,10 @@ final class Inspection {
         }
     }
 
-    /**
-     * The reference pass: a parameter copy with each measured, updating layer's moving statistics set to its target
-     * (frozen layers keep theirs: they normalize with them in training too), run on the inference path next to the
-     * model's inference outputs.
-     */
+    /** The reference pass: the reference copy run on the inference path next to the model's inference outputs. */
     private ReferenceSweep referenceSweep(Measurement measurement, List<LayerFinding> findings) {
-        ModelAdapter reference = adapter.parameterCopy();
+        ModelAdapter reference = referenceCopy(findings);
         List<BatchNormSite> sites = reference.sites();
-        for (int s = 0; s < sites.size(); s++) {
-            LayerFinding f = findings.get(s);
-            if (!f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty()) {
-                sites.get(s)
-                        .writeMovingStatistics(
-                                f.channels().stream()
-                                        .mapToDouble(ChannelFinding::batchMean)
-                                        .toArray(),
-                                f.channels().stream()
-                                        .mapToDouble(ChannelFinding::batchVariance)
-                                        .toArray());
-            }
-        }
         ReferenceSweep sweep = new ReferenceSweep(adapter.sites());
         int[] index = {0};
         data.forEachBatch(batch -> {

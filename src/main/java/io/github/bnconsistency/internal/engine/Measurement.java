@@ -20,6 +20,7 @@ import java.util.List;
  * @param inferenceOutputs     the inference outputs of each probe batch, kept when a reference pass is to follow
  * @param fullPassFallbacks    how often the shortened training pass failed and the full pass ran instead
  * @param firstBatchSize       examples in the probe's first batch
+ * @param noiseSamples         how far single training-path batches strayed, for the output noise draws
  */
 record Measurement(
         String modelType,
@@ -35,7 +36,8 @@ record Measurement(
         boolean rebatched,
         List<org.nd4j.linalg.api.ndarray.INDArray[]> inferenceOutputs,
         long fullPassFallbacks,
-        long firstBatchSize) {
+        long firstBatchSize,
+        NoiseSamples noiseSamples) {
 
     /**
      * Per-layer findings against the moving statistics the model holds now, at the given training batch size; the

@@ -69,10 +69,21 @@ final class Rechunker {
         return result;
     }
 
-    private static INDArray[] concat(INDArray[] a, INDArray[] b) {
+    static INDArray[] concat(INDArray[] a, INDArray[] b) {
         INDArray[] result = new INDArray[a.length];
         for (int f = 0; f < a.length; f++) {
             result[f] = Nd4j.concat(0, a[f], b[f]);
+        }
+        return result;
+    }
+
+    /** The given rows (repeats allowed) of each array, in that order. */
+    static INDArray[] rowsAt(INDArray[] arrays, long[] rows) {
+        INDArray[] result = new INDArray[arrays.length];
+        for (int f = 0; f < arrays.length; f++) {
+            INDArrayIndex[] index = all(arrays[f].rank());
+            index[0] = new SpecifiedIndex(rows);
+            result[f] = arrays[f].get(index).dup();
         }
         return result;
     }
