@@ -88,6 +88,7 @@ public record Reference(
      * @param targets           how the target statistics were measured at that batch size
      * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
      * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     * @param noise             how far sampling noise alone would take the outputs from the reference, if measured
      */
     public Reference {
         Objects.requireNonNull(kind, "kind");
@@ -98,7 +99,16 @@ public record Reference(
         Objects.requireNonNull(noise, "noise (Optional.empty() when not measured)");
     }
 
-    /** A reference with no noise measurement. */
+    /**
+     * A reference with no noise measurement.
+     *
+     * @param kind              how the reference outputs were computed
+     * @param trainingBatchSize the batch size the moving statistics are taken to be accumulated with
+     * @param batchSizeSource   where that batch size came from
+     * @param targets           how the target statistics were measured at that batch size
+     * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
+     * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     */
     public Reference(
             Kind kind,
             int trainingBatchSize,
@@ -109,7 +119,12 @@ public record Reference(
         this(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, Optional.empty());
     }
 
-    /** This reference with the given noise measurement. */
+    /**
+     * This reference with the given noise measurement.
+     *
+     * @param measured the noise measurement, or empty
+     * @return a copy of this reference with that measurement
+     */
     public Reference withNoise(Optional<OutputNoise> measured) {
         return new Reference(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured);
     }
