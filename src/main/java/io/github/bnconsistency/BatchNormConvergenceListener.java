@@ -56,7 +56,14 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     public record LayerState(
             String name, double divergence, double maxMeanShift, LayerStatus status, boolean divergedAlone) {
 
-        /** A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots. */
+        /**
+         * A layer's state; {@code status} NOT_CONVERGED only when it was off in enough recent snapshots.
+         *
+         * @param name the layer's name (the vertex name in a ComputationGraph)
+         * @param divergence the layer's normalized divergence {@code D}
+         * @param maxMeanShift the largest channel mean shift, in batch standard deviations
+         * @param status the layer's verdict
+         */
         public LayerState(String name, double divergence, double maxMeanShift, LayerStatus status) {
             this(name, divergence, maxMeanShift, status, status == LayerStatus.NOT_CONVERGED);
         }
@@ -92,17 +99,35 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
      *                         (the update audit; empty when all followed, or when the iteration's update was not seen)
      */
     public record Snapshot(int iteration, int epoch, List<LayerState> layers, List<UpdateDeviation> updateDeviations) {
+        /**
+         * Copies the layer states and deviations, so the snapshot stays as it was taken.
+         *
+         * @param iteration        the model's iteration count when the forward pass ran
+         * @param epoch            the model's epoch count
+         * @param layers           one state per BatchNormalization layer, in topological order
+         * @param updateDeviations the layers whose moving statistics did not follow their decay
+         */
         public Snapshot {
             layers = List.copyOf(layers);
             updateDeviations = List.copyOf(updateDeviations);
         }
 
-        /** A snapshot without update deviations. */
+        /**
+         * A snapshot without update deviations.
+         *
+         * @param iteration the model's iteration count when the forward pass ran
+         * @param epoch     the model's epoch count
+         * @param layers    one state per BatchNormalization layer, in topological order
+         */
         public Snapshot(int iteration, int epoch, List<LayerState> layers) {
             this(iteration, epoch, layers, List.of());
         }
 
-        /** The largest layer divergence, 0 for a model without BatchNormalization layers. */
+        /**
+         * The largest layer divergence, 0 for a model without BatchNormalization layers.
+         *
+         * @return the largest divergence over the layers, 0 without BatchNormalization layers
+         */
         public double maxDivergence() {
             return layers.stream()
                     .mapToDouble(LayerState::divergence)
@@ -111,7 +136,11 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
                     .orElse(0);
         }
 
-        /** Layers whose statistics are off at this iteration. */
+        /**
+         * Layers whose statistics are off at this iteration.
+         *
+         * @return the names of the layers whose statistics are off, in topological order
+         */
         public List<String> divergingLayers() {
             return layers.stream()
                     .filter(l -> l.status() == LayerStatus.NOT_CONVERGED)
@@ -157,7 +186,12 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         this.reporter = reporter;
     }
 
-    /** A listener that takes a snapshot every {@code frequency} iterations. */
+    /**
+     * A listener that takes a snapshot every {@code frequency} iterations.
+     *
+     * @param frequency iterations between two snapshots, at least 1
+     * @return a new listener; register it with {@code model.addListeners(...)}
+     */
     public static BatchNormConvergenceListener every(int frequency) {
         return new BatchNormConvergenceListener(frequency, InspectionOptions.DEFAULT_LAYER_TOLERANCE, s -> {});
     }
@@ -165,6 +199,9 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
     /**
      * A new listener like this one that also hands each snapshot to {@code reporter} as it is taken, e.g.
      * {@code System.out::println} or {@code s -> log.info(s.toString())}. Register the listener it returns.
+     *
+     * @param reporter receives each snapshot as it is taken
+     * @return a new listener; this one is left as it is
      */
     public BatchNormConvergenceListener reportingTo(Consumer<? super Snapshot> reporter) {
         if (reporter == null) {
@@ -174,12 +211,21 @@ public final class BatchNormConvergenceListener extends BaseTrainingListener {
         return new BatchNormConvergenceListener(frequency, layerTolerance, reporter::accept);
     }
 
-    /** A new listener like this one, judging layers at another tolerance. Register the listener it returns. */
+    /**
+     * A new listener like this one, judging layers at another tolerance. Register the listener it returns.
+     *
+     * @param tolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return a new listener; this one is left as it is
+     */
     public BatchNormConvergenceListener withLayerTolerance(double tolerance) {
         return new BatchNormConvergenceListener(frequency, tolerance, reporter);
     }
 
-    /** The snapshots taken so far, oldest first. */
+    /**
+     * The snapshots taken so far, oldest first.
+     *
+     * @return an unmodifiable copy of the snapshots taken so far, oldest first
+     */
     public synchronized List<Snapshot> snapshots() {
         return List.copyOf(snapshots);
     }

@@ -27,7 +27,14 @@ public final class BatchNormInspector {
 
     private BatchNormInspector() {}
 
-    /** Checks {@code model} on {@code data} with the given options. */
+    /**
+     * Checks {@code model} on {@code data} with the given options.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param data the probe data
+     * @param options the per-layer tolerance
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, ProbeData data, InspectionOptions options) {
         if (options == null) {
             throw new IllegalArgumentException("The inspection options are null: use InspectionOptions.defaults().");
@@ -49,6 +56,10 @@ public final class BatchNormInspector {
      * <pre>{@code
      * ConsistencyReport strict = BatchNormInspector.atLayerTolerance(report, 0.01);
      * }</pre>
+     *
+     * @param report a report made by {@link #inspect}
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return a new report; {@code report} is left as it is
      */
     public static ConsistencyReport atLayerTolerance(ConsistencyReport report, double layerTolerance) {
         if (report == null) {
@@ -57,7 +68,13 @@ public final class BatchNormInspector {
         return Remedies.decided(LayerVerdicts.withLayerTolerance(report, layerTolerance));
     }
 
-    /** One layer's finding judged at another tolerance, as {@link #atLayerTolerance(ConsistencyReport, double)}. */
+    /**
+     * One layer's finding judged at another tolerance, as {@link #atLayerTolerance(ConsistencyReport, double)}.
+     *
+     * @param layer one layer of a report
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return a new finding; {@code layer} is left as it is
+     */
     public static LayerFinding atLayerTolerance(LayerFinding layer, double layerTolerance) {
         if (layer == null) {
             throw new IllegalArgumentException("The layer finding is null: pass one from a report's layers().");
@@ -65,32 +82,68 @@ public final class BatchNormInspector {
         return LayerVerdicts.withTolerance(layer, layerTolerance);
     }
 
-    /** Checks {@code model} on {@code data} with the default options. */
+    /**
+     * Checks {@code model} on {@code data} with the default options.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param data the probe data
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, ProbeData data) {
         return inspect(model, data, InspectionOptions.defaults());
     }
 
-    /** Checks {@code model} on one batch of features. */
+    /**
+     * Checks {@code model} on one batch of features.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param features the features of one mini-batch, for a model with one input
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, INDArray features) {
         return inspect(model, ProbeData.of(features));
     }
 
-    /** Checks {@code model} on one batch with labels. */
+    /**
+     * Checks {@code model} on one batch with labels.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param data one mini-batch with labels
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, DataSet data) {
         return inspect(model, ProbeData.of(data));
     }
 
-    /** Checks {@code model} on every batch of the iterator (consumed once, reset afterwards if it can be). */
+    /**
+     * Checks {@code model} on every batch of the iterator (consumed once, reset afterwards if it can be).
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, DataSetIterator data) {
         return inspect(model, ProbeData.of(data));
     }
 
-    /** Checks a graph on one multi-input batch. */
+    /**
+     * Checks a graph on one multi-input batch.
+     *
+     * @param model a ComputationGraph
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, MultiDataSet data) {
         return inspect(model, ProbeData.of(data));
     }
 
-    /** Checks a graph on every batch of the iterator (consumed once, reset afterwards if it can be). */
+    /**
+     * Checks a graph on every batch of the iterator (consumed once, reset afterwards if it can be).
+     *
+     * @param model a ComputationGraph
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return the report: per-layer findings, the output comparison and the lint findings
+     */
     public static ConsistencyReport inspect(Model model, MultiDataSetIterator data) {
         return inspect(model, ProbeData.of(data));
     }

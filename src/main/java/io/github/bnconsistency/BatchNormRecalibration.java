@@ -31,7 +31,15 @@ public final class BatchNormRecalibration {
 
     private BatchNormRecalibration() {}
 
-    /** Recalibrates {@code model} in place. */
+    /**
+     * Recalibrates {@code model} in place.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the probe data
+     * @param options which layers to recalibrate, the training batch size and the tolerance the reports judge with
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(
             M model, ProbeData data, RecalibrationOptions options) {
         if (options == null) {
@@ -48,68 +56,160 @@ public final class BatchNormRecalibration {
                 result.skipped());
     }
 
-    /** Recalibrates {@code model} in place, unfrozen layers only. */
+    /**
+     * Recalibrates {@code model} in place, unfrozen layers only.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the probe data
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, ProbeData data) {
         return recalibrate(model, data, RecalibrationOptions.defaults());
     }
 
-    /** Recalibrates {@code model} in place on every batch of the iterator (consumed once). */
+    /**
+     * Recalibrates {@code model} in place on every batch of the iterator (consumed once).
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the iterator whose every mini-batch is read, consumed once
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, DataSetIterator data) {
         return recalibrate(model, ProbeData.of(data));
     }
 
-    /** Recalibrates {@code model} in place on one batch. */
+    /**
+     * Recalibrates {@code model} in place on one batch.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data one mini-batch with labels
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, DataSet data) {
         return recalibrate(model, ProbeData.of(data));
     }
 
-    /** Recalibrates {@code model} in place on one batch of features. */
+    /**
+     * Recalibrates {@code model} in place on one batch of features.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param features the features of one mini-batch, for a model with one input
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, INDArray features) {
         return recalibrate(model, ProbeData.of(features));
     }
 
-    /** Recalibrates a graph in place on one multi-input batch. */
+    /**
+     * Recalibrates a graph in place on one multi-input batch.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, MultiDataSet data) {
         return recalibrate(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a graph in place on every batch of the iterator (consumed once). */
+    /**
+     * Recalibrates a graph in place on every batch of the iterator (consumed once).
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the iterator whose every mini-batch is read, consumed once
+     * @return the recalibrated model with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibrate(M model, MultiDataSetIterator data) {
         return recalibrate(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a copy of {@code model} (returned in the result); the original stays untouched. */
+    /**
+     * Recalibrates a copy of {@code model} (returned in the result); the original stays untouched.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate; its moving statistics are overwritten
+     * @param data the probe data
+     * @param options which layers to recalibrate, the training batch size and the tolerance the reports judge with
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(
             M model, ProbeData data, RecalibrationOptions options) {
         return recalibrate(Models.copyOf(model), data, options);
     }
 
-    /** Recalibrates a copy of {@code model}, unfrozen layers only. */
+    /**
+     * Recalibrates a copy of {@code model}, unfrozen layers only.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param data the probe data
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, ProbeData data) {
         return recalibratedCopy(model, data, RecalibrationOptions.defaults());
     }
 
-    /** Recalibrates a copy of {@code model} on every batch of the iterator (consumed once). */
+    /**
+     * Recalibrates a copy of {@code model} on every batch of the iterator (consumed once).
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param data the iterator whose every mini-batch is read, consumed once
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, DataSetIterator data) {
         return recalibratedCopy(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a copy of {@code model} on one batch. */
+    /**
+     * Recalibrates a copy of {@code model} on one batch.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param data one mini-batch with labels
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, DataSet data) {
         return recalibratedCopy(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a copy of {@code model} on one batch of features. */
+    /**
+     * Recalibrates a copy of {@code model} on one batch of features.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param features the features of one mini-batch, for a model with one input
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, INDArray features) {
         return recalibratedCopy(model, ProbeData.of(features));
     }
 
-    /** Recalibrates a copy of a graph on one multi-input batch. */
+    /**
+     * Recalibrates a copy of a graph on one multi-input batch.
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, MultiDataSet data) {
         return recalibratedCopy(model, ProbeData.of(data));
     }
 
-    /** Recalibrates a copy of a graph on every batch of the iterator (consumed once). */
+    /**
+     * Recalibrates a copy of a graph on every batch of the iterator (consumed once).
+     *
+     * @param <M> the model type
+     * @param model the model to recalibrate a copy of; it stays untouched
+     * @param data the iterator whose every mini-batch is read, consumed once
+     * @return the recalibrated copy with the reports before and after and the layers written or skipped
+     */
     public static <M extends Model> Recalibration<M> recalibratedCopy(M model, MultiDataSetIterator data) {
         return recalibratedCopy(model, ProbeData.of(data));
     }

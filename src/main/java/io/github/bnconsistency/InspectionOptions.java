@@ -24,32 +24,68 @@ public record InspectionOptions(
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
 
+    /**
+     * Checks that the tolerance is a positive finite number.
+     *
+     * @param layerTolerance the normalized divergence above which a layer's moving statistics count as not converged
+     *                       (default {@value #DEFAULT_LAYER_TOLERANCE}: the inference-normalized activation is off by
+     *                       5% of a standard deviation)
+     * @param trainingBatchSize    the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
+     * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer's statistics explain
+     *                             it is compared once more on a DOUBLE copy (see {@link #withoutDoublePrecisionCheck()})
+     * @param outputNoise          whether such a difference is measured against the output noise (see
+     *                             {@link #withoutOutputNoise()})
+     * @throws IllegalArgumentException when the tolerance or the batch size is not valid
+     */
     public InspectionOptions {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         ConsistencyEngine.requireValidBatchSize(trainingBatchSize);
     }
 
-    /** These tolerance and batch size, the double-precision re-check on. */
+    /**
+     * These tolerance and batch size, the double-precision re-check and the output noise on.
+     *
+     * @param layerTolerance    the normalized divergence above which a layer counts as off, a positive finite number
+     * @param trainingBatchSize the mini-batch size the model was trained with (at least 2), or 0 to infer it
+     */
     public InspectionOptions(double layerTolerance, int trainingBatchSize) {
         this(layerTolerance, trainingBatchSize, true, true);
     }
 
-    /** Another layer tolerance, the training batch size inferred. */
+    /**
+     * Another layer tolerance, the training batch size inferred.
+     *
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     */
     public InspectionOptions(double layerTolerance) {
         this(layerTolerance, 0);
     }
 
-    /** The defaults. */
+    /**
+     * The defaults.
+     *
+     * @return the options with the default per-layer tolerance, {@value #DEFAULT_LAYER_TOLERANCE}
+     */
     public static InspectionOptions defaults() {
         return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true);
     }
 
-    /** These options with another per-layer tolerance. */
+    /**
+     * These options with another per-layer tolerance.
+     *
+     * @param tolerance the normalized divergence above which a layer counts as not converged, a positive finite number
+     * @return new options; these are left as they are
+     */
     public InspectionOptions withLayerTolerance(double tolerance) {
         return new InspectionOptions(tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise);
     }
 
-    /** These options with the mini-batch size you train with (at least 2). */
+    /**
+     * These options with the mini-batch size you train with (at least 2).
+     *
+     * @param batchSize the mini-batch size the model is trained with, at least 2
+     * @return new options; these are left as they are
+     */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
         return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck, outputNoise);
     }
@@ -58,6 +94,8 @@ public record InspectionOptions(
      * These options without the double-precision re-check: a FLOAT or HALF model whose outputs differ while no
      * layer's statistics explain it is otherwise compared once more on a DOUBLE copy (one more copy of the
      * parameters in memory, two inference passes per batch), to tell float rounding from a real difference.
+     *
+     * @return a copy of these options with the re-check off
      */
     public InspectionOptions withoutDoublePrecisionCheck() {
         return new InspectionOptions(layerTolerance, trainingBatchSize, false, outputNoise);
@@ -67,6 +105,8 @@ public record InspectionOptions(
      * These options without measuring the output noise: outputs that differ while every layer is within tolerance or
      * noise are then judged against the plain tolerance, as on one full batch, and the check skips the noise sweep
      * (one reference and 8 inference passes per probe batch, plus 8 bootstrap training passes for a small probe).
+     *
+     * @return a copy of these options with the output noise off
      */
     public InspectionOptions withoutOutputNoise() {
         return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, false);

@@ -48,6 +48,12 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     private InspectionOptions options = InspectionOptions.defaults();
     private SoftAssertionsProvider soft;
 
+    /**
+     * Creates an assert on {@code actual}.
+     *
+     * @param actual   the model under test
+     * @param selfType the concrete assert class, as AssertJ's {@code AbstractAssert} takes it
+     */
     protected AbstractModelAssert(ACTUAL actual, Class<?> selfType) {
         super(actual, selfType);
         this.modelKind = selfType.getSimpleName().replaceFirst("Assert$", "");
@@ -90,6 +96,8 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      *
      * @param batchSize the batch size your training iterator yields, at least 2
      * @throws IllegalArgumentException for a batch size below 2
+     *
+     * @return this assertion, for chaining
      */
     public SELF trainedWithBatchSize(int batchSize) {
         if (batchSize < 2) {
@@ -104,27 +112,52 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return myself;
     }
 
-    /** Sets the data the following assertions check the model on: one batch of features. */
+    /**
+     * Sets the data the following assertions check the model on: one batch of features.
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(INDArray features) {
         return using(features, ProbeData.of(features));
     }
 
-    /** Sets the data the following assertions check the model on: one batch with labels. */
+    /**
+     * Sets the data the following assertions check the model on: one batch with labels.
+     *
+     * @param data one mini-batch with labels
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(DataSet data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    /**
+     * Sets the data the following assertions check the model on: every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(DataSetIterator data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: one multi-input batch. */
+    /**
+     * Sets the data the following assertions check the model on: one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(MultiDataSet data) {
         return using(data, ProbeData.of(data));
     }
 
-    /** Sets the data the following assertions check the model on: every batch of the iterator, consumed once. */
+    /**
+     * Sets the data the following assertions check the model on: every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF probedWith(MultiDataSetIterator data) {
         return using(data, ProbeData.of(data));
     }
@@ -132,6 +165,9 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     /**
      * Sets the data the following assertions check the model on. Every other form of probe data comes here, and
      * so do the assertions that take data.
+     *
+     * @param data the probe data
+     * @return this assertion, for chaining
      */
     public SELF probedWith(ProbeData data) {
         if (data == null) {
@@ -146,37 +182,76 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * training path, so a difference comes from BatchNormalization (or numerical precision). On failure the
      * message names the root-cause layer, how far each layer is off, how many iterations it still needs and what
      * to do.
+     *
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
      */
     public SELF inferenceMatchesTraining(double tolerance) {
         return verify(ConsistencyChecks.inferenceMatchesTraining(report(), tolerance));
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one batch of features. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one batch of features.
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(INDArray features, double tolerance) {
         return probedWith(features).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message). */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one batch with labels (adds accuracies to the message).
+     *
+     * @param data one mini-batch with labels
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(DataSet data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(DataSetIterator data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on one multi-input batch. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(MultiDataSet data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(MultiDataSetIterator data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
 
-    /** As {@link #inferenceMatchesTraining(double)} on {@code data}. */
+    /**
+     * As {@link #inferenceMatchesTraining(double)} on {@code data}.
+     *
+     * @param data the probe data
+     * @param tolerance the largest {@code |y_reference - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF inferenceMatchesTraining(ProbeData data, double tolerance) {
         return probedWith(data).inferenceMatchesTraining(tolerance);
     }
@@ -194,38 +269,76 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * }</pre>
      *
      * @param minAgreement the smallest fraction of agreeing predictions that passes, in {@code (0, 1]}
+     *
+     * @return this assertion, for chaining
      */
     public SELF predictionsMatchTraining(double minAgreement) {
         ConsistencyChecks.requireValidAgreement(minAgreement);
         return verify(ConsistencyChecks.predictionsMatchTraining(report(), minAgreement));
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on one batch of features (no labels). */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on one batch of features (no labels).
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(INDArray features, double minAgreement) {
         return probedWith(features).predictionsMatchTraining(minAgreement);
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on one batch with labels. */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on one batch with labels.
+     *
+     * @param data one mini-batch with labels
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(DataSet data, double minAgreement) {
         return probedWith(data).predictionsMatchTraining(minAgreement);
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(DataSetIterator data, double minAgreement) {
         return probedWith(data).predictionsMatchTraining(minAgreement);
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on one multi-input batch. */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(MultiDataSet data, double minAgreement) {
         return probedWith(data).predictionsMatchTraining(minAgreement);
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(MultiDataSetIterator data, double minAgreement) {
         return probedWith(data).predictionsMatchTraining(minAgreement);
     }
 
-    /** As {@link #predictionsMatchTraining(double)} on {@code data}. */
+    /**
+     * As {@link #predictionsMatchTraining(double)} on {@code data}.
+     *
+     * @param data the probe data
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return this assertion, for chaining
+     */
     public SELF predictionsMatchTraining(ProbeData data, double minAgreement) {
         return probedWith(data).predictionsMatchTraining(minAgreement);
     }
@@ -243,32 +356,64 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * }</pre>
      *
      * @param maxPoints the largest gap that passes, in percentage points ({@code 0} to {@code 100})
+     *
+     * @return this assertion, for chaining
      */
     public SELF hasAccuracyGapAtMost(double maxPoints) {
         return verify(ConsistencyChecks.hasAccuracyGapAtMost(report(), maxPoints));
     }
 
-    /** As {@link #hasAccuracyGapAtMost(double)} on one batch with labels. */
+    /**
+     * As {@link #hasAccuracyGapAtMost(double)} on one batch with labels.
+     *
+     * @param data one mini-batch with labels
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return this assertion, for chaining
+     */
     public SELF hasAccuracyGapAtMost(DataSet data, double maxPoints) {
         return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
 
-    /** As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return this assertion, for chaining
+     */
     public SELF hasAccuracyGapAtMost(DataSetIterator data, double maxPoints) {
         return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
 
-    /** As {@link #hasAccuracyGapAtMost(double)} on one multi-input batch. */
+    /**
+     * As {@link #hasAccuracyGapAtMost(double)} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return this assertion, for chaining
+     */
     public SELF hasAccuracyGapAtMost(MultiDataSet data, double maxPoints) {
         return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
 
-    /** As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasAccuracyGapAtMost(double)} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return this assertion, for chaining
+     */
     public SELF hasAccuracyGapAtMost(MultiDataSetIterator data, double maxPoints) {
         return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
 
-    /** As {@link #hasAccuracyGapAtMost(double)} on {@code data}. */
+    /**
+     * As {@link #hasAccuracyGapAtMost(double)} on {@code data}.
+     *
+     * @param data the probe data
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return this assertion, for chaining
+     */
     public SELF hasAccuracyGapAtMost(ProbeData data, double maxPoints) {
         return probedWith(data).hasAccuracyGapAtMost(maxPoints);
     }
@@ -278,6 +423,8 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * within the default per-layer tolerance ({@value InspectionOptions#DEFAULT_LAYER_TOLERANCE} normalized
      * divergence), or within the sampling noise of the probe data. Fails for a model without BatchNormalization
      * layers.
+     *
+     * @return this assertion, for chaining
      */
     public SELF hasConvergedBatchNormStatistics() {
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report()));
@@ -287,42 +434,81 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance; the probe data is the data set
      * with {@code probedWith} or by an earlier assertion, e.g.
      * {@code assertThat(model).probedWith(data).hasConvergedBatchNormStatistics(0.1)}.
+     *
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return this assertion, for chaining
      */
     public SELF hasConvergedBatchNormStatistics(double layerTolerance) {
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(report(), layerTolerance));
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics(double)} on {@code data}. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics(double)} on {@code data}.
+     *
+     * @param data the probe data
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(ProbeData data, double layerTolerance) {
         return probedWith(data).hasConvergedBatchNormStatistics(layerTolerance);
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one batch of features. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one batch of features.
+     *
+     * @param features the features of one mini-batch, for a model with one input
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(INDArray features) {
         return probedWith(features).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one batch. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one batch.
+     *
+     * @param data one mini-batch with labels
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(DataSet data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(DataSetIterator data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on one multi-input batch.
+     *
+     * @param data one mini-batch for a graph with one or more inputs
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(MultiDataSet data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on every batch of the iterator, consumed once.
+     *
+     * @param data the iterator whose every mini-batch is probed, consumed once
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(MultiDataSetIterator data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} on {@code data}. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} on {@code data}.
+     *
+     * @param data the probe data
+     * @return this assertion, for chaining
+     */
     public SELF hasConvergedBatchNormStatistics(ProbeData data) {
         return probedWith(data).hasConvergedBatchNormStatistics();
     }
@@ -332,6 +518,8 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * converge. Without probe data only the configuration rules run (gradient normalization, decay too high for the
      * iterations trained); after {@code probedWith(data)} (or an assertion that took data) the rules about what the
      * check saw run too (frozen layers that do not match the data, single-example dense batches, unsupported input).
+     *
+     * @return this assertion, for chaining
      */
     public SELF passesBatchNormLint() {
         requireModel();
@@ -344,6 +532,9 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * data set with {@code probedWith} or by an earlier assertion. A name the model has no BatchNormalization layer
      * by fails here, listing the layers there are (soft assertions collect that failure and skip the layer's
      * assertions). {@link BatchNormLayerAssert#returnToModel()} comes back to this assert and its report.
+     *
+     * @param name the layer's name (the vertex name in a ComputationGraph)
+     * @return assertions on that layer's finding
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
         AssertionState.requireLayerName(name);
@@ -355,7 +546,11 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
         return AssertionState.layerAssert(soft, report.layer(name).orElse(null), this, this);
     }
 
-    /** The report the assertions read (computed on first use for the current probe data). */
+    /**
+     * The report the assertions read (computed on first use for the current probe data).
+     *
+     * @return the report of the current probe data
+     */
     protected ConsistencyReport report() {
         requireModel();
         if (probe == null) {

@@ -21,22 +21,42 @@ public final class BatchNormAssertions {
 
     private BatchNormAssertions() {}
 
-    /** Assertions on a MultiLayerNetwork. */
+    /**
+     * Assertions on a MultiLayerNetwork.
+     *
+     * @param actual the network under test
+     * @return the assertions on it
+     */
     public static MultiLayerNetworkAssert assertThat(MultiLayerNetwork actual) {
         return new MultiLayerNetworkAssert(actual);
     }
 
-    /** Assertions on a ComputationGraph. */
+    /**
+     * Assertions on a ComputationGraph.
+     *
+     * @param actual the graph under test
+     * @return the assertions on it
+     */
     public static ComputationGraphAssert assertThat(ComputationGraph actual) {
         return new ComputationGraphAssert(actual);
     }
 
-    /** Assertions on a report made by {@code BatchNormInspector.inspect}. */
+    /**
+     * Assertions on a report made by {@code BatchNormInspector.inspect}.
+     *
+     * @param actual the report under test
+     * @return the assertions on it
+     */
     public static ConsistencyReportAssert assertThat(ConsistencyReport actual) {
         return new ConsistencyReportAssert(actual);
     }
 
-    /** Assertions on one layer of a report. */
+    /**
+     * Assertions on one layer of a report.
+     *
+     * @param actual the layer's finding under test
+     * @return the assertions on it
+     */
     public static BatchNormLayerAssert assertThat(LayerFinding actual) {
         return new BatchNormLayerAssert(actual);
     }

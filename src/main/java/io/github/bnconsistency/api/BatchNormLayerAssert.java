@@ -27,6 +27,11 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
     private AbstractModelAssert<?, ?> model;
     private boolean skipped;
 
+    /**
+     * Creates an assert on one layer's finding.
+     *
+     * @param actual the layer's finding under test
+     */
     public BatchNormLayerAssert(LayerFinding actual) {
         super(actual, BatchNormLayerAssert.class);
     }
@@ -44,22 +49,40 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
     /**
      * Verifies that every channel's normalized divergence is within the tolerance the report was made with, or
      * within the sampling noise of the probe data ({@link LayerStatus#WITHIN_NOISE}).
+     *
+     * @return this assertion, for chaining
      */
     public BatchNormLayerAssert hasConvergedStatistics() {
         return verify(ConsistencyChecks::hasConvergedStatistics);
     }
 
-    /** Verifies that every channel's normalized divergence is within {@code tolerance}. */
+    /**
+     * Verifies that every channel's normalized divergence is within {@code tolerance}.
+     *
+     * @param tolerance the largest normalized divergence that passes
+     * @return this assertion, for chaining
+     */
     public BatchNormLayerAssert hasConvergedStatistics(double tolerance) {
         return verify(layer -> ConsistencyChecks.hasConvergedStatistics(layer, tolerance));
     }
 
-    /** Verifies that every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}. */
+    /**
+     * Verifies that every channel's mean shift {@code |mu* - mu_M| / s*} is below {@code standardDeviations}.
+     *
+     * @param standardDeviations the mean shift, in batch standard deviations, that every channel must stay below
+     * @return this assertion, for chaining
+     */
     public BatchNormLayerAssert hasMeanShiftBelow(double standardDeviations) {
         return verify(layer -> ConsistencyChecks.hasMeanShiftBelow(layer, standardDeviations));
     }
 
-    /** Verifies that every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}. */
+    /**
+     * Verifies that every channel's variance ratio {@code (v_M + eps)/(v* + eps)} is in {@code [min, max]}.
+     *
+     * @param min the smallest variance ratio that passes
+     * @param max the largest variance ratio that passes
+     * @return this assertion, for chaining
+     */
     public BatchNormLayerAssert hasVarianceRatioWithin(double min, double max) {
         return verify(layer -> ConsistencyChecks.hasVarianceRatioWithin(layer, min, max));
     }
@@ -77,6 +100,8 @@ public class BatchNormLayerAssert extends AbstractAssert<BatchNormLayerAssert, L
      *
      * @throws IllegalStateException when this assert was not reached by {@code batchNormLayer(name)} on a model
      *                               assert (but from a report, or by {@code assertThat(layerFinding)})
+     *
+     * @return assertions on that layer's finding
      */
     public AbstractModelAssert<?, ?> returnToModel() {
         if (model == null) {

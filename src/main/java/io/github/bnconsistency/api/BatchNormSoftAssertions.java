@@ -16,7 +16,11 @@ import org.assertj.core.api.SoftAssertionsProvider;
  */
 public class BatchNormSoftAssertions extends AbstractSoftAssertions implements BatchNormSoftAssertionsProvider {
 
-    /** Runs {@code softly} and then fails with every collected failure at once. */
+    /**
+     * Runs {@code softly} and then fails with every collected failure at once.
+     *
+     * @param softly the assertions to run, on the soft assertions it is given
+     */
     public static void assertSoftly(Consumer<BatchNormSoftAssertions> softly) {
         SoftAssertionsProvider.assertSoftly(BatchNormSoftAssertions.class, softly);
     }

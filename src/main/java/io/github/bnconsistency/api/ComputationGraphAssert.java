@@ -12,6 +12,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public class ComputationGraphAssert extends AbstractModelAssert<ComputationGraphAssert, ComputationGraph> {
 
+    /**
+     * Creates an assert on a graph; {@code BatchNormAssertions.assertThat(graph)} is the usual way.
+     *
+     * @param actual the graph under test
+     */
     public ComputationGraphAssert(ComputationGraph actual) {
         super(actual, ComputationGraphAssert.class);
     }

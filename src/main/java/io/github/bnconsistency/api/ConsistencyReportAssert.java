@@ -21,6 +21,11 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
 
     private SoftAssertionsProvider soft;
 
+    /**
+     * Creates an assert on a report; {@code BatchNormAssertions.assertThat(report)} is the usual way.
+     *
+     * @param actual the report under test
+     */
     public ConsistencyReportAssert(ConsistencyReport actual) {
         super(actual, ConsistencyReportAssert.class);
     }
@@ -35,6 +40,9 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * Verifies that the largest {@code |y_train - y_inference|} over all network outputs is at most
      * {@code tolerance}, and that both paths' outputs are finite. The failure message names the root-cause layer,
      * lists the diverging layers and says what to do.
+     *
+     * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert inferenceMatchesTraining(double tolerance) {
         isNotNull();
@@ -51,6 +59,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * }</pre>
      *
      * @param minAgreement the smallest fraction of agreeing predictions that passes, in {@code (0, 1]}
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert predictionsMatchTraining(double minAgreement) {
         isNotNull();
@@ -66,6 +76,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * }</pre>
      *
      * @param maxPoints the largest gap that passes, in percentage points ({@code 0} to {@code 100})
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert hasAccuracyGapAtMost(double maxPoints) {
         isNotNull();
@@ -76,13 +88,20 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * Verifies that every BatchNormalization layer's normalized divergence is within the report's layer
      * tolerance, or within the sampling noise of the probe data. Fails for a model without BatchNormalization
      * layers, or with one whose input layout DL4J cannot normalize.
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert hasConvergedBatchNormStatistics() {
         isNotNull();
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(actual));
     }
 
-    /** As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance. */
+    /**
+     * As {@link #hasConvergedBatchNormStatistics()} with another per-layer tolerance.
+     *
+     * @param layerTolerance the normalized divergence above which a layer counts as off, a positive finite number
+     * @return this assertion, for chaining
+     */
     public ConsistencyReportAssert hasConvergedBatchNormStatistics(double layerTolerance) {
         isNotNull();
         return verify(ConsistencyChecks.hasConvergedBatchNormStatistics(actual, layerTolerance));
@@ -92,6 +111,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
      * Verifies that no lint rule found a reason why the statistics cannot or will not converge (gradient
      * normalization on BatchNormalization, a frozen layer that does not match the data, a decay too high for the
      * iterations trained, single-example dense batches, an input layout DL4J cannot normalize).
+     *
+     * @return this assertion, for chaining
      */
     public ConsistencyReportAssert passesBatchNormLint() {
         isNotNull();
@@ -101,6 +122,9 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     /**
      * Navigates to the BatchNormalization layer named {@code name}. A name the report has no layer by fails here,
      * listing the layers there are (soft assertions collect that failure and skip the layer's assertions).
+     *
+     * @param name the layer's name (the vertex name in a ComputationGraph)
+     * @return assertions on that layer's finding
      */
     public BatchNormLayerAssert batchNormLayer(String name) {
         AssertionState.requireLayerName(name);

@@ -11,6 +11,11 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public class MultiLayerNetworkAssert extends AbstractModelAssert<MultiLayerNetworkAssert, MultiLayerNetwork> {
 
+    /**
+     * Creates an assert on a network; {@code BatchNormAssertions.assertThat(network)} is the usual way.
+     *
+     * @param actual the network under test
+     */
     public MultiLayerNetworkAssert(MultiLayerNetwork actual) {
         super(actual, MultiLayerNetworkAssert.class);
     }

@@ -109,6 +109,8 @@ public @interface BatchNormConsistency {
     /**
      * The largest {@code |y_train - y_inference|} over every network output value that passes, a positive finite
      * number. Unset (NaN) inherits, see the class comment; the built-in default is {@value #DEFAULT_TOLERANCE}.
+     *
+     * @return the tolerance, or NaN to inherit
      */
     double tolerance() default Double.NaN;
 
@@ -116,6 +118,8 @@ public @interface BatchNormConsistency {
      * The normalized divergence above which a layer counts as not converged, in the report's table, the root
      * cause and the {@link ReportEntries#DIVERGING_LAYERS} entry; a positive finite number. Unset (NaN) inherits;
      * the built-in default is {@value #DEFAULT_LAYER_TOLERANCE}.
+     *
+     * @return the per-layer tolerance, or NaN to inherit
      */
     double layerTolerance() default Double.NaN;
 
@@ -128,6 +132,8 @@ public @interface BatchNormConsistency {
      * <pre>{@code
      * @BatchNormConsistency(trainingBatchSize = 16)
      * }</pre>
+     *
+     * @return the training batch size, or {@value #INHERIT_TRAINING_BATCH_SIZE} to inherit
      */
     int trainingBatchSize() default INHERIT_TRAINING_BATCH_SIZE;
 
@@ -138,6 +144,8 @@ public @interface BatchNormConsistency {
      * <pre>{@code
      * @BatchNormConsistency(judgeBy = JudgeBy.PREDICTIONS, minAgreement = 0.98)
      * }</pre>
+     *
+     * @return what decides pass or fail
      */
     JudgeBy judgeBy() default JudgeBy.INHERIT;
 
@@ -145,9 +153,15 @@ public @interface BatchNormConsistency {
      * When judging by {@link JudgeBy#PREDICTIONS}: the smallest fraction of classified examples whose inference
      * argmax equals the reference's that passes, in {@code (0, 1]}. Unset (NaN) inherits; the built-in default is
      * {@value #DEFAULT_MIN_AGREEMENT}.
+     *
+     * @return the smallest agreement that passes, or NaN to inherit
      */
     double minAgreement() default Double.NaN;
 
-    /** Fail, report only, or off. {@link Mode#INHERIT} inherits; the built-in default is {@link Mode#FAIL}. */
+    /**
+     * Fail, report only, or off. {@link Mode#INHERIT} inherits; the built-in default is {@link Mode#FAIL}.
+     *
+     * @return what happens when the check fails
+     */
     Mode mode() default Mode.INHERIT;
 }

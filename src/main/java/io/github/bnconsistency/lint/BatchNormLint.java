@@ -42,7 +42,12 @@ public final class BatchNormLint {
 
     private BatchNormLint() {}
 
-    /** The configuration rules, at the default layer tolerance. */
+    /**
+     * The configuration rules, at the default layer tolerance.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @return the findings, empty when no rule applies
+     */
     public static List<LintFinding> check(Model model) {
         requireModel(model);
         List<LintFinding> findings = new ArrayList<>();
@@ -66,6 +71,10 @@ public final class BatchNormLint {
     /**
      * The configuration rules and the rules about what the check saw, for the layers it found diverging or could
      * not measure.
+     *
+     * @param model a MultiLayerNetwork or ComputationGraph
+     * @param report a report of the check of {@code model}
+     * @return the findings, empty when no rule applies
      */
     public static List<LintFinding> check(Model model, ConsistencyReport report) {
         requireModel(model);

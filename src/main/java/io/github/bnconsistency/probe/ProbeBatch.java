@@ -13,17 +13,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record ProbeBatch(int index, INDArray[] features, INDArray[] labels) {
 
-    /** Number of examples in the batch. */
+    /**
+     * Number of examples in the batch.
+     *
+     * @return the number of examples, the features' first dimension
+     */
     public long examples() {
         return features[0].size(0);
     }
 
-    /** Whether labels came with the batch. */
+    /**
+     * Whether labels came with the batch.
+     *
+     * @return true when the batch has labels
+     */
     public boolean hasLabels() {
         return labels != null;
     }
 
-    /** The feature shapes, e.g. {@code [12, 3, 32, 32]}, for messages. */
+    /**
+     * The feature shapes, e.g. {@code [12, 3, 32, 32]}, for messages.
+     *
+     * @return the shapes of the feature arrays
+     */
     public String shapeDescription() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < features.length; i++) {

@@ -44,13 +44,23 @@ public final class ProbeData {
         this.source = source;
     }
 
-    /** Features of one mini-batch, for a model with one input. */
+    /**
+     * Features of one mini-batch, for a model with one input.
+     *
+     * @param features the features, {@code [minibatch, ...]}
+     * @return the probe data
+     */
     public static ProbeData of(INDArray features) {
         requireNonNull(features, "features");
         return new ProbeData("INDArray", true, action -> action.accept(batch(0, new INDArray[] {features}, null)));
     }
 
-    /** One mini-batch with labels (labels enable the accuracy figures). */
+    /**
+     * One mini-batch with labels (labels enable the accuracy figures).
+     *
+     * @param dataSet the mini-batch
+     * @return the probe data
+     */
     public static ProbeData of(DataSet dataSet) {
         requireNonNull(dataSet, "DataSet");
         return new ProbeData("DataSet", true, action -> action.accept(fromDataSet(0, dataSet)));
@@ -59,6 +69,9 @@ public final class ProbeData {
     /**
      * Every mini-batch the iterator yields, consumed once. An asynchronous (prefetching) iterator is shut down
      * afterwards instead of reset, so that no prefetch thread outlives the check.
+     *
+     * @param iterator the iterator, read once
+     * @return the probe data
      */
     public static ProbeData of(DataSetIterator iterator) {
         requireNonNull(iterator, "DataSetIterator");
@@ -79,13 +92,23 @@ public final class ProbeData {
                         (index, ds) -> action.accept(fromDataSet(index, ds))));
     }
 
-    /** One mini-batch for a graph with one or more inputs. */
+    /**
+     * One mini-batch for a graph with one or more inputs.
+     *
+     * @param multiDataSet the mini-batch
+     * @return the probe data
+     */
     public static ProbeData of(MultiDataSet multiDataSet) {
         requireNonNull(multiDataSet, "MultiDataSet");
         return new ProbeData("MultiDataSet", true, action -> action.accept(fromMultiDataSet(0, multiDataSet)));
     }
 
-    /** Every mini-batch the iterator yields, consumed once; an asynchronous one is shut down afterwards. */
+    /**
+     * Every mini-batch the iterator yields, consumed once; an asynchronous one is shut down afterwards.
+     *
+     * @param iterator the iterator, read once
+     * @return the probe data
+     */
     public static ProbeData of(MultiDataSetIterator iterator) {
         requireNonNull(iterator, "MultiDataSetIterator");
         String description = "MultiDataSetIterator (" + typeName(iterator) + ")";
@@ -109,6 +132,8 @@ public final class ProbeData {
      * Probe data from any accepted type, chosen at run time (for frameworks that find the data reflectively).
      *
      * @throws IllegalArgumentException when {@code data} is null or of another type
+     * @param data one of the {@link #acceptedTypes() accepted types}
+     * @return the probe data
      */
     public static ProbeData from(Object data) {
         for (Accepted<?> accepted : ACCEPTED) {
@@ -136,12 +161,20 @@ public final class ProbeData {
             new Accepted<>(MultiDataSet.class, ProbeData::of),
             new Accepted<>(MultiDataSetIterator.class, ProbeData::of));
 
-    /** The types {@link #from} accepts (for frameworks that check a declared type before they have a value). */
+    /**
+     * The types {@link #from} accepts (for frameworks that check a declared type before they have a value).
+     *
+     * @return the accepted types, {@code ProbeData} first, in the order {@link #from} tries them
+     */
     public static List<Class<?>> acceptedClasses() {
         return ACCEPTED.stream().<Class<?>>map(Accepted::type).toList();
     }
 
-    /** The accepted types, for messages, e.g. {@code INDArray, DataSet, ... or ProbeData}. */
+    /**
+     * The accepted types, for messages, e.g. {@code INDArray, DataSet, ... or ProbeData}.
+     *
+     * @return their simple names, for messages
+     */
     public static String acceptedTypes() {
         List<String> names = new java.util.ArrayList<>(
                 ACCEPTED.stream().skip(1).map(a -> a.type().getSimpleName()).toList());
@@ -151,6 +184,8 @@ public final class ProbeData {
     /**
      * Hands each mini-batch to {@code action}, in order. Consumes an iterator source; calling it twice on
      * one non-resettable iterator yields nothing the second time.
+     *
+     * @param action receives each mini-batch
      */
     public void forEachBatch(Consumer<ProbeBatch> action) {
         source.forEach(action);
@@ -160,12 +195,18 @@ public final class ProbeData {
      * Whether {@link #forEachBatch} can run again and yield batches again: one batch, or an iterator that supports
      * reset and is not asynchronous (which is shut down after it is read). A reshuffling iterator yields other
      * batches of the same data, which serve statistics that average over batches as well.
+     *
+     * @return true when the data can be read again
      */
     public boolean replayable() {
         return replayable;
     }
 
-    /** What the data came from, e.g. {@code DataSetIterator (ListDataSetIterator)}. */
+    /**
+     * What the data came from, e.g. {@code DataSetIterator (ListDataSetIterator)}.
+     *
+     * @return the description
+     */
     public String description() {
         return description;
     }

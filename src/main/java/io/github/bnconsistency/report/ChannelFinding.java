@@ -45,7 +45,12 @@ public record ChannelFinding(
         double inferenceInputDrift,
         double noiseFloor) {
 
-    /** This channel with another inference input drift. */
+    /**
+     * This channel with another inference input drift.
+     *
+     * @param drift the input drift at inference, in batch standard deviations
+     * @return a copy of this finding with that drift
+     */
     public ChannelFinding withInferenceInputDrift(double drift) {
         return new ChannelFinding(
                 channel,

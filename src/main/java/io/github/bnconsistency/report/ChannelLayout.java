@@ -31,17 +31,29 @@ public enum ChannelLayout {
         this.reductionAxes = reductionAxes;
     }
 
-    /** Whether DL4J normalizes inputs of this layout correctly, so that the layer's statistics mean something. */
+    /**
+     * Whether DL4J normalizes inputs of this layout correctly, so that the layer's statistics mean something.
+     *
+     * @return true for a layout the statistics can be read from
+     */
     public boolean isSupported() {
         return supported;
     }
 
-    /** The axis of the input that holds the channels, -1 when unknown. */
+    /**
+     * The axis of the input that holds the channels, -1 when unknown.
+     *
+     * @return the channel axis, or -1
+     */
     public int channelAxis() {
         return channelAxis;
     }
 
-    /** The axes DL4J averages over to get the per-channel batch statistics. */
+    /**
+     * The axes DL4J averages over to get the per-channel batch statistics.
+     *
+     * @return the reduction axes
+     */
     public int[] reductionAxes() {
         return reductionAxes.clone();
     }

@@ -47,6 +47,14 @@ public final class HtmlReport {
      * @param links      label to relative address, in display order
      */
     public record TestCheck(String test, boolean consistent, double tolerance, Map<String, String> links) {
+        /**
+         * Copies the links, keeping their order.
+         *
+         * @param test       the test's name
+         * @param consistent whether the outputs matched within {@code tolerance}
+         * @param tolerance  the output tolerance the verdict used
+         * @param links      label to relative address, in display order
+         */
         public TestCheck {
             links = Collections.unmodifiableMap(new LinkedHashMap<>(links));
         }
@@ -82,12 +90,23 @@ public final class HtmlReport {
 
     private HtmlReport() {}
 
-    /** The report as an HTML page. */
+    /**
+     * The report as an HTML page.
+     *
+     * @param report the report
+     * @return the page, self-contained HTML
+     */
     public static String render(ConsistencyReport report) {
         return render(report, null);
     }
 
-    /** The report as an HTML page headed by a test's check ({@code check} may be null). */
+    /**
+     * The report as an HTML page headed by a test's check ({@code check} may be null).
+     *
+     * @param report the report
+     * @param check the test's check that heads the page, or null
+     * @return the page, self-contained HTML
+     */
     public static String render(ConsistencyReport report, TestCheck check) {
         if (report == null) {
             throw new IllegalArgumentException("The report is null: pass the report to render.");
@@ -95,12 +114,25 @@ public final class HtmlReport {
         return new Page(report, check).render();
     }
 
-    /** Writes {@link #render(ConsistencyReport)} to {@code file} (UTF-8, parent directories created); returns it. */
+    /**
+     * Writes {@link #render(ConsistencyReport)} to {@code file} (UTF-8, parent directories created); returns it.
+     *
+     * @param report the report
+     * @param file the file to write
+     * @return {@code file}
+     */
     public static Path write(ConsistencyReport report, Path file) {
         return write(report, null, file);
     }
 
-    /** Writes {@link #render(ConsistencyReport, TestCheck)} to {@code file}; returns it. */
+    /**
+     * Writes {@link #render(ConsistencyReport, TestCheck)} to {@code file}; returns it.
+     *
+     * @param report the report
+     * @param check the test's check that heads the page, or null
+     * @param file the file to write
+     * @return {@code file}
+     */
     public static Path write(ConsistencyReport report, TestCheck check, Path file) {
         String html = render(report, check);
         try {
@@ -118,6 +150,10 @@ public final class HtmlReport {
     /**
      * An index page of checked tests, one row each (verdict, root layer, max difference, diverging layers, link to
      * the test's page), the diverging ones counted at the top; the table sorts by any column.
+     *
+     * @param title the page's title
+     * @param entries one entry per checked test, in display order
+     * @return the index page, self-contained HTML
      */
     public static String index(String title, List<IndexEntry> entries) {
         long diverging = entries.stream().filter(e -> !e.consistent()).count();

@@ -73,7 +73,12 @@ public final class JsonReport {
 
     private JsonReport() {}
 
-    /** The report as an indented JSON document (two spaces, {@code \n} line ends, on every platform). */
+    /**
+     * The report as an indented JSON document (two spaces, {@code \n} line ends, on every platform).
+     *
+     * @param report the report
+     * @return the JSON document
+     */
     public static String render(ConsistencyReport report) {
         if (report == null) {
             throw new IllegalArgumentException("The report is null: pass the report to render.");
@@ -87,6 +92,8 @@ public final class JsonReport {
      *
      * @throws IllegalArgumentException when the text is not such a document; the message names the missing or
      *                                  malformed field
+     * @param json the JSON text
+     * @return the report it holds
      */
     public static ConsistencyReport parse(String json) {
         if (json == null) {

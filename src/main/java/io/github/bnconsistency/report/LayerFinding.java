@@ -46,13 +46,42 @@ public record LayerFinding(
         UpdatesNeeded updatesNeeded,
         double noiseFloor) {
 
+    /**
+     * Copies the channel list, so the finding is immutable.
+     *
+     * @param name          the layer's name (the vertex name in a ComputationGraph)
+     * @param position      1-based position among the model's BatchNormalization layers, in topological order
+     * @param location      where the layer sits, e.g. {@code layer index 3} or {@code vertex 'bn2a_branch2a'}
+     * @param decay         the layer's decay (Keras momentum): {@code moving = decay*moving + (1-decay)*batch}
+     * @param eps           the layer's epsilon
+     * @param storage       how the moving variance is stored
+     * @param layout        the channel layout of the layer's input, as seen on the probe data
+     * @param unmeasured    why the probe data cannot measure this layer (a layout DL4J cannot normalize, dense input in
+     *                      batches of one example), or empty when it can; such a layer is {@link
+     *                      LayerStatus#UNSUPPORTED}
+     * @param frozen        wrapped in FrozenLayer or FrozenLayerWithBackprop: never updates its statistics, and
+     *                      normalizes with them in training as well
+     * @param updateBlocker why training can never move the statistics toward the data ({@code frozen}, {@code gradient
+     *                      normalization ...}), or empty when it can
+     * @param channels      per-channel findings (empty when the layout is unsupported)
+     * @param status        the verdict at {@link #tolerance()}
+     * @param tolerance     the per-layer divergence tolerance the verdict used
+     * @param updatesNeeded further iterations needed to get within tolerance at this decay
+     * @param noiseFloor    the largest channel noise floor: how far the divergence typically strays through mini-batch
+     *                      sampling alone (0 with a single probe batch)
+     */
     public LayerFinding {
         Objects.requireNonNull(unmeasured, "unmeasured (Optional.empty() when measured)");
         Objects.requireNonNull(updateBlocker, "updateBlocker (Optional.empty() when none)");
         channels = List.copyOf(channels);
     }
 
-    /** This finding with other per-channel numbers (e.g. against newly written moving statistics). */
+    /**
+     * This finding with other per-channel numbers (e.g. against newly written moving statistics).
+     *
+     * @param newChannels the channel findings
+     * @return a copy of this finding with those channels
+     */
     public LayerFinding withChannels(List<ChannelFinding> newChannels) {
         return new LayerFinding(
                 name,
@@ -72,7 +101,14 @@ public record LayerFinding(
                 noiseFloor);
     }
 
-    /** This finding with another verdict: its status, the tolerance it used and the updates still needed. */
+    /**
+     * This finding with another verdict: its status, the tolerance it used and the updates still needed.
+     *
+     * @param newStatus the layer's verdict
+     * @param newTolerance the per-layer tolerance the verdict used
+     * @param newUpdatesNeeded how many more iterations the layer needs
+     * @return a copy of this finding with that verdict
+     */
     public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
         return new LayerFinding(
                 name,
@@ -92,17 +128,29 @@ public record LayerFinding(
                 noiseFloor);
     }
 
-    /** Number of channels. */
+    /**
+     * Number of channels.
+     *
+     * @return the number of channels
+     */
     public int channelCount() {
         return channels.size();
     }
 
-    /** {@code D_l}: the largest normalized divergence over channels (NaN when nothing was measured). */
+    /**
+     * {@code D_l}: the largest normalized divergence over channels (NaN when nothing was measured).
+     *
+     * @return the largest normalized divergence, or NaN
+     */
     public double maxDivergence() {
         return channels.stream().mapToDouble(ChannelFinding::divergence).max().orElse(Double.NaN);
     }
 
-    /** The mean normalized divergence over channels. */
+    /**
+     * The mean normalized divergence over channels.
+     *
+     * @return the mean normalized divergence
+     */
     public double meanDivergence() {
         return channels.stream()
                 .mapToDouble(ChannelFinding::divergence)
@@ -110,25 +158,41 @@ public record LayerFinding(
                 .orElse(Double.NaN);
     }
 
-    /** How many channels exceed {@link #tolerance()}. */
+    /**
+     * How many channels exceed {@link #tolerance()}.
+     *
+     * @return the number of channels over the tolerance
+     */
     public int channelsOff() {
         return (int)
                 channels.stream().filter(c -> !(c.divergence() <= tolerance)).count();
     }
 
-    /** The channel with the largest divergence, or null when nothing was measured. */
+    /**
+     * The channel with the largest divergence, or null when nothing was measured.
+     *
+     * @return the worst channel, or null
+     */
     public ChannelFinding worstChannel() {
         return channels.stream()
                 .max(Comparator.comparingDouble(ChannelFinding::divergence))
                 .orElse(null);
     }
 
-    /** The largest mean shift over channels, in batch standard deviations. */
+    /**
+     * The largest mean shift over channels, in batch standard deviations.
+     *
+     * @return the largest mean shift, in batch standard deviations
+     */
     public double maxMeanShift() {
         return channels.stream().mapToDouble(ChannelFinding::meanShift).max().orElse(Double.NaN);
     }
 
-    /** The smallest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
+    /**
+     * The smallest variance ratio {@code (v_M + eps) / (v* + eps)} over channels.
+     *
+     * @return the smallest variance ratio
+     */
     public double minVarianceRatio() {
         return channels.stream()
                 .mapToDouble(ChannelFinding::varianceRatio)
@@ -136,7 +200,11 @@ public record LayerFinding(
                 .orElse(Double.NaN);
     }
 
-    /** The largest variance ratio {@code (v_M + eps) / (v* + eps)} over channels. */
+    /**
+     * The largest variance ratio {@code (v_M + eps) / (v* + eps)} over channels.
+     *
+     * @return the largest variance ratio
+     */
     public double maxVarianceRatio() {
         return channels.stream()
                 .mapToDouble(ChannelFinding::varianceRatio)
@@ -148,6 +216,8 @@ public record LayerFinding(
      * The largest inference input drift over channels: how differently this layer's input arrives at inference
      * than in training, because earlier layers normalize differently. 0 for a layer with no diverging layer
      * upstream.
+     *
+     * @return the largest inference input drift, in batch standard deviations
      */
     public double maxInferenceInputDrift() {
         return channels.stream()
@@ -159,12 +229,18 @@ public record LayerFinding(
     /**
      * Whether this layer's own moving statistics are off (status {@link LayerStatus#NOT_CONVERGED} or
      * {@link LayerStatus#CORRUPTED}); a layer within its sampling noise is not.
+     *
+     * @return true when the layer's own statistics are off
      */
     public boolean isDiverging() {
         return status == LayerStatus.NOT_CONVERGED || status == LayerStatus.CORRUPTED;
     }
 
-    /** Channels whose stored moving statistics are unusable: NaN or infinite, or a negative variance. */
+    /**
+     * Channels whose stored moving statistics are unusable: NaN or infinite, or a negative variance.
+     *
+     * @return the corrupted channels' indices, empty when none
+     */
     public List<Integer> corruptedChannels() {
         return channels.stream()
                 .filter(c -> !Double.isFinite(c.movingMean())

@@ -17,7 +17,12 @@ public final class Numbers {
 
     private Numbers() {}
 
-    /** Three significant digits, plain notation between 0.001 and 10000, e.g. {@code 0.859}, {@code 50.6}. */
+    /**
+     * Three significant digits, plain notation between 0.001 and 10000, e.g. {@code 0.859}, {@code 50.6}.
+     *
+     * @param value the number
+     * @return the number to three significant digits, NaN and infinities spelled out
+     */
     public static String number(double value) {
         if (Double.isNaN(value)) {
             return "NaN";
@@ -38,7 +43,12 @@ public final class Numbers {
                 .toPlainString();
     }
 
-    /** A fraction as a percentage, e.g. {@code 33.3%}, {@code 100%}. */
+    /**
+     * A fraction as a percentage, e.g. {@code 33.3%}, {@code 100%}.
+     *
+     * @param fraction the fraction, e.g. {@code 0.333}
+     * @return the fraction as a percentage, e.g. {@code 33.3%}
+     */
     public static String percent(double fraction) {
         return number(fraction * 100) + "%";
     }

@@ -83,6 +83,18 @@ public record Reference(
         ESTIMATED
     }
 
+    /**
+     * Checks that every component is given ({@code Optional.empty()} for no estimate).
+     *
+     * @param kind              how the reference outputs were computed
+     * @param trainingBatchSize the batch size the moving statistics are taken to be accumulated with
+     * @param batchSizeSource   where that batch size came from
+     * @param targets           how the target statistics were measured at that batch size
+     * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
+     * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     * @param noise             how far sampling noise alone would take the outputs from the reference, if measured
+     * @param doublePrecision   the output difference on a DOUBLE copy, if the re-check ran
+     */
     public Reference {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(batchSizeSource, "batchSizeSource");
@@ -93,7 +105,16 @@ public record Reference(
         Objects.requireNonNull(doublePrecision, "doublePrecision (Optional.empty() when not run)");
     }
 
-    /** A reference with no noise measurement. */
+    /**
+     * A reference with no noise measurement.
+     *
+     * @param kind              how the reference outputs were computed
+     * @param trainingBatchSize the batch size the moving statistics are taken to be accumulated with
+     * @param batchSizeSource   where that batch size came from
+     * @param targets           how the target statistics were measured at that batch size
+     * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
+     * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     */
     public Reference(
             Kind kind,
             int trainingBatchSize,
@@ -112,19 +133,33 @@ public record Reference(
                 Optional.empty());
     }
 
-    /** This reference with the given noise measurement. */
+    /**
+     * This reference with the given noise measurement.
+     *
+     * @param measured the noise measurement, or empty
+     * @return a copy of this reference with that measurement
+     */
     public Reference withNoise(Optional<OutputNoise> measured) {
         return new Reference(
                 kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured, doublePrecision);
     }
 
-    /** This reference with the double-precision re-check's result. */
+    /**
+     * This reference with the double-precision re-check's result.
+     *
+     * @param difference the max output difference on the DOUBLE copy, or empty when the re-check did not run
+     * @return a copy of this reference with it
+     */
     public Reference withDoublePrecision(Optional<Double> difference) {
         return new Reference(
                 kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, noise, difference);
     }
 
-    /** Whether the double-precision re-check found the difference to be float rounding (at most 1e-4 in DOUBLE). */
+    /**
+     * Whether the double-precision re-check found the difference to be float rounding.
+     *
+     * @return true when the re-check ran and the difference in DOUBLE is at most {@value #ROUNDING}
+     */
     public boolean isFloatRounding() {
         return doublePrecision.filter(d -> d <= ROUNDING).isPresent();
     }
@@ -132,18 +167,35 @@ public record Reference(
     /** A difference in DOUBLE at most this is rounding, not statistics (the output noise threshold too). */
     public static final double ROUNDING = 1e-4;
 
-    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}. */
+    /**
+     * No output comparison; the statistics were judged at batches of {@code trainingBatchSize}.
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
+     * @param source where the training batch size came from
+     * @return a reference that compared no outputs
+     */
     public static Reference none(int trainingBatchSize, BatchSizeSource source) {
         return none(trainingBatchSize, source, Targets.PROBE_BATCHES);
     }
 
-    /** No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so. */
+    /**
+     * No output comparison; the statistics were judged at batches of {@code trainingBatchSize}, measured so.
+     *
+     * @param trainingBatchSize the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
+     * @param source where the training batch size came from
+     * @param targets how the target statistics were measured
+     * @return a reference that compared no outputs
+     */
     public static Reference none(int trainingBatchSize, BatchSizeSource source, Targets targets) {
         return new Reference(
                 Kind.NONE, trainingBatchSize, source, targets, Optional.empty(), OutputDivergence.notMeasured());
     }
 
-    /** Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size. */
+    /**
+     * Whether the estimate rules out the probe's batch size, so that the user should pass the training batch size.
+     *
+     * @return true when the estimated batch size range excludes the one used
+     */
     public boolean estimateRulesOutTrainingBatchSize() {
         return estimate.filter(
                         e -> Double.isFinite(e.high()) && (trainingBatchSize < e.low() || trainingBatchSize > e.high()))

@@ -13,7 +13,11 @@ public enum StatisticsStorage {
         this.parameterKey = parameterKey;
     }
 
-    /** The layer's parameter key, e.g. {@code var}. */
+    /**
+     * The layer's parameter key, e.g. {@code var}.
+     *
+     * @return the parameter key of the stored variance
+     */
     public String parameterKey() {
         return parameterKey;
     }

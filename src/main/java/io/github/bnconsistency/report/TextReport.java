@@ -27,7 +27,12 @@ public final class TextReport {
 
     private TextReport() {}
 
-    /** The whole report: the output comparison, then the layer diagnosis. */
+    /**
+     * The whole report: the output comparison, then the layer diagnosis.
+     *
+     * @param report the report
+     * @return the text, several lines
+     */
     public static String render(ConsistencyReport report) {
         String outputs = report.output().isMeasured()
                 ? "Inference vs training outputs: " + outputSummary(report) + "."
@@ -38,6 +43,9 @@ public final class TextReport {
     /**
      * The end-to-end comparison in one phrase, e.g. {@code max |train - inference| was 0.91 (mean 0.3;
      * argmax agreement 4/12; training acc 100%, inference acc 33%)}.
+     *
+     * @param output the output comparison
+     * @return the phrase
      */
     public static String outputSummary(OutputDivergence output) {
         return outputSummary(output, "train", "training");
@@ -46,6 +54,9 @@ public final class TextReport {
     /**
      * The report's output comparison in one phrase, naming what the inference outputs were compared with: the
      * training path ({@code |train - inference|}) or the converged reference ({@code |reference - inference|}).
+     *
+     * @param report the report
+     * @return one line: the comparison made, its max and mean difference and argmax agreement
      */
     public static String outputSummary(ConsistencyReport report) {
         boolean converged = report.reference().kind() == Reference.Kind.CONVERGED_STATISTICS;
@@ -98,6 +109,9 @@ public final class TextReport {
     /**
      * The layer diagnosis: root cause, how many layers diverge, the per-layer table, the fix, and what was
      * checked. Each line ends with a newline except the last.
+     *
+     * @param report the report
+     * @return the diagnosis, several lines
      */
     public static String diagnosis(ConsistencyReport report) {
         List<String> lines = new ArrayList<>();
@@ -165,7 +179,12 @@ public final class TextReport {
         return String.join("\n", lines);
     }
 
-    /** E.g. {@code D 4.7 at channel 3 (mean off by 2.2 sd, variance ratio 0.006)}. */
+    /**
+     * E.g. {@code D 4.7 at channel 3 (mean off by 2.2 sd, variance ratio 0.006)}.
+     *
+     * @param layer the layer
+     * @return the phrase
+     */
     public static String worstChannelPhrase(LayerFinding layer) {
         ChannelFinding worst = layer.worstChannel();
         if (worst == null) {

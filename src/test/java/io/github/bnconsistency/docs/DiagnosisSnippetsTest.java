@@ -98,7 +98,8 @@ class DiagnosisSnippetsTest {
     void readme_quick_start_is_the_quick_start_test_with_its_imports() throws IOException {
         String source = Files.readString(Path.of("src/test/java/io/github/bnconsistency/docs/QuickStartTest.java"));
         String readme = Files.readString(Path.of("README.md"));
-        String quickStart = readme.substring(readme.indexOf("## Quick start"), readme.indexOf("## Assertions"));
+        int start = readme.indexOf("## Quick start");
+        String quickStart = readme.substring(start, readme.indexOf("\n## ", start + 1)); // up to the next section
         source.lines().filter(line -> line.startsWith("import ")).forEach(line -> assertThat(quickStart).contains(line));
         String body = source.substring(source.indexOf("    @Test"), source.lastIndexOf("}"));
         assertThat(quickStart).contains(body);

@@ -40,7 +40,8 @@ class JsonReportDocSyncTest {
             defs = new ObjectMapper().readTree(in).get("$defs");
         }
         String readme = Files.readString(Path.of("README.md"));
-        String section = readme.substring(readme.indexOf("### JSON report\n"), readme.indexOf("### HTML report\n"));
+        String section = readme.substring(
+                readme.indexOf("### JSON report\n"), readme.indexOf("\n### ", readme.indexOf("### JSON report\n") + 1));
         readmeTables = tables(section);
     }
 

@@ -30,6 +30,10 @@ public class ShouldHaveAccuracyGapAtMost extends BasicErrorMessageFactory {
      * shouldHaveAccuracyGapAtMost(report, 1.0).create();
      * // "Expecting inference accuracy to be within 1 percentage points of training accuracy, but training acc ..."
      * }</pre>
+     *
+     * @param report the report
+     * @param maxPoints the largest {@code |reference accuracy - inference accuracy|} that passes, in percentage points
+     * @return the factory of the failure message
      */
     public static ErrorMessageFactory shouldHaveAccuracyGapAtMost(ConsistencyReport report, double maxPoints) {
         OutputDivergence output = report.output();

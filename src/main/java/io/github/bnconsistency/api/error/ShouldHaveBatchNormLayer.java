@@ -7,6 +7,13 @@ import org.assertj.core.error.ErrorMessageFactory;
 /** The layer asked for is not a BatchNormalization layer of the model. */
 public class ShouldHaveBatchNormLayer extends BasicErrorMessageFactory {
 
+    /**
+     * The message for a name that is not one of the model's BatchNormalization layers.
+     *
+     * @param name       the name asked for
+     * @param layerNames the model's BatchNormalization layers
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveBatchNormLayer(String name, List<String> layerNames) {
         return new ShouldHaveBatchNormLayer(name, layerNames);
     }

@@ -17,6 +17,12 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
             "Expecting the moving statistics of every BatchNormalization layer to match "
                     + "the probe data within normalized divergence %s,%n";
 
+    /**
+     * The message for a report in which some layer has not converged, could not be measured, or that has no layer.
+     *
+     * @param report the report that failed
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveConvergedStatistics(ConsistencyReport report) {
         if (!report.hasBatchNormLayers()) {
             return new ShouldHaveConvergedStatistics(

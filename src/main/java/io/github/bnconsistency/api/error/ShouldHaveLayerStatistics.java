@@ -12,6 +12,12 @@ import org.assertj.core.error.ErrorMessageFactory;
 /** One BatchNormalization layer's statistics are not what the assertion expects. */
 public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
 
+    /**
+     * The message for a layer whose statistics have not converged, are corrupted or could not be measured.
+     *
+     * @param layer the layer that failed
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveConvergedStatistics(LayerFinding layer) {
         if (layer.status() == LayerStatus.UNSUPPORTED) {
             return new ShouldHaveLayerStatistics(
@@ -35,6 +41,14 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
                 unquotedString(updates(layer)));
     }
 
+    /**
+     * The message for a channel whose mean shift is not below the limit.
+     *
+     * @param layer   the layer that failed
+     * @param channel the first channel not below the limit
+     * @param limit   the largest mean shift that passes, in batch standard deviations
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveMeanShiftBelow(
             LayerFinding layer, ChannelFinding channel, double limit) {
         return new ShouldHaveLayerStatistics(
@@ -48,6 +62,15 @@ public class ShouldHaveLayerStatistics extends BasicErrorMessageFactory {
                 unquotedString(number(channel.movingMean())));
     }
 
+    /**
+     * The message for a channel whose variance ratio is outside the range.
+     *
+     * @param layer   the layer that failed
+     * @param channel its first channel outside the range
+     * @param min     the smallest variance ratio that passes
+     * @param max     the largest variance ratio that passes
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldHaveVarianceRatioWithin(
             LayerFinding layer, ChannelFinding channel, double min, double max) {
         return new ShouldHaveLayerStatistics(

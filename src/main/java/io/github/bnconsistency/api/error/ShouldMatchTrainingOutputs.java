@@ -15,6 +15,13 @@ public class ShouldMatchTrainingOutputs extends BasicErrorMessageFactory {
             + "difference comes from float rounding through a deep network (compare in DOUBLE), from batch-dependent "
             + "training outputs over several probe batches, or from layers that behave differently in training.\n";
 
+    /**
+     * The message for inference outputs that differ from training outputs by more than the tolerance.
+     *
+     * @param report    the report that failed
+     * @param tolerance the tolerance asserted
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldMatchTrainingOutputs(ConsistencyReport report, double tolerance) {
         return new ShouldMatchTrainingOutputs(report, tolerance);
     }

@@ -29,6 +29,10 @@ public class ShouldMatchTrainingPredictions extends BasicErrorMessageFactory {
      * shouldMatchTrainingPredictions(report, 0.99).create();
      * // "Expecting inference predictions to match training predictions on at least 99% ... but they matched on 4/12"
      * }</pre>
+     *
+     * @param report the report
+     * @param minAgreement the smallest fraction of classified examples whose inference argmax must equal the reference's, in {@code (0, 1]}
+     * @return the factory of the failure message
      */
     public static ErrorMessageFactory shouldMatchTrainingPredictions(ConsistencyReport report, double minAgreement) {
         OutputDivergence output = report.output();

@@ -9,6 +9,12 @@ import org.assertj.core.error.ErrorMessageFactory;
 /** The configuration (or what the probe data showed) explains why statistics cannot or will not converge. */
 public class ShouldPassBatchNormLint extends BasicErrorMessageFactory {
 
+    /**
+     * The message for a model that some lint rule flags.
+     *
+     * @param findings what the rules found
+     * @return the factory of the failure message
+     */
     public static ErrorMessageFactory shouldPassBatchNormLint(List<LintFinding> findings) {
         return new ShouldPassBatchNormLint(findings);
     }

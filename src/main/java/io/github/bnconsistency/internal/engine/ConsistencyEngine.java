@@ -284,7 +284,9 @@ public final class ConsistencyEngine {
         }
 
         private static long physicalBytes() {
-            return org.bytedeco.javacpp.Pointer.physicalBytesInaccurate(THRESHOLD);
+            // physicalBytes(), not physicalBytesInaccurate(long): the latter is missing from the javacpp of DL4J
+            // 1.0.0-M1.1 (1.5.5) and 1.0.0-beta7 (1.5.3); once per batch, the exact reading costs nothing that shows
+            return org.bytedeco.javacpp.Pointer.physicalBytes();
         }
     }
 
