@@ -19,9 +19,12 @@ package io.github.bnconsistency.report;
  * @param maxAbsDifference       the allowance: {@value #ALLOWANCE_FACTOR} times that median
  * @param medianDisagreement     the median over the draws of the fraction of classified examples whose argmax
  *                               differs from the reference's (NaN when the outputs are not class scores)
- * @param disagreement           the allowance: {@value #ALLOWANCE_FACTOR} times that median
+ * @param disagreement           the allowance: {@value #ALLOWANCE_FACTOR} times that median, or, when more, the 99%
+ *                               point of a Poisson count with the draws' mean count of changed predictions (at
+ *                               least 0.5), over the classified examples: changed predictions are rare counts
  * @param accuracyGap            the allowance for the accuracy gap (a fraction, not points): {@value
- *                               #ALLOWANCE_FACTOR} times the median of the draws' gaps; NaN without labels
+ *                               #ALLOWANCE_FACTOR} times the median of the draws' gaps, or the same Poisson point
+ *                               for the gap's count; NaN without labels
  */
 public record OutputNoise(
         int draws,

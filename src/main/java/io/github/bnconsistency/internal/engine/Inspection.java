@@ -318,11 +318,19 @@ final class Inspection {
         double[] maxAbs = new double[draws.size()];
         double[] disagreement = new double[draws.size()];
         double[] gap = new double[draws.size()];
+        double flips = 0;
+        double gapCount = 0;
+        long classified = 0;
+        long labelled = 0;
         for (int k = 0; k < draws.size(); k++) {
             OutputDivergence d = comparisons.get(k).result();
             maxAbs[k] = d.maxAbsDifference();
             disagreement[k] = d.isClassifier() ? 1 - d.argmaxAgreement() : Double.NaN;
             gap[k] = d.labelledExamples() > 0 ? Math.abs(d.trainingAccuracy() - d.inferenceAccuracy()) : Double.NaN;
+            classified = d.classifiedExamples();
+            labelled = d.labelledExamples();
+            flips += (double) (d.classifiedExamples() - d.argmaxAgreements()) / draws.size();
+            gapCount += (double) Math.abs(d.trainingCorrect() - d.inferenceCorrect()) / draws.size();
         }
         double f = OutputNoise.ALLOWANCE_FACTOR;
         return new OutputNoise(
@@ -330,8 +338,28 @@ final class Inspection {
                 median(maxAbs),
                 f * median(maxAbs),
                 median(disagreement),
-                f * median(disagreement),
-                f * median(gap));
+                classified == 0
+                        ? Double.NaN
+                        : Math.max(f * median(disagreement), (double) countAllowance(flips) / classified),
+                labelled == 0 ? Double.NaN : Math.max(f * median(gap), (double) countAllowance(gapCount) / labelled));
+    }
+
+    /**
+     * Changed predictions are counts, rare ones among many examples: the 99% point of a Poisson count with the draws'
+     * mean (at least half an example, so that draws that changed none still allow for the one a reference of a
+     * limited probe may change), so a median of 0 does not make one changed prediction a failure.
+     */
+    static int countAllowance(double meanCount) {
+        double lambda = Math.max(meanCount, 0.5);
+        double term = Math.exp(-lambda);
+        double cumulative = term;
+        int k = 0;
+        while (cumulative < 0.99) {
+            k++;
+            term *= lambda / k;
+            cumulative += term;
+        }
+        return k;
     }
 
     private static double median(double[] values) {
