@@ -3,6 +3,7 @@ package io.github.bnconsistency.junit;
 import static io.github.bnconsistency.report.Numbers.number;
 import static io.github.bnconsistency.report.Numbers.percent;
 
+import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
@@ -85,11 +86,7 @@ final class ReportLine {
                     + ")";
         }
         return "max |" + against + " - inference| " + number(output.maxAbsDifference())
-                + report.reference()
-                        .noise()
-                        .filter(n -> report.layers().stream()
-                                .allMatch(l -> l.status() == io.github.bnconsistency.report.LayerStatus.CONVERGED
-                                        || l.status() == io.github.bnconsistency.report.LayerStatus.WITHIN_NOISE))
+                + ConsistencyChecks.noise(report)
                         .map(n -> " (noise allows " + number(n.maxAbsDifference()) + ")")
                         .orElse("");
     }

@@ -18,5 +18,15 @@ public enum LayerStatus {
      */
     CORRUPTED,
     /** DL4J cannot normalize this layer's input layout (see {@link ChannelLayout}); no statistics were computed. */
-    UNSUPPORTED
+    UNSUPPORTED;
+
+    /**
+     * Whether the moving statistics have converged as far as the probe data can tell: {@link #CONVERGED} or
+     * {@link #WITHIN_NOISE}.
+     *
+     * @return true for those two
+     */
+    public boolean isConverged() {
+        return this == CONVERGED || this == WITHIN_NOISE;
+    }
 }

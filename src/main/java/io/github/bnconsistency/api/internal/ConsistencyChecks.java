@@ -211,6 +211,6 @@ public final class ConsistencyChecks {
 
     /** Converged, or within the sampling noise of the probe data. */
     public static boolean isConverged(LayerStatus status) {
-        return status == LayerStatus.CONVERGED || status == LayerStatus.WITHIN_NOISE;
+        return status.isConverged();
     }
 }

@@ -75,10 +75,7 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
     }
 
     private static boolean allWithinNoise(List<LayerFinding> findings) {
-        return findings.stream()
-                .allMatch(f -> f.status() == LayerStatus.CONVERGED
-                        || f.status() == LayerStatus.WITHIN_NOISE
-                        || f.status() == LayerStatus.UNSUPPORTED);
+        return findings.stream().allMatch(f -> f.status().isConverged() || f.status() == LayerStatus.UNSUPPORTED);
     }
 
     /** From the first measured layer that updates its statistics (a frozen one says nothing of training). */

@@ -4,7 +4,6 @@ import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
-import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.OutputNoise;
 import io.github.bnconsistency.report.Reference;
@@ -125,13 +124,12 @@ final class Inspection {
     private Optional<Double> doublePrecisionDifference(List<LayerFinding> findings, OutputDivergence output) {
         DataType type = adapter.dataType();
         boolean lowPrecision = type == DataType.FLOAT || type == DataType.FLOAT16 || type == DataType.BFLOAT16;
-        boolean differs = output.isMeasured() && output.allFinite() && output.maxAbsDifference() > Reference.ROUNDING;
-        if (!doublePrecisionCheck || !lowPrecision || !differs || !layersWithinNoise(findings) || !data.replayable()) {
+        if (!doublePrecisionCheck || !lowPrecision || !unexplainedByLayers(findings, output)) {
             return Optional.empty();
         }
         ModelAdapter inDouble = adapter.doubleCopy();
         snapStoredStatistics(inDouble, findings, type);
-        ModelAdapter reference = referenceCopy(inDouble, findings, DataType.DOUBLE);
+        ModelAdapter reference = referenceCopy(inDouble, findings);
         OutputComparison comparison = new OutputComparison();
         data.forEachBatch(batch -> {
             INDArray[] features = inDouble.features(batch);
@@ -153,7 +151,7 @@ final class Inspection {
         double relative = 4 * (type == DataType.FLOAT ? Math.ulp(1f) : Math.pow(2, -7)); // HALF/BFLOAT16: coarser
         for (int s = 0; s < findings.size(); s++) {
             LayerFinding f = findings.get(s);
-            if (f.frozen() || f.unmeasured().isPresent() || f.channels().isEmpty()) {
+            if (!setToTargets(f)) {
                 continue;
             }
             double[] mean = new double[f.channels().size()];
@@ -170,29 +168,36 @@ final class Inspection {
         return Math.abs(stored - target) <= relative * Math.max(Math.abs(target), scale) ? target : stored;
     }
 
-    private static boolean layersWithinNoise(List<LayerFinding> findings) {
-        return findings.stream()
-                .allMatch(f -> f.status() == LayerStatus.CONVERGED || f.status() == LayerStatus.WITHIN_NOISE);
+    /**
+     * Whether the outputs differ by more than {@link Reference#ROUNDING} (below it a model that matches keeps its two
+     * or three passes), while every layer's statistics are within tolerance or noise (otherwise a layer is really off,
+     * or, unmeasured, may be, and the difference is no noise), and the data can be read again for one more sweep.
+     */
+    private boolean unexplainedByLayers(List<LayerFinding> findings, OutputDivergence output) {
+        boolean differs = output.isMeasured() && output.allFinite() && output.maxAbsDifference() > Reference.ROUNDING;
+        return differs && findings.stream().allMatch(f -> f.status().isConverged()) && data.replayable();
+    }
+
+    /** Whether the reference sets this layer's moving statistics to its targets: measured and updating (not frozen). */
+    private static boolean setToTargets(LayerFinding f) {
+        return !f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty();
+    }
+
+    private static double[] targetMeans(LayerFinding f) {
+        return f.channels().stream().mapToDouble(ChannelFinding::batchMean).toArray();
+    }
+
+    private static double[] targetVariances(LayerFinding f) {
+        return f.channels().stream().mapToDouble(ChannelFinding::batchVariance).toArray();
     }
 
     /**
-     * Outputs that differ this little are float rounding, not noise: below it no noise sweep runs, so a model that
-     * matches keeps its two (or three) passes.
-     */
-    static final double NOISE_SWEEP_THRESHOLD = Reference.ROUNDING;
-
-    /**
      * How far sampling noise alone takes the outputs from the reference (see {@link OutputNoise}), measured only when
-     * it can change a verdict: the outputs differ beyond rounding, every layer's statistics are within tolerance or
-     * noise (otherwise a layer is really off, or, unmeasured, may be, and the difference is no noise), and the data
-     * can be read again.
+     * it can change a verdict ({@link #unexplainedByLayers}).
      */
     private Optional<OutputNoise> outputNoise(
             Measurement measurement, List<LayerFinding> findings, OutputDivergence output, long n) {
-        boolean differs = output.isMeasured() && output.maxAbsDifference() > NOISE_SWEEP_THRESHOLD;
-        boolean finite = output.allFinite();
-        boolean layersWithinNoise = layersWithinNoise(findings);
-        if (!measureOutputNoise || !differs || !finite || !layersWithinNoise || !data.replayable()) {
+        if (!measureOutputNoise || !unexplainedByLayers(findings, output)) {
             return Optional.empty();
         }
         NoiseSamples samples =
@@ -218,14 +223,11 @@ final class Inspection {
         double[][][] draw = new double[findings.size()][][];
         for (int s = 0; s < findings.size(); s++) {
             LayerFinding f = findings.get(s);
-            if (f.frozen() || f.unmeasured().isPresent() || f.channels().isEmpty()) {
+            if (!setToTargets(f)) {
                 continue;
             }
-            double[] mean =
-                    f.channels().stream().mapToDouble(ChannelFinding::batchMean).toArray();
-            double[] variance = f.channels().stream()
-                    .mapToDouble(ChannelFinding::batchVariance)
-                    .toArray();
+            double[] mean = targetMeans(f);
+            double[] variance = targetVariances(f);
             double[] dm = samples.meanDeviation(k, s, mean);
             double[] dv = samples.varianceDeviation(k, s, variance);
             if (dm == null || dv == null) {
@@ -374,40 +376,20 @@ final class Inspection {
      * theirs: they normalize with them in training too).
      */
     private ModelAdapter referenceCopy(List<LayerFinding> findings) {
-        return referenceCopy(adapter, findings, DataType.DOUBLE);
+        return referenceCopy(adapter, findings);
     }
 
-    /** A parameter copy of {@code base} normalizing with the targets, rounded to {@code storedAs} first. */
-    private static ModelAdapter referenceCopy(ModelAdapter base, List<LayerFinding> findings, DataType storedAs) {
+    /** A parameter copy of {@code base} normalizing with the targets (see {@link #setToTargets}). */
+    private static ModelAdapter referenceCopy(ModelAdapter base, List<LayerFinding> findings) {
         ModelAdapter reference = base.parameterCopy();
         List<BatchNormSite> sites = reference.sites();
         for (int s = 0; s < sites.size(); s++) {
             LayerFinding f = findings.get(s);
-            if (!f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty()) {
-                sites.get(s)
-                        .writeMovingStatistics(
-                                rounded(
-                                        f.channels().stream()
-                                                .mapToDouble(ChannelFinding::batchMean)
-                                                .toArray(),
-                                        storedAs),
-                                rounded(
-                                        f.channels().stream()
-                                                .mapToDouble(ChannelFinding::batchVariance)
-                                                .toArray(),
-                                        storedAs));
+            if (setToTargets(f)) {
+                sites.get(s).writeMovingStatistics(targetMeans(f), targetVariances(f));
             }
         }
         return reference;
-    }
-
-    private static double[] rounded(double[] values, DataType type) {
-        return type == DataType.DOUBLE
-                ? values
-                : org.nd4j.linalg.factory.Nd4j.createFromArray(values)
-                        .castTo(type)
-                        .castTo(DataType.DOUBLE)
-                        .toDoubleVector();
     }
 
     private List<LayerFinding> judgeAt(Measurement measurement, BatchSizeDecision size) {
