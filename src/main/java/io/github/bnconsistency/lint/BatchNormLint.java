@@ -55,6 +55,7 @@ public final class BatchNormLint {
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
             activationIgnored(site).ifPresent(findings::add);
+            dropoutIgnored(site).ifPresent(findings::add);
             if (!site.frozen() && mayStillCarryInitialValues(site, iterations)) {
                 decayTooHigh(
                                 site.name(),
@@ -87,11 +88,15 @@ public final class BatchNormLint {
         for (BatchNormSite site : ConsistencyEngine.batchNormSites(model)) {
             gradientNormalization(site).ifPresent(findings::add);
             activationIgnored(site).ifPresent(findings::add);
+            dropoutIgnored(site).ifPresent(findings::add);
             LayerFinding layer = report.layer(site.name()).orElse(null);
             if (layer == null) {
                 continue;
             }
-            if (layer.isDiverging() && !layer.frozen() && initialValuesExplain(layer, iterations)) {
+            if (layer.isDiverging()
+                    && layer.status() != LayerStatus.VARIANCE_SHIFT // converged, to the training-time statistics
+                    && !layer.frozen()
+                    && initialValuesExplain(layer, iterations)) {
                 // the report's Fix line gives the measured iterations still needed; no second, different count here
                 if (iterations == 0) {
                     findings.add(neverTrained(layer));
@@ -193,6 +198,25 @@ public final class BatchNormLint {
                 "if the activation is meant, add an ActivationLayer after it (new ActivationLayer.Builder()"
                         + ".activation(" + named + ").build()), and set .activation(Activation.IDENTITY) on the "
                         + "BatchNormalization layer, which says what it does."));
+    }
+
+    /**
+     * DL4J's BatchNormalization layer never applies the dropout its configuration carries: its {@code activate}
+     * normalizes the input without {@code applyDropOutIfNecessary} (1.0.0-M2.1 sources; {@code BatchNormLintTest}
+     * pins it on a model). It gets one from its builder or from the network-wide {@code
+     * NeuralNetConfiguration.Builder.dropOut}, which every layer inherits.
+     */
+    private static Optional<LintFinding> dropoutIgnored(BatchNormSite site) {
+        return site.ignoredDropout()
+                .map(dropout -> new LintFinding(
+                        LintFinding.DROPOUT_IGNORED,
+                        site.name(),
+                        dropout + " is configured on this BatchNormalization layer (on the layer, or network-wide by "
+                                + "NeuralNetConfiguration.Builder.dropOut, which every layer inherits), but DL4J never "
+                                + "applies dropout in a BatchNormalization layer: nothing is dropped there.",
+                        "if dropout is meant, add a DropoutLayer after the BatchNormalization layer (after it: "
+                                + "dropout before it shifts the variance its statistics see in training), and set "
+                                + ".dropOut(null) on the BatchNormalization layer, which says what it does."));
     }
 
     /** {@code Activation.TANH} when an {@link Activation} constant makes an equal function, else its own text. */

@@ -318,6 +318,7 @@ public final class HtmlReport {
             case CONVERGED -> "converged";
             case WITHIN_NOISE -> "within noise";
             case NOT_CONVERGED -> "not converged";
+            case VARIANCE_SHIFT -> "variance shift";
             case CORRUPTED -> "corrupted";
             case UNSUPPORTED -> "not measured";
         };
@@ -333,6 +334,7 @@ public final class HtmlReport {
             case CONVERGED -> "\u2713";
             case WITHIN_NOISE -> "\u2248";
             case NOT_CONVERGED -> "\u2717";
+            case VARIANCE_SHIFT -> "\u21c5";
             case CORRUPTED -> "!";
             case UNSUPPORTED -> "?";
         };
@@ -1064,6 +1066,11 @@ public final class HtmlReport {
                         .append(escape(l.corruptedChannels().toString()))
                         .append(".</p>\n");
             }
+            l.varianceShift()
+                    .ifPresent(shift -> out.append("<p class=\"variance-shift\"><b>Variance shift</b>: ")
+                            .append(escape(TextReport.varianceShiftPhrase(shift)))
+                            .append(". The moving statistics match training with that noise active; inference runs "
+                                    + "without it.</p>\n"));
             out.append("<div class=\"panels\">");
             meanPanel(l);
             variancePanel(l);

@@ -59,7 +59,7 @@ public final class JsonReport {
      * ignores them); the major part is {@link #FORMAT_VERSION} and grows only with it, when a field is renamed,
      * removed or changes meaning.
      */
-    public static final String SCHEMA_VERSION = "1.0";
+    public static final String SCHEMA_VERSION = "1.1";
 
     /**
      * The JSON Schema (draft 2020-12) of this document, of the JUnit extension's per-test report files and of its
@@ -258,6 +258,17 @@ public final class JsonReport {
             number(ch, "inferenceInputDrift", c.inferenceInputDrift());
             number(ch, "noiseFloor", c.noiseFloor());
         }
+        layer.varianceShift()
+                .ifPresentOrElse(
+                        shift -> {
+                            ObjectNode v = l.putObject("varianceShift");
+                            ArrayNode sources = v.putArray("sources");
+                            shift.sources().forEach(sources::add);
+                            number(v, "trainingDivergence", shift.trainingDivergence());
+                            number(v, "minShift", shift.minShift());
+                            number(v, "maxShift", shift.maxShift());
+                        },
+                        () -> l.putNull("varianceShift"));
         return l;
     }
 
@@ -438,7 +449,22 @@ public final class JsonReport {
                 constant(LayerStatus.class, l, "status"),
                 decimal(l, "tolerance"),
                 updates,
-                decimal(l, "noiseFloor"));
+                decimal(l, "noiseFloor"),
+                readVarianceShift(l));
+    }
+
+    /** Absent in schema 1.0 documents, null when the layer has none. */
+    private static Optional<VarianceShift> readVarianceShift(JsonNode l) {
+        JsonNode v = l.get("varianceShift");
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        List<String> sources = new ArrayList<>();
+        for (JsonNode source : array(v, "sources")) {
+            sources.add(source.asText());
+        }
+        return Optional.of(new VarianceShift(
+                sources, decimal(v, "trainingDivergence"), decimal(v, "minShift"), decimal(v, "maxShift")));
     }
 
     /** A reason field: written as {@code ""} when there is none. */

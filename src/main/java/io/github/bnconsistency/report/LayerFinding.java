@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param updatesNeeded  further iterations needed to get within tolerance at this decay
  * @param noiseFloor     the largest channel noise floor: how far the divergence typically strays through
  *                       mini-batch sampling alone (0 with a single probe batch)
+ * @param varianceShift  for a {@link LayerStatus#VARIANCE_SHIFT}: the stochastic layers upstream and how far the
+ *                       training-time statistics differ from inference's; empty otherwise
  */
 public record LayerFinding(
         String name,
@@ -44,7 +46,8 @@ public record LayerFinding(
         LayerStatus status,
         double tolerance,
         UpdatesNeeded updatesNeeded,
-        double noiseFloor) {
+        double noiseFloor,
+        Optional<VarianceShift> varianceShift) {
 
     /**
      * Copies the channel list, so the finding is immutable.
@@ -69,11 +72,67 @@ public record LayerFinding(
      * @param updatesNeeded further iterations needed to get within tolerance at this decay
      * @param noiseFloor    the largest channel noise floor: how far the divergence typically strays through mini-batch
      *                      sampling alone (0 with a single probe batch)
+     * @param varianceShift for a {@link LayerStatus#VARIANCE_SHIFT}: what shifts the variance; empty otherwise
      */
     public LayerFinding {
         Objects.requireNonNull(unmeasured, "unmeasured (Optional.empty() when measured)");
         Objects.requireNonNull(updateBlocker, "updateBlocker (Optional.empty() when none)");
+        Objects.requireNonNull(varianceShift, "varianceShift (Optional.empty() when none)");
         channels = List.copyOf(channels);
+    }
+
+    /**
+     * A finding without a variance shift (the form before {@link #varianceShift()} existed).
+     *
+     * @param name          the layer's name (the vertex name in a ComputationGraph)
+     * @param position      1-based position among the model's BatchNormalization layers, in topological order
+     * @param location      where the layer sits, e.g. {@code layer index 3} or {@code vertex 'bn2a_branch2a'}
+     * @param decay         the layer's decay (Keras momentum)
+     * @param eps           the layer's epsilon
+     * @param storage       how the moving variance is stored
+     * @param layout        the channel layout of the layer's input, as seen on the probe data
+     * @param unmeasured    why the probe data cannot measure this layer, or empty when it can
+     * @param frozen        wrapped in FrozenLayer or FrozenLayerWithBackprop
+     * @param updateBlocker why training can never move the statistics toward the data, or empty when it can
+     * @param channels      per-channel findings (empty when the layout is unsupported)
+     * @param status        the verdict at {@link #tolerance()}
+     * @param tolerance     the per-layer divergence tolerance the verdict used
+     * @param updatesNeeded further iterations needed to get within tolerance at this decay
+     * @param noiseFloor    the largest channel noise floor
+     */
+    public LayerFinding(
+            String name,
+            int position,
+            String location,
+            double decay,
+            double eps,
+            StatisticsStorage storage,
+            ChannelLayout layout,
+            Optional<String> unmeasured,
+            boolean frozen,
+            Optional<String> updateBlocker,
+            List<ChannelFinding> channels,
+            LayerStatus status,
+            double tolerance,
+            UpdatesNeeded updatesNeeded,
+            double noiseFloor) {
+        this(
+                name,
+                position,
+                location,
+                decay,
+                eps,
+                storage,
+                layout,
+                unmeasured,
+                frozen,
+                updateBlocker,
+                channels,
+                status,
+                tolerance,
+                updatesNeeded,
+                noiseFloor,
+                Optional.empty());
     }
 
     /**
@@ -98,7 +157,8 @@ public record LayerFinding(
                 status,
                 tolerance,
                 updatesNeeded,
-                noiseFloor);
+                noiseFloor,
+                varianceShift);
     }
 
     /**
@@ -125,7 +185,34 @@ public record LayerFinding(
                 newStatus,
                 newTolerance,
                 newUpdatesNeeded,
-                noiseFloor);
+                noiseFloor,
+                varianceShift);
+    }
+
+    /**
+     * This finding with a variance shift found or dropped; its status and updates needed are set by the caller.
+     *
+     * @param shift the variance shift, or empty
+     * @return a copy of this finding with that variance shift
+     */
+    public LayerFinding withVarianceShift(Optional<VarianceShift> shift) {
+        return new LayerFinding(
+                name,
+                position,
+                location,
+                decay,
+                eps,
+                storage,
+                layout,
+                unmeasured,
+                frozen,
+                updateBlocker,
+                channels,
+                status,
+                tolerance,
+                updatesNeeded,
+                noiseFloor,
+                shift);
     }
 
     /**
@@ -227,13 +314,15 @@ public record LayerFinding(
     }
 
     /**
-     * Whether this layer's own moving statistics are off (status {@link LayerStatus#NOT_CONVERGED} or
-     * {@link LayerStatus#CORRUPTED}); a layer within its sampling noise is not.
+     * Whether this layer's own moving statistics are off for inference (status {@link LayerStatus#NOT_CONVERGED},
+     * {@link LayerStatus#VARIANCE_SHIFT} or {@link LayerStatus#CORRUPTED}); a layer within its sampling noise is not.
      *
      * @return true when the layer's own statistics are off
      */
     public boolean isDiverging() {
-        return status == LayerStatus.NOT_CONVERGED || status == LayerStatus.CORRUPTED;
+        return status == LayerStatus.NOT_CONVERGED
+                || status == LayerStatus.VARIANCE_SHIFT
+                || status == LayerStatus.CORRUPTED;
     }
 
     /**

@@ -13,6 +13,13 @@ public enum LayerStatus {
     /** At least one channel's normalized divergence exceeds both the layer tolerance and its sampling noise. */
     NOT_CONVERGED,
     /**
+     * The moving statistics have converged, to the statistics the layer's input has in training with the dropout or
+     * noise upstream active ({@link LayerFinding#varianceShift()}); inference runs without it and sees others. More
+     * training does not change that; recalibrating on the noise-free path (which {@code BatchNormRecalibration}
+     * does), or moving the dropout after the BatchNormalization layer, does.
+     */
+    VARIANCE_SHIFT,
+    /**
      * The stored moving statistics are not usable: NaN or infinite moving mean or variance, or a negative
      * variance (a diverged training run or a damaged file). Never counted as converged; recalibration repairs it.
      */

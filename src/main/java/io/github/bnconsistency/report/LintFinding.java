@@ -27,6 +27,8 @@ public record LintFinding(String rule, String layer, String message, String fix)
     public static final String UNREPRESENTATIVE_PROBE_BATCHES = "unrepresentative-probe-batches";
     /** An activation configured on a BatchNormalization layer, which DL4J never applies. */
     public static final String ACTIVATION_IGNORED = "activation-ignored";
+    /** Dropout configured on a BatchNormalization layer, which DL4J never applies. */
+    public static final String DROPOUT_IGNORED = "dropout-ignored";
     /** An input layout DL4J cannot normalize. */
     public static final String UNSUPPORTED_INPUT = "unsupported-input";
 

@@ -126,10 +126,7 @@ public final class TextReport {
                 .ifPresentOrElse(
                         root -> lines.add("Root cause: " + root.name() + " (BN layer " + root.position() + " of "
                                 + report.layers().size() + ", " + root.location() + ") "
-                                + (root.status() == LayerStatus.CORRUPTED
-                                        ? "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
-                                                + root.corruptedChannels()
-                                        : "moving statistics have not converged: " + worstChannelPhrase(root))
+                                + rootCausePhrase(root)
                                 + "."),
                         () -> {
                             if (!diverging.isEmpty()) {
@@ -177,6 +174,33 @@ public final class TextReport {
         }
         lines.add(probeLine(report));
         return String.join("\n", lines);
+    }
+
+    private static String rootCausePhrase(LayerFinding root) {
+        if (root.status() == LayerStatus.CORRUPTED) {
+            return "stored moving statistics are corrupted (NaN, infinite or negative variance) in channels "
+                    + root.corruptedChannels();
+        }
+        return root.varianceShift()
+                .filter(shift -> root.status() == LayerStatus.VARIANCE_SHIFT)
+                .map(shift -> "moving statistics match training with its noise active, not inference (a variance "
+                        + "shift): " + varianceShiftPhrase(shift) + "; against inference's statistics "
+                        + worstChannelPhrase(root))
+                .orElseGet(() -> "moving statistics have not converged: " + worstChannelPhrase(root));
+    }
+
+    /**
+     * E.g. {@code drop1 (DropoutLayer, layer index 1: dropout, retain probability 0.5) makes the training-time
+     * variance 2.1..2.9x the inference-time one (D 0.021 against the training-time statistics)}.
+     *
+     * @param shift the variance shift
+     * @return the phrase
+     */
+    public static String varianceShiftPhrase(VarianceShift shift) {
+        return String.join(", ", shift.sources()) + (shift.sources().size() == 1 ? " makes" : " make")
+                + " the training-time variance " + number(shift.minShift()) + ".." + number(shift.maxShift())
+                + "x the inference-time one (D " + number(shift.trainingDivergence())
+                + " against the training-time statistics)";
     }
 
     /**
@@ -286,6 +310,7 @@ public final class TextReport {
         };
         String off = switch (l.status()) {
             case NOT_CONVERGED -> "yes";
+            case VARIANCE_SHIFT -> "shift";
             case CORRUPTED -> "corrupted";
             case WITHIN_NOISE -> "noise";
             default -> "no";

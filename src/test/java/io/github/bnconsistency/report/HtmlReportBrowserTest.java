@@ -241,6 +241,27 @@ class HtmlReportBrowserTest {
     }
 
     @Test
+    void a_variance_shift_is_labelled_and_explained() {
+        LayerFinding bn = Sample.VARIANCE_SHIFT.report().layers().get(0);
+        assertThat(bn.status()).isEqualTo(LayerStatus.VARIANCE_SHIFT);
+        load(Sample.VARIANCE_SHIFT);
+
+        assertThat(driver.findElement(By.cssSelector("#verdict h1")).getText()).contains("a variance shift");
+        WebElement detail = driver.findElement(By.id("layer-" + bn.position()));
+        WebElement label = detail.findElement(By.cssSelector("summary .st"));
+        assertThat(label.getText()).isEqualTo("\u21c5 variance shift");
+        assertThat(label.getCssValue("background-color")).isEqualTo("rgba(138, 90, 0, 1)");
+        WebElement explained = detail.findElement(By.cssSelector("p.variance-shift"));
+        assertThat(explained.isDisplayed()).isTrue();
+        assertThat(explained.getText())
+                .startsWith("Variance shift: drop (DropoutLayer, layer index 1: dropout, retain probability 0.5)");
+        assertThat(driver.findElements(By.cssSelector(".legend .sw.s-variance-shift")))
+                .singleElement()
+                .satisfies(swatch ->
+                        assertThat(swatch.getCssValue("background-color")).isEqualTo("rgba(230, 159, 0, 1)"));
+    }
+
+    @Test
     void a_hostile_layer_name_stays_text() {
         load(Sample.HOSTILE);
 

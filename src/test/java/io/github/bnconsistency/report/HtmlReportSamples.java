@@ -2,6 +2,7 @@ package io.github.bnconsistency.report;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.probe.ProbeData;
+import io.github.bnconsistency.testing.DropoutModels;
 import io.github.bnconsistency.testing.StoryModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +40,8 @@ public final class HtmlReportSamples {
     public enum Sample {
         STORY("story"),
         RESNET50("resnet50"),
-        HOSTILE("hostile");
+        HOSTILE("hostile"),
+        VARIANCE_SHIFT("variance-shift");
 
         private final String fileName;
         private ConsistencyReport report;
@@ -55,6 +57,7 @@ public final class HtmlReportSamples {
                     case STORY -> story();
                     case RESNET50 -> resNet50();
                     case HOSTILE -> hostile();
+                    case VARIANCE_SHIFT -> varianceShift();
                 };
             }
             return report;
@@ -92,6 +95,12 @@ public final class HtmlReportSamples {
         model.init();
         List<DataSet> batches = List.of(squares(4, 96, 1), squares(4, 96, 2));
         return BatchNormInspector.inspect(model, ProbeData.of(new ListDataSetIterator<>(batches, 1)));
+    }
+
+    /** Dropout before the BN layer of a dense classifier trained 40 epochs in shuffled batches of 16: a shift. */
+    public static ConsistencyReport varianceShift() {
+        MultiLayerNetwork model = DropoutModels.trained(1);
+        return BatchNormInspector.inspect(model, DropoutModels.validation(DropoutModels.data(1), 1));
     }
 
     /** A dense network whose only BN layer is named {@link #HOSTILE_NAME}, never trained: that layer is the root. */

@@ -69,6 +69,9 @@ class JsonReportSchemaTest {
                         named(
                                 "a never-trained dense network with hostile names",
                                 () -> HtmlReportSamples.Sample.HOSTILE.report()),
+                        named(
+                                "dropout before the BN layer (VARIANCE_SHIFT)",
+                                () -> HtmlReportSamples.Sample.VARIANCE_SHIFT.report()),
                         named("the story CNN recalibrated", JsonReportSchemaTest::recalibratedStory),
                         named("recalibration's before and after reports", JsonReportSchemaTest::recalibrationBefore),
                         named("a frozen feature extractor", JsonReportSchemaTest::frozen),

@@ -33,6 +33,11 @@ public final class Remedies {
         CORRUPTED(false),
         /** Gradient normalization rescales the moving-statistic updates. */
         GRADIENT_NORMALIZATION(false),
+        /**
+         * Converged to the training-time statistics with dropout or noise upstream active, which inference does not
+         * apply: training keeps them there.
+         */
+        VARIANCE_SHIFT(false),
         /** Frozen: the statistics never update. */
         FROZEN(false),
         /** Never trained: the statistics are the initial ones. */
@@ -61,6 +66,9 @@ public final class Remedies {
     public static Cause causeOf(LayerFinding layer, List<LintFinding> lint) {
         if (layer.status() == LayerStatus.CORRUPTED) {
             return Cause.CORRUPTED;
+        }
+        if (layer.status() == LayerStatus.VARIANCE_SHIFT) {
+            return Cause.VARIANCE_SHIFT;
         }
         if (layer.frozen()) {
             return Cause.FROZEN;
@@ -117,6 +125,7 @@ public final class Remedies {
                 List.of("set .gradientNormalization(GradientNormalization.None) on the "
                         + "BatchNormalization layers" + which + " (training with it never converges their statistics), "
                         + "then recalibrate them on representative data (BatchNormRecalibration.recalibrate)");
+            case VARIANCE_SHIFT -> List.of(varianceShift(layers, which));
             case FROZEN ->
                 List.of("recalibrate the frozen layers" + which + " on representative data with "
                         + "BatchNormRecalibration.recalibrate(model, ProbeData.of(data), RecalibrationOptions.defaults()"
@@ -127,6 +136,24 @@ public final class Remedies {
                         + ": the moving statistics are the initial ones)");
             case NOT_CONVERGED -> moreIterations(layers, which);
         };
+    }
+
+    /**
+     * Recalibration on the noise-free path (what {@code BatchNormRecalibration} runs) sets the statistics inference
+     * needs; moving the noise after the BatchNormalization layer removes the shift from training itself.
+     */
+    private static String varianceShift(List<LayerFinding> layers, String which) {
+        List<String> sources = layers.stream()
+                .flatMap(l -> l.varianceShift().stream())
+                .flatMap(v -> v.sources().stream())
+                .map(source -> source.contains(" (") ? source.substring(0, source.indexOf(" (")) : source)
+                .distinct()
+                .toList();
+        String noise = sources.isEmpty() ? "the dropout or noise upstream" : String.join(", ", sources);
+        return "recalibrate after training with BatchNormRecalibration.recalibrate(model, data), which measures the "
+                + "statistics without dropout or noise, as inference runs" + which + " (training with " + noise
+                + " active holds the moving statistics there, so longer training does not help), or move "
+                + noise + " after the BatchNormalization layer";
     }
 
     /** The slowest layer's measured iterations, and what a lower decay would need instead. */

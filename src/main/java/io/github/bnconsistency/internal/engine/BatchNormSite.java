@@ -83,4 +83,15 @@ public record BatchNormSite(
     private static double[] toDoubles(INDArray array) {
         return array.toDoubleVector();
     }
+
+    /**
+     * The dropout configured on this BatchNormalization layer itself, in words, which DL4J never applies (its {@code
+     * activate} normalizes the input as it comes, without {@code applyDropOutIfNecessary}); empty when none or one that
+     * drops nothing (a Keras import's {@code Dropout(1.0)}).
+     *
+     * @return the ignored dropout, described
+     */
+    public java.util.Optional<String> ignoredDropout() {
+        return LayerConfigurations.describe(config.getIDropout());
+    }
 }

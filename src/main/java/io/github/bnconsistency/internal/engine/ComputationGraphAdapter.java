@@ -26,11 +26,17 @@ final class ComputationGraphAdapter extends ModelAdapter {
     // by identity: a site record hashes its mutable DL4J configuration, which training may change
     private final Map<BatchNormSite, String> inputVertex = new IdentityHashMap<>();
     private final Set<String> overwrittenAtInference = new HashSet<>();
+    private final boolean keepNoise;
     private ComputationGraph trainingModel;
     private INDArray[] savedInputs;
 
     ComputationGraphAdapter(ComputationGraph model) {
+        this(model, false);
+    }
+
+    private ComputationGraphAdapter(ComputationGraph model, boolean keepNoise) {
         this.model = model;
+        this.keepNoise = keepNoise;
         GraphVertex[] vertices = model.getVertices();
         if (vertices == null) {
             throw new IllegalArgumentException("The ComputationGraph is not initialized: call graph.init() "
@@ -105,6 +111,53 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter withTrainingNoise() {
+        return new ComputationGraphAdapter(model, true);
+    }
+
+    /**
+     * The layer vertices upstream of the site (the site included) with training-only noise: those up to the previous
+     * BatchNormalization layers if any, else all upstream.
+     */
+    @Override
+    List<String> noiseUpstream(BatchNormSite site) {
+        Map<String, List<String>> inputs = model.getConfiguration().getVertexInputs();
+        Set<String> siteNames = new HashSet<>();
+        sites.forEach(s -> siteNames.add(s.name()));
+        Set<String> segment = new java.util.LinkedHashSet<>();
+        Set<String> all = new java.util.LinkedHashSet<>();
+        Map<String, Boolean> visited = new java.util.HashMap<>(); // vertex -> reached within the segment
+        java.util.ArrayDeque<Map.Entry<String, Boolean>> pending = new java.util.ArrayDeque<>();
+        pending.add(Map.entry(site.name(), true));
+        while (!pending.isEmpty()) {
+            Map.Entry<String, Boolean> next = pending.poll();
+            String name = next.getKey();
+            boolean inSegment = next.getValue();
+            Boolean before = visited.get(name);
+            if (before != null && (before || !inSegment)) {
+                continue;
+            }
+            visited.put(name, inSegment);
+            GraphVertex vertex = model.getVertex(name);
+            if (vertex != null && vertex.hasLayer() && vertex.getLayer().conf() != null) {
+                org.deeplearning4j.nn.conf.layers.Layer conf =
+                        vertex.getLayer().conf().getLayer();
+                LayerConfigurations.effectiveNoise(conf).ifPresent(noise -> {
+                    String described = name + " (" + conf.getClass().getSimpleName() + ": " + noise + ")";
+                    all.add(described);
+                    if (inSegment) {
+                        segment.add(described);
+                    }
+                });
+            }
+            for (String input : inputs.getOrDefault(name, List.of())) {
+                pending.add(Map.entry(input, inSegment && !siteNames.contains(input)));
+            }
+        }
+        return List.copyOf(segment.isEmpty() ? all : segment);
+    }
+
+    @Override
     int inputCount() {
         return model.getNumInputArrays();
     }
@@ -127,7 +180,7 @@ final class ComputationGraphAdapter extends ModelAdapter {
     @Override
     void begin() {
         savedInputs = model.getInputs();
-        trainingModel = noiseFreeTrainingModel();
+        trainingModel = trainingModel();
     }
 
     @Override
@@ -139,15 +192,22 @@ final class ComputationGraphAdapter extends ModelAdapter {
         trainingModel = null;
     }
 
-    /** As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy sharing its parameters. */
-    private ComputationGraph noiseFreeTrainingModel() {
+    /**
+     * As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy (with its own copies of the
+     * noise for {@link #withTrainingNoise}) sharing its parameters.
+     */
+    private ComputationGraph trainingModel() {
         ComputationGraphConfiguration configuration = model.getConfiguration();
         boolean noisy = layerConfigurations(configuration).stream().anyMatch(LayerConfigurations::hasTrainingOnlyNoise);
         if (!noisy) {
             return model;
         }
         ComputationGraphConfiguration copy = configuration.clone();
-        layerConfigurations(copy).forEach(LayerConfigurations::removeTrainingOnlyNoise);
+        layerConfigurations(copy)
+                .forEach(
+                        keepNoise
+                                ? LayerConfigurations::copyTrainingOnlyNoise
+                                : LayerConfigurations::removeTrainingOnlyNoise);
         ComputationGraph graph = new ComputationGraph(copy);
         graph.init(model.params(), false);
         for (GraphVertex vertex : model.getVertices()) {

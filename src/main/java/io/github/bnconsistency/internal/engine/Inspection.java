@@ -63,7 +63,8 @@ final class Inspection {
                 measurement.probe().batches() == 1,
                 n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
-        List<LayerFinding> findings = judgeAt(measurement, size);
+        List<LayerFinding> findings =
+                withVarianceShifts(measurement, judgeAt(measurement, size), size.size(), probeBatchesTaken);
         Reference.Targets targets = measurement.targets(size.size(), probeBatchesTaken);
         boolean trainingPathIsReference = !measurement.rebatched()
                 && measurement.probe().batches() == 1
@@ -100,6 +101,116 @@ final class Inspection {
                                 size.estimate(),
                                 measurement.trainingPathOutput()),
                         size.size()));
+    }
+
+    /** Seeds the noisy sweep's random numbers: the same model and data give the same report. */
+    static final long NOISE_SEED = 20261202L;
+
+    /**
+     * Layers whose statistics are off while dropout or weight noise sits upstream ({@link ModelAdapter#noiseUpstream})
+     * are measured once more: a sweep of the training path that keeps the noise, on a copy sharing the parameters,
+     * gives the statistics training normalized. A layer whose moving statistics match those (within tolerance or
+     * sampling noise) has a variance shift, not statistics that have not converged. Run only then, and on a thread of
+     * its own, whose ND4J random generator is seeded there: the user's thread keeps its random stream.
+     */
+    private List<LayerFinding> withVarianceShifts(
+            Measurement measurement, List<LayerFinding> findings, long n, boolean probeBatchesTaken) {
+        List<BatchNormSite> sites = adapter.sites();
+        List<List<String>> sources = new ArrayList<>();
+        boolean any = false;
+        for (int s = 0; s < findings.size(); s++) {
+            LayerFinding f = findings.get(s);
+            boolean candidate = f.status() == io.github.bnconsistency.report.LayerStatus.NOT_CONVERGED
+                    && f.updateBlocker().isEmpty();
+            List<String> upstream = candidate ? adapter.noiseUpstream(sites.get(s)) : List.of();
+            sources.add(upstream);
+            any |= !upstream.isEmpty();
+        }
+        if (!any || !data.replayable()) {
+            return findings;
+        }
+        // the training-size batches the verdicts used: the probe's own when they stand for training's, else re-batched
+        long rebatch = measurement.batchesStandForTraining(n, probeBatchesTaken) && !measurement.rebatched() ? 0 : n;
+        ModelAdapter noisy = adapter.withTrainingNoise();
+        // begin and end here: the calling thread holds the model's lock, which DL4J's synchronized getters take too
+        noisy.begin();
+        Measurement withNoise;
+        try {
+            withNoise = onOwnThread(() -> {
+                org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(NOISE_SEED);
+                return ConsistencyEngine.measure(noisy, data, new ConsistencyEngine.Sweep(false, rebatch, false));
+            });
+        } finally {
+            noisy.end();
+        }
+        List<LayerFinding> training =
+                withNoise.findings(layerTolerance, n, withNoise.batchesStandForTraining(n, probeBatchesTaken));
+        List<LayerFinding> result = new ArrayList<>(findings);
+        for (int s = 0; s < findings.size(); s++) {
+            LayerFinding clean = findings.get(s);
+            LayerFinding noiseKept = training.get(s);
+            if (sources.get(s).isEmpty()
+                    || !noiseKept.status().isConverged()
+                    || noiseKept.channelCount() != clean.channelCount()) {
+                continue;
+            }
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < clean.channelCount(); c++) {
+                double shift = (noiseKept.channels().get(c).batchVariance() + clean.eps())
+                        / (clean.channels().get(c).batchVariance() + clean.eps());
+                min = Math.min(min, shift);
+                max = Math.max(max, shift);
+            }
+            result.set(
+                    s,
+                    LayerVerdicts.withVarianceShift(
+                            clean,
+                            new io.github.bnconsistency.report.VarianceShift(
+                                    sources.get(s), noiseKept.maxDivergence(), min, max)));
+        }
+        return result;
+    }
+
+    /** Runs {@code work} on a new thread and waits for it, rethrowing what it throws. */
+    private static <T> T onOwnThread(java.util.function.Supplier<T> work) {
+        Object[] result = new Object[1];
+        RuntimeException[] failure = new RuntimeException[1];
+        Error[] error = new Error[1];
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        result[0] = work.get();
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    } catch (Error e) {
+                        error[0] = e;
+                    }
+                },
+                "bnconsistency-training-noise");
+        thread.setDaemon(true);
+        thread.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the sweep shares the model: wait for it to finish before returning
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        if (error[0] != null) {
+            throw error[0];
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) result[0];
+        return value;
     }
 
     /**

@@ -2,6 +2,13 @@ package io.github.bnconsistency.internal.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.deeplearning4j.nn.conf.dropout.AlphaDropout;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.dropout.GaussianDropout;
+import org.deeplearning4j.nn.conf.dropout.GaussianNoise;
+import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
@@ -76,5 +83,75 @@ final class LayerConfigurations {
                 base.setWeightNoise(null);
             }
         }
+    }
+
+    /**
+     * Gives the layer's own copies of its training-only noise (meant for a copy that keeps the noise): DL4J's
+     * {@code clone()} shares the dropout object, which keeps its last mask, with the original.
+     */
+    static void copyTrainingOnlyNoise(Layer layer) {
+        copyWrapped(layer);
+        for (Layer l : selfAndWrapped(layer)) {
+            if (l.getIDropout() != null) {
+                l.setIDropout(l.getIDropout().clone());
+            }
+            if (l instanceof BaseLayer base && base.getWeightNoise() != null) {
+                base.setWeightNoise(base.getWeightNoise().clone());
+            }
+        }
+    }
+
+    /**
+     * What the layer does at random in training only, in words ({@code dropout, retain probability 0.5}), empty when
+     * it does nothing: a Keras import's {@code Dropout(1.0)} drops nothing.
+     */
+    static Optional<String> effectiveNoise(Layer layer) {
+        List<String> parts = new ArrayList<>();
+        for (Layer l : selfAndWrapped(layer)) {
+            if (l instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+                continue; // its activate() never applies dropout or weight noise (DL4J 1.0.0-M2.1 sources)
+            }
+            describe(l.getIDropout()).ifPresent(parts::add);
+            if (l instanceof BaseLayer base && base.getWeightNoise() != null) {
+                parts.add(
+                        base.getWeightNoise() instanceof org.deeplearning4j.nn.conf.weightnoise.DropConnect drop
+                                ? "DropConnect, weight retain probability " + drop.getWeightRetainProb()
+                                : "weight noise");
+            }
+        }
+        return parts.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", parts));
+    }
+
+    static Optional<String> describe(IDropout dropout) {
+        if (dropout == null) {
+            return Optional.empty();
+        }
+        // DL4J's p is the probability of keeping an activation, Keras's rate that of dropping it
+        if (dropout instanceof Dropout d) {
+            return d.getP() >= 1 && d.getPSchedule() == null
+                    ? Optional.empty()
+                    : Optional.of("dropout, retain probability " + d.getP());
+        }
+        if (dropout instanceof SpatialDropout d) {
+            return d.getP() >= 1 && d.getPSchedule() == null
+                    ? Optional.empty()
+                    : Optional.of("spatial dropout, retain probability " + d.getP());
+        }
+        if (dropout instanceof AlphaDropout d) {
+            return d.getP() >= 1 && d.getPSchedule() == null
+                    ? Optional.empty()
+                    : Optional.of("alpha dropout, retain probability " + d.getP());
+        }
+        if (dropout instanceof GaussianDropout d) {
+            return d.getRate() <= 0 && d.getRateSchedule() == null
+                    ? Optional.empty()
+                    : Optional.of("Gaussian dropout, rate " + d.getRate());
+        }
+        if (dropout instanceof GaussianNoise d) {
+            return d.getStddev() <= 0 && d.getStddevSchedule() == null
+                    ? Optional.empty()
+                    : Optional.of("Gaussian noise, standard deviation " + d.getStddev());
+        }
+        return Optional.of(dropout.getClass().getSimpleName());
     }
 }

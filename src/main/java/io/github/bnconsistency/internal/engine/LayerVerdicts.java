@@ -7,6 +7,7 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.UpdatesNeeded;
+import io.github.bnconsistency.report.VarianceShift;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +101,16 @@ public final class LayerVerdicts {
                     c.noiseFloor(),
                     f.eps()));
         }
-        return judged(f.withChannels(channels));
+        // the statistics are new: what shifted the old ones says nothing about them
+        return judged(f.withChannels(channels).withVarianceShift(Optional.empty()));
+    }
+
+    /**
+     * The finding of a layer whose moving statistics are off but match the training-time statistics with the noise
+     * upstream active: a variance shift, which more training does not remove.
+     */
+    static LayerFinding withVarianceShift(LayerFinding f, VarianceShift shift) {
+        return judged(f.withVarianceShift(Optional.of(shift)));
     }
 
     private static ChannelFinding channel(
@@ -149,6 +159,9 @@ public final class LayerVerdicts {
             status = LayerStatus.CONVERGED;
         } else if (withinNoise(f)) {
             status = LayerStatus.WITHIN_NOISE;
+        } else if (f.varianceShift().isPresent()) {
+            status = LayerStatus.VARIANCE_SHIFT;
+            updates = UpdatesNeeded.never("variance shift from training-only noise upstream");
         } else {
             status = LayerStatus.NOT_CONVERGED;
             updates = f.updateBlocker()

@@ -48,6 +48,20 @@ abstract class ModelAdapter {
     /** A copy of the network in DOUBLE (parameters and activations), to tell float rounding from a real difference. */
     abstract ModelAdapter doubleCopy();
 
+    /**
+     * The same model whose training path keeps its dropout and weight noise (its own copies of them, on a network
+     * sharing the parameters): the distribution training normalized, for telling a variance shift from statistics
+     * that have not converged. Its random numbers come from the calling thread's ND4J generator.
+     */
+    abstract ModelAdapter withTrainingNoise();
+
+    /**
+     * The layers upstream of the site (the site included) that are random at training time only, described ({@code
+     * drop1 (DropoutLayer, layer index 2: dropout, retain probability 0.5)}): those since the previous
+     * BatchNormalization layer, or, when there are none, all upstream; empty when there are none at all.
+     */
+    abstract List<String> noiseUpstream(BatchNormSite site);
+
     /** {@code MultiLayerNetwork} or {@code ComputationGraph}. */
     abstract String modelType();
 

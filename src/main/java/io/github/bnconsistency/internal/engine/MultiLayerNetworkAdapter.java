@@ -22,11 +22,17 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     private final List<BatchNormSite> sites = new ArrayList<>();
     // by identity: a site record hashes its mutable DL4J configuration, which training may change
     private final Map<BatchNormSite, Integer> layerIndex = new IdentityHashMap<>();
+    private final boolean keepNoise;
     private MultiLayerNetwork trainingModel;
     private INDArray savedInput;
 
     MultiLayerNetworkAdapter(MultiLayerNetwork model) {
+        this(model, false);
+    }
+
+    private MultiLayerNetworkAdapter(MultiLayerNetwork model, boolean keepNoise) {
         this.model = model;
+        this.keepNoise = keepNoise;
         Layer[] layers = model.getLayers();
         if (layers == null) {
             throw new IllegalArgumentException("The MultiLayerNetwork is not initialized: call model.init() "
@@ -92,6 +98,38 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    ModelAdapter withTrainingNoise() {
+        return new MultiLayerNetworkAdapter(model, true);
+    }
+
+    @Override
+    List<String> noiseUpstream(BatchNormSite site) {
+        int index = layerIndex.get(site);
+        int previous = sites.stream()
+                .mapToInt(layerIndex::get)
+                .filter(i -> i < index)
+                .max()
+                .orElse(-1);
+        List<String> segment = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i <= index; i++) {
+            org.deeplearning4j.nn.conf.layers.Layer conf =
+                    model.getLayerWiseConfigurations().getConf(i).getLayer();
+            int at = i;
+            LayerConfigurations.effectiveNoise(conf).ifPresent(noise -> {
+                String name = conf.getLayerName() == null ? "layer" + at : conf.getLayerName();
+                String described =
+                        name + " (" + conf.getClass().getSimpleName() + ", layer index " + at + ": " + noise + ")";
+                all.add(described);
+                if (at > previous) {
+                    segment.add(described);
+                }
+            });
+        }
+        return segment.isEmpty() ? all : segment;
+    }
+
+    @Override
     int inputCount() {
         return 1;
     }
@@ -109,7 +147,7 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     @Override
     void begin() {
         savedInput = model.getInput();
-        trainingModel = noiseFreeTrainingModel();
+        trainingModel = trainingModel();
     }
 
     @Override
@@ -122,10 +160,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     /**
-     * The model itself when nothing in it is random at training time, else a network built from a noise-free
-     * copy of the configuration that shares the original's parameter array (no copy of the weights).
+     * The model itself when nothing in it is random at training time, else a network built from a noise-free copy
+     * of the configuration (or, for {@link #withTrainingNoise}, one with its own copies of the noise) that shares the
+     * original's parameter array (no copy of the weights).
      */
-    private MultiLayerNetwork noiseFreeTrainingModel() {
+    private MultiLayerNetwork trainingModel() {
         MultiLayerConfiguration configuration = model.getLayerWiseConfigurations();
         boolean noisy =
                 configuration.getConfs().stream().anyMatch(c -> LayerConfigurations.hasTrainingOnlyNoise(c.getLayer()));
@@ -134,7 +173,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
         }
         MultiLayerConfiguration copy = configuration.clone();
         for (NeuralNetConfiguration conf : copy.getConfs()) {
-            LayerConfigurations.removeTrainingOnlyNoise(conf.getLayer());
+            if (keepNoise) {
+                LayerConfigurations.copyTrainingOnlyNoise(conf.getLayer());
+            } else {
+                LayerConfigurations.removeTrainingOnlyNoise(conf.getLayer());
+            }
         }
         MultiLayerNetwork network = new MultiLayerNetwork(copy);
         network.init(model.params(), false);
