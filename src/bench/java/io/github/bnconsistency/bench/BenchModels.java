@@ -44,6 +44,18 @@ final class BenchModels {
 
     /** Small CNN, batch 12 at 32x32: conv-BN-relu x3, global pooling, dense-BN-relu, softmax (4 BN layers). */
     static MultiLayerNetwork smallCnn(long seed) {
+        return requireNoiseFree(smallCnn(seed, null));
+    }
+
+    /**
+     * The small CNN with dropout (this retain probability) on conv2's input, upstream of bn2, bn3 and bn4: a check
+     * of it, never trained, runs the noise-keeping sweep (its layers are off with noise upstream).
+     */
+    static MultiLayerNetwork smallCnnWithDropout(long seed, double retain) {
+        return smallCnn(seed, retain);
+    }
+
+    private static MultiLayerNetwork smallCnn(long seed, Double conv2Retain) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(new Adam(1e-2))
@@ -65,6 +77,10 @@ final class BenchModels {
                         .nOut(8)
                         .stride(2, 2)
                         .activation(Activation.IDENTITY)
+                        .dropOut(
+                                conv2Retain == null
+                                        ? null
+                                        : new org.deeplearning4j.nn.conf.dropout.Dropout(conv2Retain))
                         .build())
                 .layer(new BatchNormalization.Builder().name("bn2").decay(0.99).build())
                 .layer(new ActivationLayer.Builder()
@@ -103,7 +119,7 @@ final class BenchModels {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        return requireNoiseFree(net);
+        return net;
     }
 
     /** Zoo ResNet50 (53 BN layers), 3 classes at 96x96, random init (no download), Adam 1e-3 for the fit cases. */

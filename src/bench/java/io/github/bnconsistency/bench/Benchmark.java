@@ -40,7 +40,7 @@ import org.nd4j.linalg.dataset.DataSet;
 public final class Benchmark {
 
     private static final List<String> ALL_CASES =
-            List.of("cnn", "consistent", "resnet50", "naive", "recalibrate", "listener", "memory");
+            List.of("cnn", "consistent", "dropout", "resnet50", "naive", "recalibrate", "listener", "memory");
     /** Iterations per timed fit block: 10 listener firings on the small CNN, 1 on ResNet50. */
     private static final int CNN_FIT_ITERATIONS = 100;
     /**
@@ -95,6 +95,9 @@ public final class Benchmark {
         }
         if (cases.contains("consistent")) {
             bench.consistentCase();
+        }
+        if (cases.contains("dropout")) {
+            bench.dropoutCase();
         }
         if (cases.contains("resnet50")) {
             bench.checkCase("resnet50", BenchModels.resnet50(42), BenchModels.resnetBatch(7));
@@ -151,6 +154,36 @@ public final class Benchmark {
                 + ")");
         figure(name + ".check_over_inference", Interleaved.ratios(s, r -> r[0] / r[1]));
         figure(name + ".check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[1] + r[2])));
+    }
+
+    /**
+     * The cost of the noise-keeping sweep when it runs: the small CNN, never trained, with dropout on conv2's input,
+     * against the same CNN without it (the sweep does not run there), interleaved, one probe batch of 12. The
+     * sweep is one more training pass per batch; the noise-free copy the training path runs on is built either way.
+     */
+    private void dropoutCase() {
+        MultiLayerNetwork withDropout = BenchModels.smallCnnWithDropout(47, 0.8);
+        MultiLayerNetwork without = BenchModels.smallCnn(47);
+        DataSet data = BenchModels.cnnBatch(12);
+        INDArray x = data.getFeatures();
+        Runnable check = () -> BatchNormInspector.inspect(withDropout, data);
+        Runnable plainCheck = () -> BatchNormInspector.inspect(without, data);
+        Runnable inference = forward(without, x, false);
+        Runnable training = forward(without, x, true);
+        double[][] s = Interleaved.run(
+                2,
+                rounds,
+                new Arm("check with dropout", repetitions(check), check),
+                new Arm("check without", repetitions(plainCheck), plainCheck),
+                new Arm("inference", repetitions(inference), inference),
+                new Arm("training", repetitions(training), training));
+        ConsistencyReport report = BatchNormInspector.inspect(withDropout, data);
+        context("dropout: check with dropout upstream " + ms(Interleaved.medianOf(s, 0)) + ", without "
+                + ms(Interleaved.medianOf(s, 1)) + ", output(x,false) " + ms(Interleaved.medianOf(s, 2))
+                + ", output(x,true) " + ms(Interleaved.medianOf(s, 3)) + " (statuses "
+                + report.layers().stream().map(l -> l.status().name()).toList() + ")");
+        figure("dropout.check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[2] + r[3])));
+        figure("dropout.noisy_sweep_cost", Interleaved.ratios(s, r -> r[0] / r[1]));
     }
 
     /**

@@ -36,9 +36,16 @@ public class ShouldHaveConvergedStatistics extends BasicErrorMessageFactory {
         long unmeasured = report.layers().stream()
                 .filter(l -> l.status() == LayerStatus.UNSUPPORTED)
                 .count();
+        long shifted = report.layers().stream()
+                .filter(l -> l.status() == LayerStatus.VARIANCE_SHIFT)
+                .count();
         List<String> but = new ArrayList<>();
-        if (diverging > 0) {
-            but.add(diverging + " of " + layers + " layers have not converged");
+        if (diverging > shifted) {
+            but.add((diverging - shifted) + " of " + layers + " layers have not converged");
+        }
+        if (shifted > 0) {
+            but.add(shifted + " of " + layers + " layers have converged to statistics with the training-only noise "
+                    + "upstream, which inference does not see (a variance shift)");
         }
         if (unmeasured > 0) {
             but.add(unmeasured + " of " + layers + " layers could not be measured on this data");

@@ -1,9 +1,11 @@
 package io.github.bnconsistency.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
+import io.github.bnconsistency.api.BatchNormAssertions;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
@@ -236,6 +238,25 @@ class VarianceShiftTest {
         // sampling: 480 examples' dropout masks, so a few percent
         assertThat(shift.minShift()).isCloseTo(min, org.assertj.core.data.Percentage.withPercentage(12));
         assertThat(shift.maxShift()).isCloseTo(max, org.assertj.core.data.Percentage.withPercentage(12));
+    }
+
+    /** The assertions fail on it, saying what it is, and the output check shows the effect on the outputs. */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2})
+    void the_assertions_fail_naming_the_variance_shift(long seed) {
+        DataSet data = data(seed);
+        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.9);
+        train(model, data, 40, seed);
+
+        assertThatThrownBy(() -> BatchNormAssertions.assertThat(model)
+                        .probedWith(validation(data, seed))
+                        .hasConvergedBatchNormStatistics())
+                .hasMessageContaining("but 1 of 1 layers have converged to statistics with the training-only noise "
+                        + "upstream, which inference does not see (a variance shift).")
+                .hasMessageNotContaining("have not converged");
+        assertThatThrownBy(() -> BatchNormAssertions.assertThat(model).inferenceMatchesTraining(data, 1e-3))
+                .hasMessageContaining("a variance shift")
+                .hasMessageContaining("BatchNormRecalibration.recalibrate");
     }
 
     /**
