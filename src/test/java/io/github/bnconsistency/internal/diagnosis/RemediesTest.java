@@ -10,6 +10,7 @@ import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.TextReport;
+import io.github.bnconsistency.testing.DropoutModels;
 import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.StoryModels;
 import io.github.bnconsistency.testing.TinyNetworks;
@@ -251,6 +252,28 @@ class RemediesTest {
         assertThat(fix(report))
                 .startsWith("set .gradientNormalization(GradientNormalization.None) on the BatchNormalization layers");
         assertThat(TRAIN.matcher(fix(report)).find()).isFalse();
+    }
+
+    /**
+     * Dropout before the BN layer: its statistics converged to the variance with dropout active, where training holds
+     * them (VarianceShiftTest has the measurements). Recalibration or moving the dropout, never more training.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2})
+    void a_variance_shift_advises_recalibration_or_moving_the_dropout_not_training(long seed) {
+        MultiLayerNetwork model = DropoutModels.trained(seed);
+
+        ConsistencyReport report =
+                BatchNormInspector.inspect(model, DropoutModels.validation(DropoutModels.data(seed), seed));
+
+        assertThat(causes(report)).as(TextReport.render(report)).containsExactly(Cause.VARIANCE_SHIFT);
+        assertThat(Cause.VARIANCE_SHIFT.curedByTraining()).isFalse();
+        assertThat(fix(report))
+                .startsWith("recalibrate after training with BatchNormRecalibration.recalibrate(model, data)")
+                .endsWith("or move drop after the BatchNormalization layer")
+                .doesNotContain(Remedies.RECALIBRATE);
+        assertThat(TRAIN.matcher(fix(report)).find()).isFalse();
+        assertThat(report.lint()).extracting(LintFinding::rule).doesNotContain(LintFinding.DECAY_TOO_HIGH);
     }
 
     /** Corrupted statistics stay corrupted however long one trains. */
