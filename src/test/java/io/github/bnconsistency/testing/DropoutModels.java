@@ -99,11 +99,17 @@ public final class DropoutModels {
         return new ExistingDataSetIterator(StoryModels.shuffledBatches(data.asList(), BATCH, new Random(seed + 100)));
     }
 
-    /** The model after 40 epochs, held: a settled model whose BN layer sees dropout in training. */
-    public static MultiLayerNetwork trained(long seed) {
-        DataSet data = data(seed);
-        MultiLayerNetwork model = dense(seed, Noise.DROPOUT_LAYER, 0.9);
-        train(model, data, 40, seed);
-        return model;
+    private static final java.util.Map<Long, MultiLayerNetwork> TRAINED = new java.util.HashMap<>();
+
+    /**
+     * The DropoutLayer model (decay 0.9) after 40 epochs, settled: its BN layer saw dropout in training. Trained once
+     * per seed and shared (a check leaves a model unchanged); clone it to change it.
+     */
+    public static synchronized MultiLayerNetwork trained(long seed) {
+        return TRAINED.computeIfAbsent(seed, s -> {
+            MultiLayerNetwork model = dense(s, Noise.DROPOUT_LAYER, 0.9);
+            train(model, data(s), 40, s);
+            return model;
+        });
     }
 }

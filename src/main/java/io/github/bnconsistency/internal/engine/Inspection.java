@@ -57,14 +57,11 @@ final class Inspection {
         long rebatchTo = data.replayable() ? given : 0;
         Measurement measurement = ConsistencyEngine.measure(
                 adapter, data, new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
-        BatchSizeDecision probeSize = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
-        BatchSizeDecision size = probeSize.orFittingEstimate(
-                judgeAt(measurement, probeSize),
-                measurement.probe().batches() == 1,
-                n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
+        BatchSizeDecision size = decideSize(given, measurement);
+        Shifted shifted = withVarianceShifts(given, measurement, size, judgeAt(measurement, size));
+        size = shifted.size();
+        List<LayerFinding> findings = shifted.findings();
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
-        List<LayerFinding> findings =
-                withVarianceShifts(measurement, judgeAt(measurement, size), size.size(), probeBatchesTaken);
         Reference.Targets targets = measurement.targets(size.size(), probeBatchesTaken);
         boolean trainingPathIsReference = !measurement.rebatched()
                 && measurement.probe().batches() == 1
@@ -106,31 +103,35 @@ final class Inspection {
     /** Seeds the noisy sweep's random numbers: the same model and data give the same report. */
     static final long NOISE_SEED = 20261202L;
 
+    /** The training batch size: given, else the probe's, else the size the moving variances fit (see there). */
+    private BatchSizeDecision decideSize(int given, Measurement measurement) {
+        BatchSizeDecision probeSize = BatchSizeDecision.decide(given, measurement, measurement.firstBatchSize());
+        return probeSize.orFittingEstimate(
+                judgeAt(measurement, probeSize),
+                measurement.probe().batches() == 1,
+                n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
+    }
+
+    /** The findings after the variance-shift step, and the batch size they are judged at. */
+    private record Shifted(BatchSizeDecision size, List<LayerFinding> findings) {}
+
     /**
      * Layers whose statistics are off while dropout or weight noise sits upstream ({@link ModelAdapter#noiseUpstream})
      * are measured once more: a sweep of the training path that keeps the noise, on a copy sharing the parameters,
      * gives the statistics training normalized. A layer whose moving statistics match those (within tolerance or
-     * sampling noise) has a variance shift, not statistics that have not converged. Run only then, and on a thread of
-     * its own, whose ND4J random generator is seeded there: the user's thread keeps its random stream.
+     * sampling noise) has a variance shift, not statistics that have not converged. Not given the training batch
+     * size, the sweep's own statistics decide it (the moving variances were accumulated with the noise, so only they
+     * can say which batch size the moving variances fit), and every layer is judged at that size. Run only then, and
+     * on a thread of its own, whose ND4J random generator is seeded there: the user's thread keeps its random stream.
      */
-    private List<LayerFinding> withVarianceShifts(
-            Measurement measurement, List<LayerFinding> findings, long n, boolean probeBatchesTaken) {
-        List<BatchNormSite> sites = adapter.sites();
-        List<List<String>> sources = new ArrayList<>();
-        boolean any = false;
-        for (int s = 0; s < findings.size(); s++) {
-            LayerFinding f = findings.get(s);
-            boolean candidate = f.status() == io.github.bnconsistency.report.LayerStatus.NOT_CONVERGED
-                    && f.updateBlocker().isEmpty();
-            List<String> upstream = candidate ? adapter.noiseUpstream(sites.get(s)) : List.of();
-            sources.add(upstream);
-            any |= !upstream.isEmpty();
+    private Shifted withVarianceShifts(
+            int given, Measurement measurement, BatchSizeDecision size, List<LayerFinding> findings) {
+        Shifted unchanged = new Shifted(size, findings);
+        if (!data.replayable() || candidates(findings).stream().allMatch(List::isEmpty)) {
+            return unchanged;
         }
-        if (!any || !data.replayable()) {
-            return findings;
-        }
-        // the training-size batches the verdicts used: the probe's own when they stand for training's, else re-batched
-        long rebatch = measurement.batchesStandForTraining(n, probeBatchesTaken) && !measurement.rebatched() ? 0 : n;
+        // the probe's own batches (their per-example statistics give targets at any size), or re-batched as before
+        long rebatch = measurement.rebatched() ? size.size() : 0;
         ModelAdapter noisy = adapter.withTrainingNoise();
         // begin and end here: the calling thread holds the model's lock, which DL4J's synchronized getters take too
         noisy.begin();
@@ -143,8 +144,15 @@ final class Inspection {
         } finally {
             noisy.end();
         }
-        List<LayerFinding> training =
-                withNoise.findings(layerTolerance, n, withNoise.batchesStandForTraining(n, probeBatchesTaken));
+        BatchSizeDecision noisySize = decideSize(given, withNoise);
+        if (noisySize.size() != size.size() && noisySize.source() == Reference.BatchSizeSource.ESTIMATED) {
+            size = noisySize; // the moving variances fit training's, with its noise, at this size
+            findings = judgeAt(measurement, size);
+        }
+        boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
+        List<LayerFinding> training = withNoise.findings(
+                layerTolerance, size.size(), withNoise.batchesStandForTraining(size.size(), probeBatchesTaken));
+        List<List<String>> sources = candidates(findings);
         List<LayerFinding> result = new ArrayList<>(findings);
         for (int s = 0; s < findings.size(); s++) {
             LayerFinding clean = findings.get(s);
@@ -169,7 +177,19 @@ final class Inspection {
                             new io.github.bnconsistency.report.VarianceShift(
                                     sources.get(s), noiseKept.maxDivergence(), min, max)));
         }
-        return result;
+        return new Shifted(size, result);
+    }
+
+    /** Per layer, the noise upstream of it when it is off and updates normally; empty for the others. */
+    private List<List<String>> candidates(List<LayerFinding> findings) {
+        List<List<String>> sources = new ArrayList<>();
+        for (int s = 0; s < findings.size(); s++) {
+            LayerFinding f = findings.get(s);
+            boolean candidate = f.status() == io.github.bnconsistency.report.LayerStatus.NOT_CONVERGED
+                    && f.updateBlocker().isEmpty();
+            sources.add(candidate ? adapter.noiseUpstream(adapter.sites().get(s)) : List.of());
+        }
+        return sources;
     }
 
     /** Runs {@code work} on a new thread and waits for it, rethrowing what it throws. */

@@ -79,8 +79,7 @@ class VarianceShiftTest {
     @ValueSource(longs = {1, 2, 3})
     void dropout_before_batch_norm_is_a_variance_shift_fixed_by_recalibration(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.9);
-        train(model, data, 40, seed);
+        MultiLayerNetwork model = DropoutModels.trained(seed); // shared: checks leave it unchanged
 
         for (ConsistencyReport report : List.of(
                 BatchNormInspector.inspect(model, validation(data, seed)), BatchNormInspector.inspect(model, data))) {
@@ -103,8 +102,9 @@ class VarianceShiftTest {
         }
 
         // recalibration on the noise-free path is the fix that works
-        BatchNormRecalibration.recalibrate(model, data);
-        ConsistencyReport after = BatchNormInspector.inspect(model, validation(data, seed));
+        MultiLayerNetwork recalibrated = model.clone();
+        BatchNormRecalibration.recalibrate(recalibrated, data);
+        ConsistencyReport after = BatchNormInspector.inspect(recalibrated, validation(data, seed));
         assertThat(after.layers().get(0).status().isConverged())
                 .as(TextReport.render(after))
                 .isTrue();
@@ -213,8 +213,7 @@ class VarianceShiftTest {
     @ValueSource(longs = {1, 2, 3})
     void the_measured_shift_is_the_one_dropout_makes(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.9);
-        train(model, data, 40, seed);
+        MultiLayerNetwork model = DropoutModels.trained(seed); // shared: checks leave it unchanged
 
         VarianceShift shift = BatchNormInspector.inspect(model, validation(data, seed))
                 .layers()
@@ -240,13 +239,24 @@ class VarianceShiftTest {
         assertThat(shift.maxShift()).isCloseTo(max, org.assertj.core.data.Percentage.withPercentage(12));
     }
 
+    /** Doc-sync: README's "Variance shift" paragraph shows this report's first, root-cause and Fix lines as they are. */
+    @org.junit.jupiter.api.Test
+    void readme_shows_the_variance_shift_report_as_it_is_doc_sync() throws Exception {
+        String text = TextReport.render(BatchNormInspector.inspect(DropoutModels.trained(1), validation(data(1), 1)));
+        String shown = text.lines()
+                .filter(l -> l.startsWith("Inference vs") || l.startsWith("Root cause") || l.startsWith("Fix:"))
+                .collect(java.util.stream.Collectors.joining("\n"));
+
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("README.md")))
+                .contains("```\n" + shown + "\n```\n");
+    }
+
     /** The assertions fail on it, saying what it is, and the output check shows the effect on the outputs. */
     @ParameterizedTest
     @ValueSource(longs = {1, 2})
     void the_assertions_fail_naming_the_variance_shift(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.9);
-        train(model, data, 40, seed);
+        MultiLayerNetwork model = DropoutModels.trained(seed); // shared: checks leave it unchanged
 
         assertThatThrownBy(() -> BatchNormAssertions.assertThat(model)
                         .probedWith(validation(data, seed))
@@ -268,8 +278,7 @@ class VarianceShiftTest {
     @ValueSource(longs = {1, 2})
     void the_noisy_sweep_leaves_the_model_and_the_random_stream_as_they_were(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.9);
-        train(model, data, 40, seed);
+        MultiLayerNetwork model = DropoutModels.trained(seed); // shared: checks leave it unchanged
         ModelSnapshot before = ModelSnapshot.of(model);
         Nd4j.getRandom().setSeed(77);
         long[] expected = {Nd4j.getRandom().nextLong(), Nd4j.getRandom().nextLong()};
