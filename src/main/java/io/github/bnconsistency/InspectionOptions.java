@@ -33,8 +33,8 @@ public record InspectionOptions(
      * @param trainingBatchSize    the mini-batch size the model was trained with, at least 2, or 0 to take the probe's
      * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer's statistics explain
      *                             it is compared once more on a DOUBLE copy (see {@link #withoutDoublePrecisionCheck()})
-     * @param outputNoise          whether such a difference is measured against the output noise (see
-     *                             {@link #withoutOutputNoise()})
+     * @param outputNoise          whether such a difference, or one the only layers off may explain, is measured
+     *                             against the output noise (see {@link #withoutOutputNoise()})
      * @throws IllegalArgumentException when the tolerance or the batch size is not valid
      */
     public InspectionOptions {

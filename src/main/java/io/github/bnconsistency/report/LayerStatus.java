@@ -7,7 +7,11 @@ public enum LayerStatus {
     /**
      * Some channel exceeds the layer tolerance, but every channel's divergence is within what mini-batch sampling
      * produces (see {@link ChannelFinding#noiseFloor()}): the moving statistics have converged as far as this
-     * probe data can tell.
+     * probe data can tell. Also a layer beyond that noise whose gap the outputs do not feel beyond the output
+     * noise (see {@link OutputNoise}: the outputs, the predictions and the accuracy all within its allowances, every
+     * other layer converged or within noise), when its moving average updates and has forgotten its initial values
+     * ({@code decay^iterations} at most the layer tolerance): its statistics are off (e.g. lagging weights that
+     * still move), but not so that inference behaves otherwise than training, and more training is no remedy.
      */
     WITHIN_NOISE,
     /** At least one channel's normalized divergence exceeds both the layer tolerance and its sampling noise. */

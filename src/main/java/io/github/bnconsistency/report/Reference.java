@@ -25,7 +25,8 @@ import java.util.Optional;
  *                           the reference, never judged; not measured when the training path ran on re-batched data
  * @param noise              how far sampling noise alone would take the outputs from the reference, when it was
  *                           measured (the outputs differed, every layer's statistics were within tolerance or noise,
- *                           and the data could be read again)
+ *                           or off only where the outputs showed no more than this noise, and the data could be
+ *                           read again)
  * @param doublePrecision    for a FLOAT or HALF model whose outputs differed while no layer's statistics were off:
  *                           the same comparison's max difference on a DOUBLE copy (float rounding when it is tiny,
  *                           a real difference when it persists); empty when not run

@@ -16,7 +16,7 @@ final class ScenarioSets {
 
     static final int[] BATCH_SIZES = {4, 8, 16, 64};
     static final double[] DECAYS = {0.9, 0.99};
-    static final long[] SEEDS = {1, 2};
+    static final long[] SEEDS = {1, 2, 3};
 
     private ScenarioSets() {}
 

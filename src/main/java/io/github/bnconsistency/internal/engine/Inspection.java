@@ -48,8 +48,9 @@ final class Inspection {
             int trainingBatchSize,
             boolean doublePrecisionCheck,
             boolean measureOutputNoise) {
-        return new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise)
-                .run(trainingBatchSize);
+        return LayerVerdicts.judgedByOutputs(
+                new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise)
+                        .run(trainingBatchSize));
     }
 
     private ConsistencyReport run(int given) {
@@ -305,12 +306,30 @@ final class Inspection {
      * or, unmeasured, may be, and the difference is no noise), and the data can be read again for one more sweep.
      */
     private boolean unexplainedByLayers(List<LayerFinding> findings, OutputDivergence output) {
-        boolean differs = output.isMeasured() && output.allFinite() && output.maxAbsDifference() > Reference.ROUNDING;
-        return differs && findings.stream().allMatch(f -> f.status().isConverged()) && data.replayable();
+        return differs(output) && findings.stream().allMatch(f -> f.status().isConverged()) && data.replayable();
+    }
+
+    private static boolean differs(OutputDivergence output) {
+        return output.isMeasured() && output.allFinite() && output.maxAbsDifference() > Reference.ROUNDING;
+    }
+
+    /**
+     * Whether the output noise can change a verdict: the outputs differ, the data can be read again, and every layer
+     * is within tolerance or noise ({@link #unexplainedByLayers}) or off in a way its effect on the outputs may
+     * judge ({@link LayerVerdicts#judgeableByOutputs}: the outputs show its gap in full, the moving average has
+     * forgotten its initial values), so that they may show that gap to be no more than noise
+     * ({@link LayerVerdicts#judgedByOutputs}).
+     */
+    private boolean noiseCanDecide(List<LayerFinding> findings, OutputDivergence output) {
+        int iterations = adapter.iterationCount();
+        return differs(output)
+                && findings.stream()
+                        .allMatch(f -> f.status().isConverged() || LayerVerdicts.judgeableByOutputs(f, iterations))
+                && data.replayable();
     }
 
     /** Whether the reference sets this layer's moving statistics to its targets: measured and updating (not frozen). */
-    private static boolean setToTargets(LayerFinding f) {
+    static boolean setToTargets(LayerFinding f) {
         return !f.frozen() && f.unmeasured().isEmpty() && !f.channels().isEmpty();
     }
 
@@ -324,13 +343,21 @@ final class Inspection {
 
     /**
      * How far sampling noise alone takes the outputs from the reference (see {@link OutputNoise}), measured only when
-     * it can change a verdict ({@link #unexplainedByLayers}).
+     * it can change a verdict ({@link #noiseCanDecide}); with a layer off, kept only when the outputs are within it
+     * ({@link LayerVerdicts#withinOutputNoise}): otherwise that layer's gap shows, and no output check may put the
+     * difference down to noise.
      */
     private Optional<OutputNoise> outputNoise(
             Measurement measurement, List<LayerFinding> findings, OutputDivergence output, long n) {
-        if (!measureOutputNoise || !unexplainedByLayers(findings, output)) {
+        if (!measureOutputNoise || !noiseCanDecide(findings, output)) {
             return Optional.empty();
         }
+        boolean layerOff = findings.stream().anyMatch(f -> !f.status().isConverged());
+        return measuredOutputNoise(measurement, findings, n)
+                .filter(noise -> !layerOff || LayerVerdicts.withinOutputNoise(output, noise));
+    }
+
+    private Optional<OutputNoise> measuredOutputNoise(Measurement measurement, List<LayerFinding> findings, long n) {
         NoiseSamples samples =
                 measurement.noiseSamples().complete() ? measurement.noiseSamples() : bootstrap(measurement, n);
         List<double[][][]> draws = new ArrayList<>();

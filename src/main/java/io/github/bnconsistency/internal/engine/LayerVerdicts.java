@@ -6,6 +6,8 @@ import io.github.bnconsistency.report.ChannelLayout;
 import io.github.bnconsistency.report.ConsistencyReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
+import io.github.bnconsistency.report.OutputDivergence;
+import io.github.bnconsistency.report.OutputNoise;
 import io.github.bnconsistency.report.UpdatesNeeded;
 import io.github.bnconsistency.report.VarianceShift;
 import java.util.ArrayList;
@@ -139,10 +141,85 @@ public final class LayerVerdicts {
                 noise);
     }
 
-    /** The same finding judged at another tolerance. */
+    /**
+     * The same finding judged at another tolerance. A layer judged within noise by its effect on the outputs
+     * ({@link #judgedByOutputs}) stays so: that effect does not depend on the tolerance.
+     */
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
         Tolerances.requireValid(tolerance, "layer tolerance");
-        return judged(f.withVerdict(f.status(), tolerance, f.updatesNeeded()));
+        LayerFinding judged = judged(f.withVerdict(f.status(), tolerance, f.updatesNeeded()));
+        return judgedWithinNoiseByOutputs(f) && judged.status() == LayerStatus.NOT_CONVERGED
+                ? withinNoiseByOutputs(judged)
+                : judged;
+    }
+
+    /**
+     * Whether this layer's gap may be judged by what it does to the outputs: it is not converged; the reference
+     * normalizes it with its targets (measured and updating, {@link Inspection#setToTargets}; a frozen layer keeps
+     * its statistics there), so the inference outputs differ from the reference by what its gap does to them;
+     * nothing blocks its updates (frozen, gradient normalization: causes of their own, which the report names); and
+     * after {@code iterations} its moving average weighs its initial values at most the layer tolerance
+     * ({@code decay^iterations}; an unknown count, -1, counts as none), so the gap is not the warm-up that more
+     * training cures, whatever the outputs on this probe show.
+     */
+    static boolean judgeableByOutputs(LayerFinding f, int iterations) {
+        return f.status() == LayerStatus.NOT_CONVERGED
+                && Inspection.setToTargets(f)
+                && f.updateBlocker().isEmpty()
+                && f.decay() < 1
+                && Math.pow(f.decay(), Math.max(0, iterations)) <= f.tolerance();
+    }
+
+    /**
+     * Whether the inference outputs stray from the reference no further than sampling noise takes them, by every
+     * measure the noise has: the max difference, and for class scores the changed predictions and, with labels, the
+     * accuracy gap (the allowances of {@link OutputNoise}).
+     */
+    static boolean withinOutputNoise(OutputDivergence output, OutputNoise noise) {
+        if (!(output.isMeasured() && output.allFinite() && output.maxAbsDifference() <= noise.maxAbsDifference())) {
+            return false;
+        }
+        boolean predictions = !output.isClassifier()
+                || Double.isNaN(noise.disagreement())
+                || 1 - output.argmaxAgreement() <= noise.disagreement();
+        boolean accuracy = !output.isClassifier()
+                || output.labelledExamples() == 0
+                || Double.isNaN(noise.accuracyGap())
+                || Math.abs(output.trainingAccuracy() - output.inferenceAccuracy()) <= noise.accuracyGap();
+        return predictions && accuracy;
+    }
+
+    /**
+     * The report with its not-converged layers judged {@link LayerStatus#WITHIN_NOISE} (no updates needed) when their
+     * gaps are beyond their statistics' sampling noise but do no more to the outputs than that noise does: every
+     * layer is converged, within noise or {@link #judgeableByOutputs}, and the outputs are {@link #withinOutputNoise}
+     * the measured output noise. Such a gap is real (e.g. the moving average lagging weights that still move, which
+     * the statistics' noise floor does not model) but the outputs, and so the predictions, do not feel it beyond
+     * noise; more training is no remedy for it. Without a noise measurement the report is as it was.
+     */
+    static ConsistencyReport judgedByOutputs(ConsistencyReport report) {
+        Optional<OutputNoise> noise = report.reference().noise();
+        int iterations = report.iterationCount();
+        boolean judge = noise.isPresent()
+                && report.layers().stream().anyMatch(l -> judgeableByOutputs(l, iterations))
+                && report.layers().stream().allMatch(l -> l.status().isConverged() || judgeableByOutputs(l, iterations))
+                && withinOutputNoise(report.output(), noise.get());
+        if (!judge) {
+            return report;
+        }
+        List<LayerFinding> layers = report.layers().stream()
+                .map(l -> judgeableByOutputs(l, iterations) ? withinNoiseByOutputs(l) : l)
+                .toList();
+        return report.withLayers(layers, report.layerTolerance());
+    }
+
+    private static LayerFinding withinNoiseByOutputs(LayerFinding f) {
+        return f.withVerdict(LayerStatus.WITHIN_NOISE, f.tolerance(), UpdatesNeeded.none());
+    }
+
+    /** Whether this layer was judged within noise by its effect on the outputs, not by its statistics. */
+    private static boolean judgedWithinNoiseByOutputs(LayerFinding f) {
+        return f.status() == LayerStatus.WITHIN_NOISE && !(f.maxDivergence() <= f.tolerance()) && !withinNoise(f);
     }
 
     /** Sets status and updates needed from the channels, tolerance and noise floors. */
@@ -214,7 +291,7 @@ public final class LayerVerdicts {
         }
         List<LayerFinding> layers =
                 report.layers().stream().map(l -> withTolerance(l, tolerance)).toList();
-        return report.withLayers(layers, tolerance);
+        return judgedByOutputs(report.withLayers(layers, tolerance));
     }
 
     /**
