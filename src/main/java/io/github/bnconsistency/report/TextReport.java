@@ -440,7 +440,9 @@ public final class TextReport {
                                 : ", and up to " + percent(n.disagreement()) + " of predictions changed (median "
                                         + percent(n.medianDisagreement()) + ")")
                         + (Double.isNaN(n.accuracyGap()) ? "" : ", accuracy gaps up to " + percent(n.accuracyGap()))
-                        + ", while every layer's statistics are within tolerance or noise.")
+                        + "; every layer's statistics are within tolerance or their noise floor, or off by no more "
+                        + "than this noise shows in the outputs (a moving average lagging weights that still move, "
+                        + "say), and are judged within noise.")
                 .orElse("");
     }
 
