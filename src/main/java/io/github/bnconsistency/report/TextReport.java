@@ -184,7 +184,9 @@ public final class TextReport {
         return root.varianceShift()
                 .filter(shift -> root.status() == LayerStatus.VARIANCE_SHIFT)
                 .map(shift -> "moving statistics match training with its noise active, not inference (a variance "
-                        + "shift): " + varianceShiftPhrase(shift) + "; against inference's statistics "
+                        + "shift): " + varianceShiftPhrase(shift) + ", and the moving variance is "
+                        + number(root.minVarianceRatio()) + ".." + number(root.maxVarianceRatio())
+                        + "x the inference-time one (the table's var ratio); against inference's statistics "
                         + worstChannelPhrase(root))
                 .orElseGet(() -> "moving statistics have not converged: " + worstChannelPhrase(root));
     }
@@ -440,9 +442,9 @@ public final class TextReport {
                                 : ", and up to " + percent(n.disagreement()) + " of predictions changed (median "
                                         + percent(n.medianDisagreement()) + ")")
                         + (Double.isNaN(n.accuracyGap()) ? "" : ", accuracy gaps up to " + percent(n.accuracyGap()))
-                        + "; every layer's statistics are within tolerance or their noise floor, or off by no more "
-                        + "than this noise shows in the outputs (a moving average lagging weights that still move, "
-                        + "say), and are judged within noise.")
+                        + "; it is measured only when every layer's statistics are within tolerance or their noise "
+                        + "floor, or off in a way only the outputs can judge (a moving average lagging weights that "
+                        + "still move, say).")
                 .orElse("");
     }
 

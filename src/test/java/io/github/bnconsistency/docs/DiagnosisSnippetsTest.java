@@ -58,7 +58,7 @@ class DiagnosisSnippetsTest {
         // README noise
         ConsistencyReport report = BatchNormInspector.inspect(model, probe);
         for (LayerFinding layer : report.layers()) {
-            // CONVERGED, WITHIN_NOISE (passes the convergence assertions), NOT_CONVERGED or VARIANCE_SHIFT
+            // CONVERGED, WITHIN_NOISE (passes the convergence assertions), NOT_CONVERGED, VARIANCE_SHIFT, CORRUPTED, UNSUPPORTED
             System.out.printf("%s %s D=%.3f noise floor=%.3f%n",
                     layer.name(), layer.status(), layer.maxDivergence(), layer.noiseFloor());
         }

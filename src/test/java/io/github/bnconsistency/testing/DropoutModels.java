@@ -43,7 +43,9 @@ public final class DropoutModels {
         DROPOUT_LAYER,
         GAUSSIAN_DROPOUT_ON_DENSE,
         GAUSSIAN_NOISE_ON_DENSE,
-        WEIGHT_NOISE_ON_DENSE
+        WEIGHT_NOISE_ON_DENSE,
+        /** {@code NeuralNetConfiguration.Builder.dropOut(0.5)}: every layer's input, the BN layer's (ignored) too. */
+        NETWORK_WIDE_DROPOUT
     }
 
     /** Dense(12) - [noise] - BatchNormalization - ReLU - softmax(3), Adam with a learning rate that settles. */
@@ -56,8 +58,11 @@ public final class DropoutModels {
             case WEIGHT_NOISE_ON_DENSE -> dense.weightNoise(new WeightNoise(new NormalDistribution(0, 0.5)));
             default -> {}
         }
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder()
-                .seed(seed)
+        NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder();
+        if (noise == Noise.NETWORK_WIDE_DROPOUT) {
+            builder.dropOut(RETAIN);
+        }
+        NeuralNetConfiguration.ListBuilder list = builder.seed(seed)
                 // settles: 1e-2 * 0.996^1200 = 8e-5 at the end of 40 epochs
                 .updater(new Adam(new ExponentialSchedule(ScheduleType.ITERATION, 1e-2, 0.996)))
                 .list()

@@ -140,20 +140,45 @@ public final class Remedies {
 
     /**
      * Recalibration on the noise-free path (what {@code BatchNormRecalibration} runs) sets the statistics inference
-     * needs; moving the noise after the BatchNormalization layer removes the shift from training itself.
+     * needs; moving the noise after the BatchNormalization layer removes the shift from training itself: a
+     * DropoutLayer moves, dropout or weight noise set on another layer comes off it (a DropoutLayer after the BN layer
+     * takes its place).
      */
     private static String varianceShift(List<LayerFinding> layers, String which) {
         List<String> sources = layers.stream()
                 .flatMap(l -> l.varianceShift().stream())
                 .flatMap(v -> v.sources().stream())
-                .map(source -> source.contains(" (") ? source.substring(0, source.indexOf(" (")) : source)
                 .distinct()
                 .toList();
-        String noise = sources.isEmpty() ? "the dropout or noise upstream" : String.join(", ", sources);
-        return "recalibrate after training with BatchNormRecalibration.recalibrate(model, data), which measures the "
-                + "statistics without dropout or noise, as inference runs" + which + " (training with " + noise
-                + " active holds the moving statistics there, so longer training does not help), or move "
-                + noise + " after the BatchNormalization layer";
+        List<String> dropoutLayers = sources.stream()
+                .filter(source -> source.contains(" (DropoutLayer"))
+                .map(Remedies::nameOf)
+                .toList();
+        List<String> configured = sources.stream()
+                .filter(source -> !source.contains(" (DropoutLayer"))
+                .map(Remedies::nameOf)
+                .toList();
+        List<String> names = sources.stream().map(Remedies::nameOf).toList();
+        String noise = names.isEmpty() ? "the dropout or noise upstream" : String.join(", ", names);
+        List<String> moves = new ArrayList<>();
+        if (!dropoutLayers.isEmpty()) {
+            moves.add("move " + String.join(", ", dropoutLayers) + " after the BatchNormalization layer");
+        }
+        if (!configured.isEmpty()) {
+            moves.add(
+                    "take the dropout or weight noise off " + String.join(", ", configured)
+                            + " (.dropOut(null), .weightNoise(null)) and put a DropoutLayer after the BatchNormalization layer");
+        }
+        return "recalibrate after training with BatchNormRecalibration.recalibrate(model, data) on representative "
+                + "training data without augmentation, which measures the statistics without dropout or noise, as "
+                + "inference runs" + which + " (training with " + noise + " active holds the moving statistics "
+                + "there, so longer training does not help, and training on brings the shift back)"
+                + (moves.isEmpty() ? "" : ", or " + String.join(", and ", moves));
+    }
+
+    /** {@code drop1} of {@code drop1 (DropoutLayer, layer index 2: ...)}. */
+    private static String nameOf(String source) {
+        return source.contains(" (") ? source.substring(0, source.indexOf(" (")) : source;
     }
 
     /** The slowest layer's measured iterations, and what a lower decay would need instead. */

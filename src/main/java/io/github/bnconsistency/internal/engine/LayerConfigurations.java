@@ -103,7 +103,7 @@ final class LayerConfigurations {
 
     /**
      * What the layer does at random in training only, in words ({@code dropout, retain probability 0.5}), empty when
-     * it does nothing: a Keras import's {@code Dropout(1.0)} drops nothing.
+     * it does nothing: a Keras import's {@code Dropout(p = 1.0)} keeps everything.
      */
     static Optional<String> effectiveNoise(Layer layer) {
         List<String> parts = new ArrayList<>();
@@ -111,7 +111,9 @@ final class LayerConfigurations {
             if (l instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
                 continue; // its activate() never applies dropout or weight noise (DL4J 1.0.0-M2.1 sources)
             }
-            describe(l.getIDropout()).ifPresent(parts::add);
+            // a DropoutLayer is its dropout; on any other layer DL4J applies it to the layer's input
+            boolean dropoutLayer = l instanceof org.deeplearning4j.nn.conf.layers.DropoutLayer;
+            describe(l.getIDropout()).map(d -> dropoutLayer ? d : onInput(d)).ifPresent(parts::add);
             if (l instanceof BaseLayer base && base.getWeightNoise() != null) {
                 parts.add(
                         base.getWeightNoise() instanceof org.deeplearning4j.nn.conf.weightnoise.DropConnect drop
@@ -120,6 +122,14 @@ final class LayerConfigurations {
             }
         }
         return parts.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", parts));
+    }
+
+    /** {@code dropout, retain probability 0.5} -> {@code dropout on its input, retain probability 0.5}. */
+    private static String onInput(String described) {
+        int comma = described.indexOf(", ");
+        return comma < 0
+                ? described + " on its input"
+                : described.substring(0, comma) + " on its input" + described.substring(comma);
     }
 
     static Optional<String> describe(IDropout dropout) {

@@ -234,11 +234,12 @@ public final class LayerVerdicts {
             updates = UpdatesNeeded.never("corrupted moving statistics");
         } else if (f.maxDivergence() <= tolerance) {
             status = LayerStatus.CONVERGED;
-        } else if (withinNoise(f)) {
-            status = LayerStatus.WITHIN_NOISE;
         } else if (f.varianceShift().isPresent()) {
+            // matched to the training-time statistics, however wide the floor against inference's is
             status = LayerStatus.VARIANCE_SHIFT;
             updates = UpdatesNeeded.never("variance shift from training-only noise upstream");
+        } else if (withinNoise(f)) {
+            status = LayerStatus.WITHIN_NOISE;
         } else {
             status = LayerStatus.NOT_CONVERGED;
             updates = f.updateBlocker()
