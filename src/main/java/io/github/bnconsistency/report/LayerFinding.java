@@ -142,6 +142,38 @@ public record LayerFinding(
      * @return a copy of this finding with those channels
      */
     public LayerFinding withChannels(List<ChannelFinding> newChannels) {
+        return copy(newChannels, status, tolerance, updatesNeeded, varianceShift);
+    }
+
+    /**
+     * This finding with another verdict: its status, the tolerance it used and the updates still needed.
+     *
+     * @param newStatus the layer's verdict
+     * @param newTolerance the per-layer tolerance the verdict used
+     * @param newUpdatesNeeded how many more iterations the layer needs
+     * @return a copy of this finding with that verdict
+     */
+    public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
+        return copy(channels, newStatus, newTolerance, newUpdatesNeeded, varianceShift);
+    }
+
+    /**
+     * This finding with a variance shift found or dropped; its status and updates needed are set by the caller.
+     *
+     * @param shift the variance shift, or empty
+     * @return a copy of this finding with that variance shift
+     */
+    public LayerFinding withVarianceShift(Optional<VarianceShift> shift) {
+        return copy(channels, status, tolerance, updatesNeeded, shift);
+    }
+
+    /** This finding with the parts the withers change; the layer's identity and configuration stay. */
+    private LayerFinding copy(
+            List<ChannelFinding> newChannels,
+            LayerStatus newStatus,
+            double newTolerance,
+            UpdatesNeeded newUpdatesNeeded,
+            Optional<VarianceShift> newShift) {
         return new LayerFinding(
                 name,
                 position,
@@ -154,65 +186,11 @@ public record LayerFinding(
                 frozen,
                 updateBlocker,
                 newChannels,
-                status,
-                tolerance,
-                updatesNeeded,
-                noiseFloor,
-                varianceShift);
-    }
-
-    /**
-     * This finding with another verdict: its status, the tolerance it used and the updates still needed.
-     *
-     * @param newStatus the layer's verdict
-     * @param newTolerance the per-layer tolerance the verdict used
-     * @param newUpdatesNeeded how many more iterations the layer needs
-     * @return a copy of this finding with that verdict
-     */
-    public LayerFinding withVerdict(LayerStatus newStatus, double newTolerance, UpdatesNeeded newUpdatesNeeded) {
-        return new LayerFinding(
-                name,
-                position,
-                location,
-                decay,
-                eps,
-                storage,
-                layout,
-                unmeasured,
-                frozen,
-                updateBlocker,
-                channels,
                 newStatus,
                 newTolerance,
                 newUpdatesNeeded,
                 noiseFloor,
-                varianceShift);
-    }
-
-    /**
-     * This finding with a variance shift found or dropped; its status and updates needed are set by the caller.
-     *
-     * @param shift the variance shift, or empty
-     * @return a copy of this finding with that variance shift
-     */
-    public LayerFinding withVarianceShift(Optional<VarianceShift> shift) {
-        return new LayerFinding(
-                name,
-                position,
-                location,
-                decay,
-                eps,
-                storage,
-                layout,
-                unmeasured,
-                frozen,
-                updateBlocker,
-                channels,
-                status,
-                tolerance,
-                updatesNeeded,
-                noiseFloor,
-                shift);
+                newShift);
     }
 
     /**

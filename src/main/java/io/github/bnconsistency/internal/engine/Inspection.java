@@ -127,9 +127,9 @@ final class Inspection {
      */
     private Shifted withVarianceShifts(
             int given, Measurement measurement, BatchSizeDecision size, List<LayerFinding> findings) {
-        Shifted unchanged = new Shifted(size, findings);
-        if (!data.replayable() || candidates(findings).stream().allMatch(List::isEmpty)) {
-            return unchanged;
+        List<List<String>> sources = candidates(findings);
+        if (!data.replayable() || sources.stream().allMatch(List::isEmpty)) {
+            return new Shifted(size, findings);
         }
         // the probe's own batches (their per-example statistics give targets at any size), or re-batched as before
         long rebatch = measurement.rebatched() ? size.size() : 0;
@@ -149,11 +149,11 @@ final class Inspection {
         if (noisySize.size() != size.size() && noisySize.source() == Reference.BatchSizeSource.ESTIMATED) {
             size = noisySize; // the moving variances fit training's, with its noise, at this size
             findings = judgeAt(measurement, size);
+            sources = candidates(findings);
         }
         boolean probeBatchesTaken = size.source() == Reference.BatchSizeSource.PROBE_BATCH_SIZE;
         List<LayerFinding> training = withNoise.findings(
                 layerTolerance, size.size(), withNoise.batchesStandForTraining(size.size(), probeBatchesTaken));
-        List<List<String>> sources = candidates(findings);
         List<LayerFinding> result = new ArrayList<>(findings);
         for (int s = 0; s < findings.size(); s++) {
             LayerFinding clean = findings.get(s);

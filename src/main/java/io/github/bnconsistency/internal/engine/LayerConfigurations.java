@@ -132,25 +132,24 @@ final class LayerConfigurations {
                 : described.substring(0, comma) + " on its input" + described.substring(comma);
     }
 
+    /** A dropout by its retain probability, empty when it keeps everything (1, without a schedule). */
+    private static Optional<String> retaining(String kind, double p, Object schedule) {
+        return p >= 1 && schedule == null ? Optional.empty() : Optional.of(kind + ", retain probability " + p);
+    }
+
     static Optional<String> describe(IDropout dropout) {
         if (dropout == null) {
             return Optional.empty();
         }
         // DL4J's p is the probability of keeping an activation, Keras's rate that of dropping it
         if (dropout instanceof Dropout d) {
-            return d.getP() >= 1 && d.getPSchedule() == null
-                    ? Optional.empty()
-                    : Optional.of("dropout, retain probability " + d.getP());
+            return retaining("dropout", d.getP(), d.getPSchedule());
         }
         if (dropout instanceof SpatialDropout d) {
-            return d.getP() >= 1 && d.getPSchedule() == null
-                    ? Optional.empty()
-                    : Optional.of("spatial dropout, retain probability " + d.getP());
+            return retaining("spatial dropout", d.getP(), d.getPSchedule());
         }
         if (dropout instanceof AlphaDropout d) {
-            return d.getP() >= 1 && d.getPSchedule() == null
-                    ? Optional.empty()
-                    : Optional.of("alpha dropout, retain probability " + d.getP());
+            return retaining("alpha dropout", d.getP(), d.getPSchedule());
         }
         if (dropout instanceof GaussianDropout d) {
             return d.getRate() <= 0 && d.getRateSchedule() == null

@@ -1,5 +1,9 @@
 package io.github.bnconsistency.internal.engine;
 
+import static io.github.bnconsistency.testing.DropoutModels.data;
+import static io.github.bnconsistency.testing.DropoutModels.dense;
+import static io.github.bnconsistency.testing.DropoutModels.train;
+import static io.github.bnconsistency.testing.DropoutModels.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,26 +59,6 @@ class VarianceShiftTest {
     private static final int BATCH = DropoutModels.BATCH;
     private static final Pattern TRAIN = Pattern.compile("\\btrain (~\\d+ more|longer|the model)");
 
-    private static MultiLayerNetwork dropoutBeforeBatchNorm(long seed, boolean dropout, double decay) {
-        return DropoutModels.dense(seed, dropout ? Noise.DROPOUT_LAYER : Noise.NONE, decay);
-    }
-
-    private static MultiLayerNetwork model(long seed, Noise noise, double decay) {
-        return DropoutModels.dense(seed, noise, decay);
-    }
-
-    private static DataSet data(long seed) {
-        return DropoutModels.data(seed);
-    }
-
-    private static void train(MultiLayerNetwork net, DataSet data, int epochs, long seed) {
-        DropoutModels.train(net, data, epochs, seed);
-    }
-
-    private static ExistingDataSetIterator validation(DataSet data, long seed) {
-        return DropoutModels.validation(data, seed);
-    }
-
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3})
     void dropout_before_batch_norm_is_a_variance_shift_fixed_by_recalibration(long seed) {
@@ -122,7 +106,7 @@ class VarianceShiftTest {
     void noise_on_the_feeding_layer_is_a_variance_shift(Noise noise) {
         for (long seed : new long[] {1, 2}) {
             DataSet data = data(seed);
-            MultiLayerNetwork model = model(seed, noise, 0.9);
+            MultiLayerNetwork model = dense(seed, noise, 0.9);
             train(model, data, 40, seed);
 
             ConsistencyReport report = BatchNormInspector.inspect(model, validation(data, seed));
@@ -383,7 +367,7 @@ class VarianceShiftTest {
     @ValueSource(longs = {1, 2, 3})
     void without_dropout_the_same_training_converges(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, false, 0.9);
+        MultiLayerNetwork model = dense(seed, Noise.NONE, 0.9);
         train(model, data, 40, seed);
 
         ConsistencyReport report = BatchNormInspector.inspect(model, validation(data, seed));
@@ -401,7 +385,7 @@ class VarianceShiftTest {
     @ValueSource(longs = {1, 2, 3})
     void an_undertrained_layer_behind_dropout_is_not_converged(long seed) {
         DataSet data = data(seed);
-        MultiLayerNetwork model = dropoutBeforeBatchNorm(seed, true, 0.99);
+        MultiLayerNetwork model = dense(seed, Noise.DROPOUT_LAYER, 0.99);
         Random random = new Random(seed);
         List<DataSet> batches = StoryModels.shuffledBatches(data.asList(), BATCH, random);
         model.fit(new ExistingDataSetIterator(batches.subList(0, 6)));
