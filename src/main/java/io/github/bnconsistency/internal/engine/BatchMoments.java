@@ -69,11 +69,11 @@ record BatchMoments(
             INDArray[] perExample = Nd4j.exec(new Moments(x, java.util.Arrays.copyOfRange(axes, 1, axes.length)));
             exampleMeans = flat(perExample[0]);
             exampleVariances = flat(perExample[1]);
-            perExample[0].close();
-            perExample[1].close();
+            release(perExample[0]);
+            release(perExample[1]);
         }
         if (x != training) {
-            x.close(); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
+            release(x); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
         }
         double[] drift;
         if (inference == null) {
@@ -84,6 +84,99 @@ record BatchMoments(
         }
         return new BatchMoments(
                 mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances, examples);
+    }
+
+    /**
+     * Examples per double-precision chunk: at most about this many values are copied to double at a time, so that
+     * a large input (ResNet50's first layers at 224x224) costs no double copy of its whole batch.
+     */
+    static final long CHUNK_VALUES = 1L << 20;
+
+    /**
+     * The moments of a site's training-path input as read inside a pass ({@link SiteTap}), in double, a few examples
+     * at a time: per example the mean and biased within-example variance per channel, and from them the batch's
+     * (its mean is their mean, its biased variance their mean within-example variance plus the biased variance of
+     * their means: every example has as many values per channel). Equal to {@link #of(INDArray, INDArray,
+     * ChannelLayout)} within double rounding. The squared drift is NaN: {@link #withDrift} sets it.
+     */
+    static BatchMoments inPass(INDArray training, ChannelLayout layout) {
+        int[] axes = layout.reductionAxes();
+        int channels = (int) training.size(layout.channelAxis());
+        int examples = (int) training.size(0);
+        double[] exampleMeans;
+        double[] exampleVariances;
+        if (axes.length == 1) {
+            exampleMeans = flat(training); // dense: each example has one value per channel
+            exampleVariances = new double[exampleMeans.length];
+        } else {
+            exampleMeans = new double[examples * channels];
+            exampleVariances = new double[exampleMeans.length];
+            int[] withinExample = java.util.Arrays.copyOfRange(axes, 1, axes.length);
+            long perExample = Math.max(1, training.length() / Math.max(1, examples));
+            int chunk = (int) Math.max(1, Math.min(examples, CHUNK_VALUES / perExample));
+            for (int start = 0; start < examples; start += chunk) {
+                int end = Math.min(examples, start + chunk);
+                INDArray part = examplesOf(training, start, end);
+                INDArray x = part.castTo(DataType.DOUBLE); // the same view when already DOUBLE
+                INDArray[] perEx = Nd4j.exec(new Moments(x, withinExample));
+                System.arraycopy(flat(perEx[0]), 0, exampleMeans, start * channels, (end - start) * channels);
+                System.arraycopy(flat(perEx[1]), 0, exampleVariances, start * channels, (end - start) * channels);
+                release(perEx[0]);
+                release(perEx[1]);
+                if (x != part) {
+                    release(x);
+                }
+            }
+        }
+        double[] mean = new double[channels];
+        double[] variance = new double[channels];
+        for (int n = 0; n < examples; n++) {
+            for (int c = 0; c < channels; c++) {
+                mean[c] += exampleMeans[n * channels + c];
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            mean[c] /= examples;
+        }
+        for (int n = 0; n < examples; n++) {
+            for (int c = 0; c < channels; c++) {
+                double d = exampleMeans[n * channels + c] - mean[c];
+                variance[c] += exampleVariances[n * channels + c] + d * d;
+            }
+        }
+        for (int c = 0; c < channels; c++) {
+            variance[c] /= examples;
+        }
+        double[] drift = new double[channels];
+        java.util.Arrays.fill(drift, Double.NaN);
+        return new BatchMoments(
+                mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances, examples);
+    }
+
+    /** These moments with the per-channel squared drift sums measured against the inference path. */
+    BatchMoments withDrift(double[] squaredDriftSums) {
+        return new BatchMoments(
+                mean, variance, squaredDriftSums, valuesPerChannel, exampleMeans, exampleVariances, examples);
+    }
+
+    /** Examples {@code [start, end)} of an array: a view along the first axis. */
+    private static INDArray examplesOf(INDArray array, long start, long end) {
+        if (start == 0 && end == array.size(0)) {
+            return array;
+        }
+        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[array.rank()];
+        index[0] = org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end);
+        for (int a = 1; a < index.length; a++) {
+            index[a] = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return array.get(index);
+    }
+
+    /** Frees an array the engine made, now; views and workspace arrays are left to their owners. */
+    static void release(INDArray array) {
+        if (array != null && array.closeable()) {
+            array.close();
+        }
     }
 
     /** Per-channel sums of {@code (a - b)^2} between two inputs of one site, over the layout's reduction axes. */
@@ -99,8 +192,8 @@ record BatchMoments(
         INDArray y = narrow ? b.castTo(DataType.FLOAT) : b;
         double[] drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, axes)));
         if (narrow) {
-            x.close();
-            y.close();
+            release(x);
+            release(y);
         }
         for (int c = 0; c < drift.length; c++) {
             drift[c] *= drift[c];
@@ -110,13 +203,20 @@ record BatchMoments(
 
     /** An array's values in row-major order, as doubles. */
     private static double[] flat(INDArray array) {
-        return array.castTo(DataType.DOUBLE).dup('c').reshape(array.length()).toDoubleVector();
+        INDArray x = array.castTo(DataType.DOUBLE);
+        INDArray c = x.dup('c');
+        double[] values = c.reshape(array.length()).toDoubleVector();
+        release(c);
+        if (x != array) {
+            release(x);
+        }
+        return values;
     }
 
     /** A fresh per-channel result as doubles, freed right away. */
     private static double[] perChannel(INDArray result) {
         double[] values = result.castTo(DataType.DOUBLE).toDoubleVector();
-        result.close();
+        release(result);
         return values;
     }
 }

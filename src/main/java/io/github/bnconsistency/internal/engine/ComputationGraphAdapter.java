@@ -10,7 +10,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
@@ -25,18 +25,26 @@ final class ComputationGraphAdapter extends ModelAdapter {
     private final List<BatchNormSite> sites = new ArrayList<>();
     // by identity: a site record hashes its mutable DL4J configuration, which training may change
     private final Map<BatchNormSite, String> inputVertex = new IdentityHashMap<>();
-    private final Set<String> overwrittenAtInference = new HashSet<>();
     private final boolean keepNoise;
-    private ComputationGraph trainingModel;
+    /** The engine's own copy of {@link #model} with its sites tapped, made for a check; or {@link #model} itself. */
+    private Tapped tapped;
+
+    private final boolean ownCopy;
     private INDArray[] savedInputs;
 
+    /** A graph the passes run on, with a tap on each BatchNormalization layer, and the taps' board. */
+    private record Tapped(ComputationGraph graph, SiteTap.Board board) {}
+
     ComputationGraphAdapter(ComputationGraph model) {
-        this(model, false);
+        this(model, false, null);
     }
 
-    private ComputationGraphAdapter(ComputationGraph model, boolean keepNoise) {
+    /** @param own the engine's own tapped copy, which {@code model} is; null for a model of the user's */
+    private ComputationGraphAdapter(ComputationGraph model, boolean keepNoise, Tapped own) {
         this.model = model;
         this.keepNoise = keepNoise;
+        this.tapped = own;
+        this.ownCopy = own != null;
         GraphVertex[] vertices = model.getVertices();
         if (vertices == null) {
             throw new IllegalArgumentException("The ComputationGraph is not initialized: call graph.init() "
@@ -49,10 +57,6 @@ final class ComputationGraphAdapter extends ModelAdapter {
                 continue;
             }
             Layer layer = vertex.getLayer();
-            if (layer.conf() != null && layer.conf().getLayer() instanceof ActivationLayer) {
-                // applies its activation in place at inference, overwriting its input vertex's activations
-                overwrittenAtInference.addAll(vertexInputs.get(vertex.getVertexName()));
-            }
             BatchNormalization bn = batchNormInside(layer);
             if (bn != null) {
                 String name = vertex.getVertexName();
@@ -100,19 +104,20 @@ final class ComputationGraphAdapter extends ModelAdapter {
 
     @Override
     ModelAdapter parameterCopy() {
-        ComputationGraph copy = new ComputationGraph(model.getConfiguration().clone());
-        copy.init(model.params().dup(), false);
-        return new ComputationGraphAdapter(copy);
+        Tapped copy = tappedCopy(model, model.params().dup(), false);
+        return new ComputationGraphAdapter(copy.graph(), false, copy);
     }
 
     @Override
     ModelAdapter doubleCopy() {
-        return new ComputationGraphAdapter(model.convertDataType(DataType.DOUBLE));
+        ComputationGraph inDouble = model.convertDataType(DataType.DOUBLE);
+        Tapped copy = tappedCopy(inDouble, inDouble.params(), false);
+        return new ComputationGraphAdapter(copy.graph(), false, copy);
     }
 
     @Override
     ModelAdapter withTrainingNoise() {
-        return new ComputationGraphAdapter(model, true);
+        return new ComputationGraphAdapter(model, true, null);
     }
 
     /**
@@ -173,49 +178,100 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
-    boolean inferenceInputReadable(BatchNormSite site) {
-        return !overwrittenAtInference.contains(inputVertex.get(site));
-    }
-
-    @Override
     void begin() {
         savedInputs = model.getInputs();
-        trainingModel = trainingModel();
+        tapped(); // here: a sweep on another thread must not take the model's lock (DL4J's getters do), held here
     }
 
     @Override
     void end() {
         model.setInputs(savedInputs);
-        if (trainingModel != model) {
-            trainingModel.clearLayersStates();
+        if (!ownCopy && tapped != null) {
+            tapped.graph().clearLayersStates();
+            tapped = null;
         }
-        trainingModel = null;
+    }
+
+    private Tapped tapped() {
+        if (tapped == null) {
+            tapped = tappedCopy(model, model.params(), keepNoise);
+        }
+        return tapped;
     }
 
     /**
-     * As in {@link MultiLayerNetworkAdapter}: the model itself, or a noise-free copy (with its own copies of the
-     * noise for {@link #withTrainingNoise}) sharing its parameters.
+     * As in {@link MultiLayerNetworkAdapter}: a graph of {@code source}'s configuration on {@code parameters}
+     * (shared), without its noise (or with its own copies of it), frozen where {@code source} is, each
+     * BatchNormalization layer wrapped in a {@link SiteTap} (set into its vertex, which DL4J offers no setter for).
      */
-    private ComputationGraph trainingModel() {
-        ComputationGraphConfiguration configuration = model.getConfiguration();
-        boolean noisy = layerConfigurations(configuration).stream().anyMatch(LayerConfigurations::hasTrainingOnlyNoise);
-        if (!noisy) {
-            return model;
-        }
-        ComputationGraphConfiguration copy = configuration.clone();
+    private static Tapped tappedCopy(ComputationGraph source, INDArray parameters, boolean keepNoise) {
+        ComputationGraphConfiguration copy = source.getConfiguration().clone();
         layerConfigurations(copy)
                 .forEach(
                         keepNoise
                                 ? LayerConfigurations::copyTrainingOnlyNoise
                                 : LayerConfigurations::removeTrainingOnlyNoise);
         ComputationGraph graph = new ComputationGraph(copy);
-        graph.init(model.params(), false);
-        for (GraphVertex vertex : model.getVertices()) {
+        graph.init(parameters, false);
+        for (GraphVertex vertex : source.getVertices()) {
             if (vertex.hasLayer() && isFrozen(vertex.getLayer()) && !isFrozen(graph.getLayer(vertex.getVertexName()))) {
                 graph.getVertex(vertex.getVertexName()).setLayerAsFrozen();
             }
         }
-        return graph;
+        SiteTap.Board board = new SiteTap.Board();
+        int site = 0;
+        for (int index : graph.topologicalSortOrder()) {
+            GraphVertex vertex = graph.getVertices()[index];
+            if (vertex.hasLayer() && batchNormInside(vertex.getLayer()) != null) {
+                setLayer((LayerVertex) vertex, new SiteTap(vertex.getLayer(), site++, board));
+            }
+        }
+        return new Tapped(graph, board);
+    }
+
+    private static final java.lang.reflect.Field VERTEX_LAYER = vertexLayerField();
+
+    private static java.lang.reflect.Field vertexLayerField() {
+        try {
+            java.lang.reflect.Field field = LayerVertex.class.getDeclaredField("layer");
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException(
+                    "This DL4J version's LayerVertex has no field 'layer' to tap: "
+                            + "batchnorm-consistency supports DL4J 1.0.0-beta7 to 1.0.0-M2.1.",
+                    e);
+        }
+    }
+
+    private static void setLayer(LayerVertex vertex, Layer layer) {
+        try {
+            VERTEX_LAYER.set(vertex, layer);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("Cannot tap vertex '" + vertex.getVertexName() + "'.", e);
+        }
+    }
+
+    @Override
+    INDArray[] run(INDArray[] features, boolean training, SiteTap.SiteReader reader) {
+        Tapped on = tapped();
+        on.board().set(reader);
+        try {
+            return output(on.graph(), features, training);
+        } finally {
+            on.board().set(null);
+        }
+    }
+
+    private static INDArray[] output(ComputationGraph graph, INDArray[] features, boolean training) {
+        try {
+            return graph.output(training, features);
+        } catch (org.nd4j.linalg.workspace.ND4JWorkspaceException e) {
+            // seen with some Keras-imported graphs on the training path: run without workspaces then (our copy)
+            graph.getConfiguration().setTrainingWorkspaceMode(WorkspaceMode.NONE);
+            graph.getConfiguration().setInferenceWorkspaceMode(WorkspaceMode.NONE);
+            return graph.output(training, features);
+        }
     }
 
     private static List<org.deeplearning4j.nn.conf.layers.Layer> layerConfigurations(
@@ -256,24 +312,8 @@ final class ComputationGraphAdapter extends ModelAdapter {
 
     @Override
     ForwardPass forward(INDArray[] features, boolean training) {
-        ComputationGraph graph = training ? trainingModel : model;
+        ComputationGraph graph = training ? tapped().graph() : model;
         return passOf(graph, graph.feedForward(features, training));
-    }
-
-    @Override
-    ForwardPass trainingPassToLastSite(INDArray[] features) {
-        int[] order = model.topologicalSortOrder();
-        List<String> needed = sites.stream().map(inputVertex::get).toList();
-        int last = -1;
-        for (int position = 0; position < order.length; position++) {
-            if (needed.contains(model.getVertices()[order[position]].getVertexName())) {
-                last = position;
-            }
-        }
-        if (last < 0) {
-            return forward(features, true);
-        }
-        return passOf(trainingModel, feedForwardTo(trainingModel, features, last, true));
     }
 
     /**

@@ -106,16 +106,12 @@ public final class ConsistencyEngine {
 
     /**
      * One sweep over the data: per probe batch the training path (on the probe batch, or on re-batched examples) and,
-     * when asked, the inference path, counted into per-site accumulators; nothing of a batch is held once counted
-     * but, when asked, its inference outputs.
+     * when asked, the inference path, their statistics read inside the passes into per-site accumulators; nothing of
+     * a batch is held once counted but, when asked, its inference outputs.
      */
     static Measurement measure(ModelAdapter adapter, ProbeData data, Sweep sweep) {
         Tally tally = new Tally(adapter, sweep);
-        OffHeapGarbage garbage = new OffHeapGarbage();
-        data.forEachBatch(batch -> {
-            garbage.collectIfGrown();
-            tally.add(batch, adapter.features(batch));
-        });
+        data.forEachBatch(batch -> tally.add(batch, adapter.features(batch)));
         return tally.measurement(data);
     }
 
@@ -138,7 +134,6 @@ public final class ConsistencyEngine {
         private String firstShape = "";
         private long trainingBatches;
         private long uniformBatchSize = -1;
-        private long fullPassFallbacks;
         private long firstBatchSize;
 
         Tally(ModelAdapter adapter, Sweep sweep) {
@@ -164,21 +159,44 @@ public final class ConsistencyEngine {
             }
             if (rechunker != null) {
                 for (INDArray[] chunk : rechunker.add(features)) {
-                    countTrainingPass(trainingPass(chunk, batch, false), null);
+                    count(trainingPass(chunk, batch, false), null);
                 }
                 if (sweep.compareOutputs() && sweep.keepOutputs()) {
                     keptOutputs.add(null); // the reference sweep runs this batch's inference pass itself
                 }
                 return;
             }
-            ForwardPass training = trainingPass(features, batch, sweep.compareOutputs());
-            ForwardPass inference = sweep.compareOutputs() ? pass(adapter, features, false, batch) : null;
-            countTrainingPass(training, inference);
-            if (inference != null) {
-                outputs.add(training.outputs(), inference.outputs(), batch.labels(), inference);
-                if (sweep.keepOutputs()) {
-                    keptOutputs.add(inference.outputs());
+            Reading training = trainingPass(features, batch, sweep.compareOutputs());
+            if (!sweep.compareOutputs()) {
+                count(training, null);
+                release(training.outputs);
+                return;
+            }
+            double[][] drift = new double[sites.size()][];
+            INDArray[] inference = run(adapter, features, false, batch, (s, input) -> {
+                DriftSample sample = training.samples[s];
+                if (sample != null) {
+                    training.samples[s] = null;
+                    drift[s] = sample.squaredDriftSums(input, layouts[s]);
                 }
+            });
+            training.releaseSamples(); // sites the inference pass did not reach
+            count(training, drift);
+            outputs.add(training.outputs, inference, batch.labels(), () -> firstNonFinite(features));
+            release(training.outputs);
+            if (sweep.keepOutputs()) {
+                keptOutputs.add(inference);
+            } else {
+                release(inference);
+            }
+        }
+
+        /** Where the inference path's non-finite values start: a pass that keeps its activations, only then. */
+        private java.util.Optional<String> firstNonFinite(INDArray[] features) {
+            try {
+                return adapter.forward(features, false).firstNonFiniteLayer();
+            } catch (RuntimeException e) {
+                return java.util.Optional.empty();
             }
         }
 
@@ -192,53 +210,91 @@ public final class ConsistencyEngine {
             smallestProbeBatch = Math.min(smallestProbeBatch, batch.examples());
         }
 
-        private ForwardPass trainingPass(INDArray[] features, ProbeBatch batch, boolean full) {
-            if (full) {
-                return pass(adapter, features, true, batch);
+        /** What one training pass read at the sites, and its outputs. */
+        private final class Reading implements SiteTap.SiteReader {
+            final BatchMoments[] moments = new BatchMoments[sites.size()];
+            /** Each site's input values for the input drift, kept for the inference pass; null when not asked. */
+            final DriftSample[] samples;
+
+            long siteBatch = -1;
+            INDArray[] outputs;
+
+            Reading(boolean keepSamples) {
+                samples = keepSamples ? new DriftSample[sites.size()] : null;
             }
-            try {
-                return adapter.trainingPassToLastSite(features);
-            } catch (RuntimeException e) {
-                // the shortened pass failed: the full pass words the error (or succeeds); counted, never silent
-                fullPassFallbacks++;
-                return pass(adapter, features, true, batch);
+
+            @Override
+            public void read(int s, INDArray input) {
+                if (layouts[s] == ChannelLayout.UNKNOWN) {
+                    layouts[s] =
+                            BatchMoments.layoutOf(input, sites.get(s).config().getCnn2DFormat());
+                }
+                if (s == 0) {
+                    siteBatch = input.size(0);
+                }
+                if (!layouts[s].isSupported()) {
+                    return;
+                }
+                moments[s] = BatchMoments.inPass(input, layouts[s]); // assigned: a pass run twice counts once
+                if (samples != null) {
+                    if (samples[s] != null) {
+                        samples[s].release();
+                    }
+                    samples[s] = DriftSample.of(input, layouts[s]);
+                }
+            }
+
+            void releaseSamples() {
+                if (samples != null) {
+                    for (int s = 0; s < samples.length; s++) {
+                        if (samples[s] != null) {
+                            samples[s].release();
+                            samples[s] = null;
+                        }
+                    }
+                }
             }
         }
 
-        private void countTrainingPass(ForwardPass training, ForwardPass inference) {
+        private Reading trainingPass(INDArray[] features, ProbeBatch batch, boolean keepSamples) {
+            Reading reading = new Reading(keepSamples);
+            reading.outputs = run(adapter, features, true, batch, reading);
+            return reading;
+        }
+
+        /** Counts one training pass, with the inference path's squared drift per site (null: not measured). */
+        private void count(Reading training, double[][] drift) {
             trainingBatches++;
+            if (training.siteBatch >= 0) {
+                long size = training.siteBatch;
+                uniformBatchSize = uniformBatchSize < 0 || uniformBatchSize == size ? size : 0;
+            }
             boolean sampled = false;
             for (int s = 0; s < sites.size(); s++) {
-                BatchNormSite site = sites.get(s);
-                INDArray trainingInput = training.inputOf(site);
-                if (layouts[s] == ChannelLayout.UNKNOWN) {
-                    layouts[s] =
-                            BatchMoments.layoutOf(trainingInput, site.config().getCnn2DFormat());
+                BatchMoments moments = training.moments[s];
+                if (moments == null) {
+                    continue;
                 }
-                if (s == 0) {
-                    long size = trainingInput.size(0);
-                    uniformBatchSize = uniformBatchSize < 0 || uniformBatchSize == size ? size : 0;
+                if (drift != null && drift[s] != null) {
+                    moments = moments.withDrift(drift[s]);
                 }
-                if (layouts[s].isSupported()) {
-                    INDArray inferenceInput =
-                            inference != null && adapter.inferenceInputReadable(site) ? inference.inputOf(site) : null;
-                    BatchMoments moments = BatchMoments.of(trainingInput, inferenceInput, layouts[s]);
-                    statistics[s].addBatch(
-                            moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
-                    examples[s].add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
-                    if (!sampled) {
-                        noise.startBatch(moments.examples());
-                        sampled = true;
-                    }
-                    noise.add(s, moments);
+                statistics[s].addBatch(
+                        moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
+                examples[s].add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());
+                if (!sampled) {
+                    noise.startBatch(moments.examples());
+                    sampled = true;
                 }
+                noise.add(s, moments);
             }
         }
 
         Measurement measurement(ProbeData data) {
             if (rechunker != null) {
                 for (INDArray[] rest : rechunker.finish()) {
-                    countTrainingPass(trainingPass(rest, new ProbeBatch(probeBatches, rest, null), false), null);
+                    Reading reading = trainingPass(rest, new ProbeBatch(probeBatches, rest, null), false);
+                    count(reading, null);
+                    release(reading.outputs);
                 }
             }
             if (probeBatches == 0) {
@@ -259,7 +315,6 @@ public final class ConsistencyEngine {
                     Math.max(0, uniformBatchSize),
                     rebatched,
                     keptOutputs,
-                    fullPassFallbacks,
                     firstBatchSize,
                     noise,
                     adapter.iterationCount(),
@@ -267,32 +322,20 @@ public final class ConsistencyEngine {
         }
     }
 
-    /**
-     * DL4J's forward passes leave their activations off-heap, freed only when the JVM collects their handles; with
-     * a small heap it rarely does, so a check over many batches of a large model would grow by a whole pass per
-     * batch. Collecting when off-heap memory has grown by more than {@link #THRESHOLD} since the check began keeps
-     * it flat (and costs nothing on models too small to reach the threshold).
-     */
-    private static final class OffHeapGarbage {
-        static final long THRESHOLD = 64L << 20;
-        private final long start = physicalBytes();
-
-        void collectIfGrown() {
-            if (physicalBytes() > start + THRESHOLD) {
-                System.gc();
+    /** Frees a pass's outputs once compared (they are small, but off-heap until a collection otherwise). */
+    static void release(INDArray[] arrays) {
+        if (arrays != null) {
+            for (INDArray a : arrays) {
+                BatchMoments.release(a);
             }
-        }
-
-        private static long physicalBytes() {
-            // physicalBytes(), not physicalBytesInaccurate(long): the latter is missing from the javacpp of DL4J
-            // 1.0.0-M1.1 (1.5.5) and 1.0.0-beta7 (1.5.3); once per batch, the exact reading costs nothing that shows
-            return org.bytedeco.javacpp.Pointer.physicalBytes();
         }
     }
 
-    private static ForwardPass pass(ModelAdapter adapter, INDArray[] features, boolean training, ProbeBatch batch) {
+    /** One pass ({@link ModelAdapter#run}); a failure is worded with the batch, the path and the layer that rejects it. */
+    static INDArray[] run(
+            ModelAdapter adapter, INDArray[] features, boolean training, ProbeBatch batch, SiteTap.SiteReader reader) {
         try {
-            return adapter.forward(features, training);
+            return adapter.run(features, training, reader);
         } catch (RuntimeException e) {
             String rejecting = firstRejectingLayer(adapter, features);
             throw new IllegalArgumentException(

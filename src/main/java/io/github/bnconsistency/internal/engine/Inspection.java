@@ -271,11 +271,11 @@ final class Inspection {
         OutputComparison comparison = new OutputComparison();
         data.forEachBatch(batch -> {
             INDArray[] features = inDouble.features(batch);
-            comparison.add(
-                    reference.forward(features, false).outputs(),
-                    inDouble.forward(features, false).outputs(),
-                    null,
-                    null);
+            INDArray[] referenceOutputs = reference.run(features, false, null);
+            INDArray[] outputs = inDouble.run(features, false, null);
+            comparison.add(referenceOutputs, outputs, null, null);
+            ConsistencyEngine.release(referenceOutputs);
+            ConsistencyEngine.release(outputs);
         });
         return Optional.of(comparison.result().maxAbsDifference());
     }
@@ -438,21 +438,18 @@ final class Inspection {
                 rows[i] = (long) (random.nextDouble() * examples);
             }
             INDArray[] features = Rechunker.rowsAt(all, rows);
-            ForwardPass pass;
-            try {
-                pass = adapter.trainingPassToLastSite(features);
-            } catch (RuntimeException e) {
-                pass = adapter.forward(features, true); // as the sweep does when the shortened pass fails
-            }
+            BatchMoments[] moments = new BatchMoments[sites.size()];
+            INDArray[] outputs = adapter.run(features, true, (s, input) -> {
+                if (measurement.layouts().get(s).isSupported()) {
+                    moments[s] =
+                            BatchMoments.inPass(input, measurement.layouts().get(s));
+                }
+            });
+            ConsistencyEngine.release(outputs);
             samples.startBatch(n);
             for (int s = 0; s < sites.size(); s++) {
-                if (measurement.layouts().get(s).isSupported()) {
-                    samples.add(
-                            s,
-                            BatchMoments.of(
-                                    pass.inputOf(sites.get(s)),
-                                    null,
-                                    measurement.layouts().get(s)));
+                if (moments[s] != null) {
+                    samples.add(s, moments[s]);
                 }
             }
         }
@@ -469,7 +466,7 @@ final class Inspection {
         }
         data.forEachBatch(batch -> {
             INDArray[] features = adapter.features(batch);
-            INDArray[] referenceOutputs = reference.forward(features, false).outputs();
+            INDArray[] referenceOutputs = reference.run(features, false, null);
             for (int k = 0; k < draws.size(); k++) {
                 double[][][] draw = draws.get(k);
                 for (int s = 0; s < draw.length; s++) {
@@ -477,9 +474,11 @@ final class Inspection {
                         drawn.sites().get(s).writeMovingStatistics(draw[s][0], draw[s][1]);
                     }
                 }
-                INDArray[] drawOutputs = drawn.forward(features, false).outputs();
+                INDArray[] drawOutputs = drawn.run(features, false, null);
                 comparisons.get(k).add(referenceOutputs, drawOutputs, batch.labels(), null);
+                ConsistencyEngine.release(drawOutputs);
             }
+            ConsistencyEngine.release(referenceOutputs);
         });
         double[] maxAbs = new double[draws.size()];
         double[] disagreement = new double[draws.size()];
@@ -592,6 +591,15 @@ final class Inspection {
         }
     }
 
+    /** Where the inference path's non-finite values start: a pass that keeps its activations, only then. */
+    private java.util.Optional<String> firstNonFinite(INDArray[] features) {
+        try {
+            return adapter.forward(features, false).firstNonFiniteLayer();
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** The reference pass: the reference copy run on the inference path next to the model's inference outputs. */
     private ReferenceSweep referenceSweep(Measurement measurement, List<LayerFinding> findings) {
         ModelAdapter reference = referenceCopy(findings);
@@ -600,31 +608,55 @@ final class Inspection {
         int[] index = {0};
         data.forEachBatch(batch -> {
             INDArray[] features = adapter.features(batch);
-            ForwardPass referencePass = reference.forward(features, false);
+            boolean drift = measurement.rebatched();
+            DriftSample[] samples = new DriftSample[sites.size()];
+            INDArray[] referenceOutputs = reference.run(
+                    features,
+                    false,
+                    !drift
+                            ? null
+                            : (s, input) -> {
+                                if (measurement.layouts().get(s).isSupported()) {
+                                    if (samples[s] != null) {
+                                        samples[s].release();
+                                    }
+                                    samples[s] = DriftSample.of(
+                                            input, measurement.layouts().get(s));
+                                }
+                            });
             List<INDArray[]> kept = measurement.inferenceOutputs();
             INDArray[] inferenceOutputs = index[0] < kept.size() ? kept.get(index[0]) : null;
-            ForwardPass inferencePass = null;
-            if (inferenceOutputs == null || measurement.rebatched()) {
-                inferencePass = adapter.forward(features, false);
-                inferenceOutputs = inferencePass.outputs();
+            if (inferenceOutputs == null || drift) {
+                inferenceOutputs = ConsistencyEngine.run(
+                        adapter,
+                        features,
+                        false,
+                        batch,
+                        !drift
+                                ? null
+                                : (s, input) -> {
+                                    DriftSample sample = samples[s];
+                                    if (sample != null) {
+                                        samples[s] = null;
+                                        double[] d = sample.squaredDriftSums(
+                                                input, measurement.layouts().get(s));
+                                        for (int c = 0; c < d.length; c++) {
+                                            sweep.squaredDrift[s][c] += d[c];
+                                        }
+                                        sweep.values[s] += input.length() / d.length;
+                                    }
+                                });
             }
-            sweep.outputs.add(referencePass.outputs(), inferenceOutputs, batch.labels(), inferencePass);
-            if (measurement.rebatched()) {
-                for (int s = 0; s < sites.size(); s++) {
-                    BatchNormSite site = adapter.sites().get(s);
-                    if (measurement.layouts().get(s).isSupported() && adapter.inferenceInputReadable(site)) {
-                        // inputOf applies the site's preprocessor: read each input once
-                        INDArray inferenceInput = inferencePass.inputOf(site);
-                        double[] d = BatchMoments.squaredDrift(
-                                inferenceInput,
-                                referencePass.inputOf(sites.get(s)),
-                                measurement.layouts().get(s));
-                        for (int c = 0; c < d.length; c++) {
-                            sweep.squaredDrift[s][c] += d[c];
-                        }
-                        sweep.values[s] += inferenceInput.length() / d.length;
-                    }
+            for (DriftSample left : samples) {
+                if (left != null) {
+                    left.release();
                 }
+            }
+            sweep.outputs.add(referenceOutputs, inferenceOutputs, batch.labels(), () -> firstNonFinite(features));
+            ConsistencyEngine.release(referenceOutputs);
+            ConsistencyEngine.release(inferenceOutputs);
+            if (index[0] < kept.size()) {
+                kept.set(index[0], null); // compared: nothing of the batch is held any longer
             }
             index[0]++;
         });

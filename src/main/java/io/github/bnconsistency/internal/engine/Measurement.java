@@ -21,7 +21,6 @@ import java.util.Optional;
  * @param uniformBatchSize     the size every training-path batch had, or 0 when they differed
  * @param rebatched            whether the training path ran on the probe examples re-batched to the training size
  * @param inferenceOutputs     the inference outputs of each probe batch, kept when a reference pass is to follow
- * @param fullPassFallbacks    how often the shortened training pass failed and the full pass ran instead
  * @param firstBatchSize       examples in the probe's first batch
  * @param noiseSamples         how far single training-path batches strayed, for the output noise draws
  * @param iterationCount       the model's iteration count during the sweep (the check never changes it)
@@ -40,7 +39,6 @@ record Measurement(
         long uniformBatchSize,
         boolean rebatched,
         List<org.nd4j.linalg.api.ndarray.INDArray[]> inferenceOutputs,
-        long fullPassFallbacks,
         long firstBatchSize,
         NoiseSamples noiseSamples,
         int iterationCount,

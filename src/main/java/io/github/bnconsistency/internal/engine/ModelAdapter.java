@@ -87,28 +87,29 @@ abstract class ModelAdapter {
     /** BatchNormalization layers in topological order. */
     abstract List<BatchNormSite> sites();
 
-    /** Remembers the model's transient state and prepares the training-path model. */
+    /** Remembers the model's transient state and prepares the copy the passes run on. */
     abstract void begin();
 
     /** Restores the transient state the forward passes overwrote (the network's current input). */
     abstract void end();
 
-    /** One forward pass: the training path on the noise-free copy, or the inference path on the model. */
+    /**
+     * One forward pass of DL4J's own ({@code output}), with the statistics read inside it: {@code reader} gets each
+     * site's input as the layer receives it, while the pass runs ({@link SiteTap}). The training path runs on a copy
+     * without dropout or weight noise (or with its own copies of them, see {@link #withTrainingNoise}) sharing the
+     * model's parameters; the inference path on that copy too, which at inference is the model. Nothing of the
+     * pass is kept but the outputs (detached) and what the reader takes. A reader that fills per-pass slots may be
+     * called twice for a site when DL4J's workspaces fail once and the pass is run again without them.
+     *
+     * @param reader what to do with each site's input, or null for the outputs alone
+     */
+    abstract INDArray[] run(INDArray[] features, boolean training, SiteTap.SiteReader reader);
+
+    /**
+     * One forward pass that keeps every activation ({@code feedForward}): only to find where a failure or a
+     * non-finite value starts, never for the statistics.
+     */
     abstract ForwardPass forward(INDArray[] features, boolean training);
-
-    /**
-     * The training path stopped after the last BatchNormalization layer's input is computed (its outputs are not
-     * available): what a recalibration needs, for less than a full pass.
-     */
-    abstract ForwardPass trainingPassToLastSite(INDArray[] features);
-
-    /**
-     * Whether the site's inference-path input can be read back after the pass. An ActivationLayer at inference
-     * overwrites its input in place, so a graph vertex that feeds one loses its inference activations.
-     */
-    boolean inferenceInputReadable(BatchNormSite site) {
-        return true;
-    }
 
     /**
      * After a forward pass failed: the first layer, in topological order, that rejects these features on the
@@ -238,14 +239,15 @@ abstract class ModelAdapter {
     /** The BatchNormalization layer inside {@code layer} (unwrapping frozen wrappers), or null if it is not one. */
     static BatchNormalization batchNormInside(Layer layer) {
         Layer inner = layer;
-        while (inner instanceof FrozenLayer || inner instanceof FrozenLayerWithBackprop) {
+        while (inner instanceof FrozenLayer || inner instanceof FrozenLayerWithBackprop || inner instanceof SiteTap) {
             inner = ((BaseWrapperLayer) inner).getUnderlying();
         }
         return inner instanceof BatchNormalization bn ? bn : null;
     }
 
     static boolean isFrozen(Layer layer) {
-        return layer instanceof FrozenLayer || layer instanceof FrozenLayerWithBackprop;
+        Layer outer = layer instanceof SiteTap tap ? tap.getUnderlying() : layer;
+        return outer instanceof FrozenLayer || outer instanceof FrozenLayerWithBackprop;
     }
 
     static String shapes(INDArray[] arrays) {

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -23,16 +24,25 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     // by identity: a site record hashes its mutable DL4J configuration, which training may change
     private final Map<BatchNormSite, Integer> layerIndex = new IdentityHashMap<>();
     private final boolean keepNoise;
-    private MultiLayerNetwork trainingModel;
+    /** The engine's own copy of {@link #model} with its sites tapped, made for a check; or {@link #model} itself. */
+    private Tapped tapped;
+
+    private final boolean ownCopy;
     private INDArray savedInput;
 
+    /** A network the passes run on, with a tap on each BatchNormalization layer, and the taps' board. */
+    private record Tapped(MultiLayerNetwork network, SiteTap.Board board) {}
+
     MultiLayerNetworkAdapter(MultiLayerNetwork model) {
-        this(model, false);
+        this(model, false, null);
     }
 
-    private MultiLayerNetworkAdapter(MultiLayerNetwork model, boolean keepNoise) {
+    /** @param own the engine's own tapped copy, which {@code model} is; null for a model of the user's */
+    private MultiLayerNetworkAdapter(MultiLayerNetwork model, boolean keepNoise, Tapped own) {
         this.model = model;
         this.keepNoise = keepNoise;
+        this.tapped = own;
+        this.ownCopy = own != null;
         Layer[] layers = model.getLayers();
         if (layers == null) {
             throw new IllegalArgumentException("The MultiLayerNetwork is not initialized: call model.init() "
@@ -86,20 +96,20 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
 
     @Override
     ModelAdapter parameterCopy() {
-        MultiLayerNetwork copy =
-                new MultiLayerNetwork(model.getLayerWiseConfigurations().clone());
-        copy.init(model.params().dup(), false);
-        return new MultiLayerNetworkAdapter(copy);
+        Tapped copy = tappedCopy(model, model.params().dup(), false);
+        return new MultiLayerNetworkAdapter(copy.network(), false, copy);
     }
 
     @Override
     ModelAdapter doubleCopy() {
-        return new MultiLayerNetworkAdapter(model.convertDataType(DataType.DOUBLE));
+        MultiLayerNetwork inDouble = model.convertDataType(DataType.DOUBLE);
+        Tapped copy = tappedCopy(inDouble, inDouble.params(), false);
+        return new MultiLayerNetworkAdapter(copy.network(), false, copy);
     }
 
     @Override
     ModelAdapter withTrainingNoise() {
-        return new MultiLayerNetworkAdapter(model, true);
+        return new MultiLayerNetworkAdapter(model, true, null);
     }
 
     @Override
@@ -147,31 +157,33 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     @Override
     void begin() {
         savedInput = model.getInput();
-        trainingModel = trainingModel();
+        tapped(); // here: a sweep on another thread must not take the model's lock (DL4J's getters do), held here
     }
 
     @Override
     void end() {
         model.setInput(savedInput);
-        if (trainingModel != model) {
-            trainingModel.clearLayersStates();
+        if (!ownCopy && tapped != null) {
+            tapped.network().clearLayersStates();
+            tapped = null;
         }
-        trainingModel = null;
+    }
+
+    private Tapped tapped() {
+        if (tapped == null) {
+            tapped = tappedCopy(model, model.params(), keepNoise);
+        }
+        return tapped;
     }
 
     /**
-     * The model itself when nothing in it is random at training time, else a network built from a noise-free copy
-     * of the configuration (or, for {@link #withTrainingNoise}, one with its own copies of the noise) that shares the
-     * original's parameter array (no copy of the weights).
+     * A network of {@code source}'s configuration on {@code parameters} (shared, not copied), without its dropout and
+     * weight noise (or, {@code keepNoise}, with its own copies of them), each BatchNormalization layer wrapped in a
+     * {@link SiteTap}. Layers frozen after construction (not through the configuration) stay frozen, as {@code
+     * MultiLayerNetwork.clone()} keeps them: a frozen BatchNormalization normalizes with its moving statistics.
      */
-    private MultiLayerNetwork trainingModel() {
-        MultiLayerConfiguration configuration = model.getLayerWiseConfigurations();
-        boolean noisy =
-                configuration.getConfs().stream().anyMatch(c -> LayerConfigurations.hasTrainingOnlyNoise(c.getLayer()));
-        if (!noisy) {
-            return model;
-        }
-        MultiLayerConfiguration copy = configuration.clone();
+    private static Tapped tappedCopy(MultiLayerNetwork source, INDArray parameters, boolean keepNoise) {
+        MultiLayerConfiguration copy = source.getLayerWiseConfigurations().clone();
         for (NeuralNetConfiguration conf : copy.getConfs()) {
             if (keepNoise) {
                 LayerConfigurations.copyTrainingOnlyNoise(conf.getLayer());
@@ -180,22 +192,43 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
             }
         }
         MultiLayerNetwork network = new MultiLayerNetwork(copy);
-        network.init(model.params(), false);
-        // Layers frozen after construction (not through the configuration) must stay frozen in the copy,
-        // as MultiLayerNetwork.clone() does: a frozen BatchNormalization normalizes with its moving statistics.
-        Layer[] original = model.getLayers();
+        network.init(parameters, false);
+        Layer[] original = source.getLayers();
         Layer[] copied = network.getLayers();
-        boolean rewrapped = false;
+        SiteTap.Board board = new SiteTap.Board();
+        int site = 0;
         for (int i = 0; i < original.length; i++) {
             if (isFrozen(original[i]) && !isFrozen(copied[i])) {
                 copied[i] = new FrozenLayer(copied[i]);
-                rewrapped = true;
+            }
+            if (batchNormInside(copied[i]) != null) {
+                copied[i] = new SiteTap(copied[i], site++, board);
             }
         }
-        if (rewrapped) {
-            network.setLayers(copied);
+        network.setLayers(copied);
+        return new Tapped(network, board);
+    }
+
+    @Override
+    INDArray[] run(INDArray[] features, boolean training, SiteTap.SiteReader reader) {
+        Tapped on = tapped();
+        on.board().set(reader);
+        try {
+            return new INDArray[] {output(on.network(), features[0], training)};
+        } finally {
+            on.board().set(null);
         }
-        return network;
+    }
+
+    private static INDArray output(MultiLayerNetwork network, INDArray features, boolean training) {
+        try {
+            return network.output(features, training);
+        } catch (org.nd4j.linalg.workspace.ND4JWorkspaceException e) {
+            // seen with some imported models: the pass runs without workspaces then (our copy; the model keeps its)
+            network.getLayerWiseConfigurations().setTrainingWorkspaceMode(WorkspaceMode.NONE);
+            network.getLayerWiseConfigurations().setInferenceWorkspaceMode(WorkspaceMode.NONE);
+            return network.output(features, training);
+        }
     }
 
     @Override
@@ -242,19 +275,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
 
     @Override
     ForwardPass forward(INDArray[] features, boolean training) {
-        MultiLayerNetwork network = training ? trainingModel : model;
+        MultiLayerNetwork network = training ? tapped().network() : model;
         return passOf(network, network.feedForward(features[0], training));
-    }
-
-    @Override
-    ForwardPass trainingPassToLastSite(INDArray[] features) {
-        if (sites.isEmpty()) {
-            return forward(features, true);
-        }
-        int lastInput = layerIndex.get(sites.get(sites.size() - 1)) - 1; // index -1: the input itself
-        List<INDArray> activations =
-                lastInput < 0 ? List.of(features[0]) : trainingModel.feedForwardToLayer(lastInput, features[0], true);
-        return passOf(trainingModel, activations);
     }
 
     /** Reads the model's own training activations, as a listener's {@code onForwardPass} receives them. */

@@ -27,9 +27,14 @@ final class OutputComparison {
      * @param training  training-path outputs, one per network output
      * @param inference inference-path outputs
      * @param labels    labels per network output, or null
-     * @param inferencePass the inference pass, to find where non-finite values start; null when not at hand
+     * @param firstNonFinite where the inference path's non-finite values start, asked only when there are some;
+     *                       null when not at hand
      */
-    void add(INDArray[] training, INDArray[] inference, INDArray[] labels, ForwardPass inferencePass) {
+    void add(
+            INDArray[] training,
+            INDArray[] inference,
+            INDArray[] labels,
+            java.util.function.Supplier<Optional<String>> firstNonFinite) {
         examples += training[0].size(0);
         long inferenceNonFiniteBefore = nonFiniteInference;
         for (int o = 0; o < training.length; o++) {
@@ -39,8 +44,8 @@ final class OutputComparison {
                 compareClasses(training[o], inference[o], label);
             }
         }
-        if (nonFiniteInference > inferenceNonFiniteBefore && firstNonFiniteLayer.isEmpty() && inferencePass != null) {
-            firstNonFiniteLayer = inferencePass.firstNonFiniteLayer();
+        if (nonFiniteInference > inferenceNonFiniteBefore && firstNonFiniteLayer.isEmpty() && firstNonFinite != null) {
+            firstNonFiniteLayer = firstNonFinite.get();
         }
     }
 
