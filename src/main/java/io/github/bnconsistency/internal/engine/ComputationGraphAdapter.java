@@ -311,6 +311,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
+    String describe(BatchNormSite site, boolean producer) {
+        return "vertex '" + (producer ? inputVertex.get(site) : site.name()) + "'";
+    }
+
+    @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         ComputationGraph graph = training ? tapped().graph() : model;
         return passOf(graph, graph.feedForward(features, training));

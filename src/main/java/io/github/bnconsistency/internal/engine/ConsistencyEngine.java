@@ -173,30 +173,31 @@ public final class ConsistencyEngine {
                 return;
             }
             double[][] drift = new double[sites.size()][];
-            INDArray[] inference = run(adapter, features, false, batch, (s, input) -> {
-                DriftSample sample = training.samples[s];
-                if (sample != null) {
-                    training.samples[s] = null;
-                    drift[s] = sample.squaredDriftSums(input, layouts[s]);
+            NonFiniteWatch watch = new NonFiniteWatch(adapter);
+            INDArray[] inference = run(adapter, features, false, batch, new SiteTap.SiteReader() {
+                @Override
+                public void read(int s, INDArray input) {
+                    watch.input(s, input);
+                    DriftSample sample = training.samples[s];
+                    if (sample != null) {
+                        training.samples[s] = null;
+                        drift[s] = sample.squaredDriftSums(input, layouts[s]);
+                    }
+                }
+
+                @Override
+                public void wrote(int s, INDArray output) {
+                    watch.output(s, output);
                 }
             });
             training.releaseSamples(); // sites the inference pass did not reach
             count(training, drift);
-            outputs.add(training.outputs, inference, batch.labels(), () -> firstNonFinite(features));
+            outputs.add(training.outputs, inference, batch.labels(), () -> watch.firstNonFinite(features));
             release(training.outputs);
             if (sweep.keepOutputs()) {
                 keptOutputs.add(inference);
             } else {
                 release(inference);
-            }
-        }
-
-        /** Where the inference path's non-finite values start: a pass that keeps its activations, only then. */
-        private java.util.Optional<String> firstNonFinite(INDArray[] features) {
-            try {
-                return adapter.forward(features, false).firstNonFiniteLayer();
-            } catch (RuntimeException e) {
-                return java.util.Optional.empty();
             }
         }
 

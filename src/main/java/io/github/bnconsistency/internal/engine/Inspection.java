@@ -591,15 +591,6 @@ final class Inspection {
         }
     }
 
-    /** Where the inference path's non-finite values start: a pass that keeps its activations, only then. */
-    private java.util.Optional<String> firstNonFinite(INDArray[] features) {
-        try {
-            return adapter.forward(features, false).firstNonFiniteLayer();
-        } catch (RuntimeException e) {
-            return java.util.Optional.empty();
-        }
-    }
-
     /** The reference pass: the reference copy run on the inference path next to the model's inference outputs. */
     private ReferenceSweep referenceSweep(Measurement measurement, List<LayerFinding> findings) {
         ModelAdapter reference = referenceCopy(findings);
@@ -626,33 +617,36 @@ final class Inspection {
                             });
             List<INDArray[]> kept = measurement.inferenceOutputs();
             INDArray[] inferenceOutputs = index[0] < kept.size() ? kept.get(index[0]) : null;
+            NonFiniteWatch watch = new NonFiniteWatch(adapter);
             if (inferenceOutputs == null || drift) {
-                inferenceOutputs = ConsistencyEngine.run(
-                        adapter,
-                        features,
-                        false,
-                        batch,
-                        !drift
-                                ? null
-                                : (s, input) -> {
-                                    DriftSample sample = samples[s];
-                                    if (sample != null) {
-                                        samples[s] = null;
-                                        double[] d = sample.squaredDriftSums(
-                                                input, measurement.layouts().get(s));
-                                        for (int c = 0; c < d.length; c++) {
-                                            sweep.squaredDrift[s][c] += d[c];
-                                        }
-                                        sweep.values[s] += input.length() / d.length;
-                                    }
-                                });
+                inferenceOutputs = ConsistencyEngine.run(adapter, features, false, batch, new SiteTap.SiteReader() {
+                    @Override
+                    public void read(int s, INDArray input) {
+                        watch.input(s, input);
+                        DriftSample sample = samples[s];
+                        if (sample != null) {
+                            samples[s] = null;
+                            double[] d = sample.squaredDriftSums(
+                                    input, measurement.layouts().get(s));
+                            for (int c = 0; c < d.length; c++) {
+                                sweep.squaredDrift[s][c] += d[c];
+                            }
+                            sweep.values[s] += input.length() / d.length;
+                        }
+                    }
+
+                    @Override
+                    public void wrote(int s, INDArray output) {
+                        watch.output(s, output);
+                    }
+                });
             }
             for (DriftSample left : samples) {
                 if (left != null) {
                     left.release();
                 }
             }
-            sweep.outputs.add(referenceOutputs, inferenceOutputs, batch.labels(), () -> firstNonFinite(features));
+            sweep.outputs.add(referenceOutputs, inferenceOutputs, batch.labels(), () -> watch.firstNonFinite(features));
             ConsistencyEngine.release(referenceOutputs);
             ConsistencyEngine.release(inferenceOutputs);
             if (index[0] < kept.size()) {

@@ -106,6 +106,12 @@ abstract class ModelAdapter {
     abstract INDArray[] run(INDArray[] features, boolean training, SiteTap.SiteReader reader);
 
     /**
+     * The site's layer as the report names where non-finite activations start: {@code bn2 (layer index 4)} or
+     * {@code vertex 'bn2'}; with {@code producer}, the layer or vertex whose output is the site's input.
+     */
+    abstract String describe(BatchNormSite site, boolean producer);
+
+    /**
      * One forward pass that keeps every activation ({@code feedForward}): only to find where a failure or a
      * non-finite value starts, never for the statistics.
      */

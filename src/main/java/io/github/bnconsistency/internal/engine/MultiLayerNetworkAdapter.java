@@ -274,6 +274,17 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
+    String describe(BatchNormSite site, boolean producer) {
+        int index = layerIndex.get(site) - (producer ? 1 : 0);
+        if (index < 0) {
+            return "the network input";
+        }
+        String name =
+                model.getLayerWiseConfigurations().getConf(index).getLayer().getLayerName();
+        return (name == null ? "layer" + index : name) + " (layer index " + index + ")";
+    }
+
+    @Override
     ForwardPass forward(INDArray[] features, boolean training) {
         MultiLayerNetwork network = training ? tapped().network() : model;
         return passOf(network, network.feedForward(features[0], training));
