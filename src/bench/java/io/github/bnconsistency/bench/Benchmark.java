@@ -73,8 +73,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * child-JVM pairs for {@code memory_growth_20x}, 3 for the peak figure, the two JVMs of a pair one after the other
  * (the first alternating). Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
  * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
- * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure with the
- * two JVMs at the same time; it prints every figure with its target and says in its summary that its figures are
+ * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure, these
+ * four JVMs at the same time; it prints every figure with its target and says in its summary that its figures are
  * indicative only. Each case's elapsed time is printed, in quick mode with an estimate of the full run's.
  */
 public final class Benchmark {
@@ -104,8 +104,8 @@ public final class Benchmark {
      * @param peakPairs child-JVM pairs (assertions, passes) of the peak figure
      * @param naiveStride the naive arm visits every {@code naiveStride}-th BN layer and is scaled to all of them
      *     (quick mode; 1 in the full run: every layer, nothing scaled)
-     * @param concurrentPairs whether the two child JVMs of a pair run at the same time (quick mode: a process's
-     *     peak RSS is its own; the full run runs them one after the other)
+     * @param concurrentPairs whether every child JVM of the memory figures runs at the same time (quick mode: a
+     *     process's peak RSS is its own; the full run runs them one after the other)
      */
     private record Plan(
             boolean quick,
@@ -139,7 +139,7 @@ public final class Benchmark {
                     + " for the naive and ResNet50 listener figures"
                     + (naiveStride > 1 ? " (the naive arm on every " + naiveStride + "th BN layer, scaled)" : "")
                     + ", " + memoryPairs + " child-JVM pair(s) for memory_growth_20x, " + peakPairs
-                    + " for the peak figure" + (concurrentPairs ? " (the two of a pair at the same time)" : "");
+                    + " for the peak figure" + (concurrentPairs ? " (all child JVMs at the same time)" : "");
         }
     }
 
@@ -250,11 +250,17 @@ public final class Benchmark {
                         full.heavyRounds());
             });
         }
-        if (cases.contains("memory")) {
-            bench.timed("memory", bench::memory);
-        }
-        if (cases.contains("peak")) {
-            bench.timed("peak", bench::peak);
+        boolean memory = cases.contains("memory");
+        boolean peak = cases.contains("peak");
+        if (plan.concurrentPairs() && memory && peak) {
+            bench.timed("memory+peak (their child JVMs at the same time)", () -> bench.childFigures(true, true));
+        } else {
+            if (memory) {
+                bench.timed("memory", () -> bench.childFigures(true, false));
+            }
+            if (peak) {
+                bench.timed("peak", () -> bench.childFigures(false, true));
+            }
         }
         context("elapsed in this JVM: " + minutes(bench.elapsed)
                 + (quick
@@ -489,22 +495,52 @@ public final class Benchmark {
         figure(name + ".listener_overhead", s.ratios(r -> r[0] / r[1]));
     }
 
-    /** memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch. */
-    private void memory() throws IOException, InterruptedException {
-        int pairs = plan.memoryPairs();
-        double[] ratios = new double[pairs];
-        long[][] peaks = new long[pairs][2];
-        double sequential = 0;
-        for (int r = 0; r < pairs; r++) {
-            int[] order = r % 2 == 0 ? new int[] {1, 20} : new int[] {20, 1};
-            List<Child> children = pair(
-                    MemoryProbe.class, MemoryProbe.PREFIX, new String[] {Integer.toString(order[0])}, new String[] {
-                        Integer.toString(order[1])
-                    });
-            for (int k = 0; k < 2; k++) {
-                String line = children.get(k).line();
-                peaks[r][order[k] == 1 ? 0 : 1] = Long.parseLong(field(line, "peak_rss_kb"));
-                sequential += children.get(k).seconds();
+    /**
+     * The figures of child JVMs: memory_growth_20x ({@code memory}), the peak figure ({@code peak}) or both. Their
+     * pairs run one after the other, the two JVMs of a pair too; in quick mode every JVM of them at the same time
+     * (a process's peak RSS is its own; the machine has the memory).
+     */
+    private void childFigures(boolean memory, boolean peak) throws IOException, InterruptedException {
+        List<PairSpec> specs = new ArrayList<>();
+        String calls = Integer.toString(PEAK_CALLS);
+        for (int r = 0; memory && r < plan.memoryPairs(); r++) {
+            String[] order = r % 2 == 0 ? new String[] {"1", "20"} : new String[] {"20", "1"};
+            specs.add(new PairSpec(
+                    MemoryProbe.class, MemoryProbe.PREFIX, new String[] {order[0]}, new String[] {order[1]}));
+        }
+        for (int p = 0; peak && p < plan.peakPairs(); p++) {
+            String[] order = p % 2 == 0 ? new String[] {"assert", "passes"} : new String[] {"passes", "assert"};
+            specs.add(new PairSpec(
+                    PeakProbe.class, PeakProbe.PREFIX, new String[] {order[0], calls}, new String[] {order[1], calls}));
+        }
+        long start = System.nanoTime();
+        List<List<Child>> pairs = runPairs(specs);
+        double wall = (System.nanoTime() - start) / 1e9;
+        int m = memory ? plan.memoryPairs() : 0;
+        double fullSeconds = 0;
+        if (memory) {
+            fullSeconds += memory(pairs.subList(0, m));
+        }
+        if (peak) {
+            fullSeconds += peak(pairs.subList(m, pairs.size()));
+        }
+        caseExtra += fullSeconds - wall;
+    }
+
+    /**
+     * memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch.
+     *
+     * @return the estimated seconds of a full run's pairs
+     */
+    private double memory(List<List<Child>> pairs) {
+        double[] ratios = new double[pairs.size()];
+        long[][] peaks = new long[pairs.size()][2];
+        double solo = 0;
+        for (int r = 0; r < pairs.size(); r++) {
+            for (Child child : pairs.get(r)) {
+                String line = child.line();
+                peaks[r][field(line, "batches").equals("1") ? 0 : 1] = Long.parseLong(field(line, "peak_rss_kb"));
+                solo += child.soloSeconds();
                 if (r == 0) {
                     context("memory child: "
                             + line.substring(MemoryProbe.PREFIX.length()).trim());
@@ -512,50 +548,46 @@ public final class Benchmark {
             }
             ratios[r] = (double) peaks[r][1] / peaks[r][0];
         }
-        caseExtra += Math.max(0, full.memoryPairs() - pairs) * sequential / pairs;
         context("resnet50 check, peak RSS of a fresh JVM (" + CHILD_HEAP + "): 1 batch " + median(peaks, 0) / 1024
-                + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + pairs
-                + " pairs of child JVMs" + (plan.concurrentPairs() ? ", the two of a pair at the same time" : "")
-                + ")");
+                + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + pairs.size()
+                + " pairs of child JVMs" + (plan.concurrentPairs() ? ", all at the same time" : "") + ")");
         figure("resnet50.memory_growth_20x", ratios);
+        return full.memoryPairs() * solo / pairs.size();
     }
 
     /**
      * resnet50_224.peak_rss_assert_over_two_passes: peak RSS of a fresh JVM making two assertions on zoo ResNet50
      * (3x224x224, batch 16) against a fresh JVM making the same two forward passes twice, pairs of child JVMs, the
      * first of a pair alternating.
+     *
+     * @return the estimated seconds of a full run's pairs
      */
-    private void peak() throws IOException, InterruptedException {
-        int pairs = plan.peakPairs();
-        double[] ratios = new double[pairs];
-        long[][] peaks = new long[pairs][2];
+    private double peak(List<List<Child>> pairs) {
+        double[] ratios = new double[pairs.size()];
+        long[][] peaks = new long[pairs.size()][2];
         long[] before = new long[2];
-        double sequential = 0;
-        String calls = Integer.toString(PEAK_CALLS);
-        for (int p = 0; p < pairs; p++) {
-            String[] order = p % 2 == 0 ? new String[] {"assert", "passes"} : new String[] {"passes", "assert"};
-            List<Child> children = pair(
-                    PeakProbe.class, PeakProbe.PREFIX, new String[] {order[0], calls}, new String[] {order[1], calls});
-            for (int k = 0; k < 2; k++) {
-                String line = children.get(k).line();
-                int column = order[k].equals("assert") ? 0 : 1;
+        double solo = 0;
+        for (int p = 0; p < pairs.size(); p++) {
+            for (Child child : pairs.get(p)) {
+                String line = child.line();
+                int column = field(line, "mode").equals("assert") ? 0 : 1;
                 peaks[p][column] = Long.parseLong(field(line, "peak_rss_kb"));
                 before[column] = Long.parseLong(field(line, "peak_rss_before_calls_kb"));
-                sequential += children.get(k).seconds();
+                solo += child.soloSeconds();
                 context("peak child: "
                         + line.substring(PeakProbe.PREFIX.length()).trim());
             }
             ratios[p] = (double) peaks[p][0] / peaks[p][1];
         }
-        caseExtra += Math.max(0, full.peakPairs() - pairs) * sequential / pairs;
         context("zoo resnet50 3x224x224 batch 16, peak RSS (VmHWM) of a fresh JVM (" + CHILD_HEAP
                 + ", OMP_NUM_THREADS=1) making two calls and nothing else: two assertions " + median(peaks, 0) / 1024
                 + " MB against the same two forward passes twice (output(x,false) then output(x,true), twice) "
                 + median(peaks, 1) / 1024 + " MB; " + (before[0] + before[1]) / 2 / 1024
-                + " MB after building the model and the batch (medians of " + pairs
+                + " MB after building the model and the batch (medians of " + pairs.size()
                 + " pair(s) of child JVMs, the first of a pair alternating"
-                + (plan.concurrentPairs() ? "; the two of a pair at the same time" : "") + ")");
+                + (plan.concurrentPairs() ? "; all at the same time" : "") + ")");
         figure("resnet50_224.peak_rss_assert_over_two_passes", ratios);
+        return full.peakPairs() * solo / pairs.size();
     }
 
     private static long median(long[][] peaks, int column) {
@@ -563,30 +595,43 @@ public final class Benchmark {
                 Arrays.stream(peaks).mapToDouble(p -> p[column]).toArray());
     }
 
-    /** A finished child JVM: its line with the probe's prefix, and its wall time from start to exit. */
-    private record Child(String line, double seconds) {}
+    /** One pair of child JVMs: the class to run, its line's prefix, the arguments of the first and the second. */
+    private record PairSpec(Class<?> main, String prefix, String[] first, String[] second) {}
 
     /**
-     * Runs the two child JVMs of a pair, {@code first} started first: one after the other, or (quick mode) at the
-     * same time.
+     * A finished child JVM: its line with the probe's prefix, and the seconds it would take alone (its wall time
+     * when it ran alone, else its process CPU time, {@code cpu_seconds}).
      */
-    private List<Child> pair(Class<?> main, String prefix, String[] first, String[] second)
-            throws IOException, InterruptedException {
+    private record Child(String line, double soloSeconds) {}
+
+    /** Runs the pairs, each child JVM after the one before, or (quick mode) all at the same time. */
+    private List<List<Child>> runPairs(List<PairSpec> specs) throws IOException, InterruptedException {
+        List<List<Child>> pairs = new ArrayList<>();
         if (!plan.concurrentPairs()) {
-            return List.of(
-                    child(main, prefix, first).await(),
-                    child(main, prefix, second).await());
+            for (PairSpec spec : specs) {
+                pairs.add(List.of(
+                        child(spec.main(), spec.prefix(), spec.first()).await(false),
+                        child(spec.main(), spec.prefix(), spec.second()).await(false)));
+            }
+            return pairs;
         }
-        Running a = child(main, prefix, first);
-        Running b = child(main, prefix, second);
-        return List.of(a.await(), b.await());
+        List<Running[]> running = new ArrayList<>();
+        for (PairSpec spec : specs) {
+            running.add(new Running[] {
+                child(spec.main(), spec.prefix(), spec.first()), child(spec.main(), spec.prefix(), spec.second())
+            });
+        }
+        for (Running[] pair : running) {
+            pairs.add(List.of(pair[0].await(true), pair[1].await(true)));
+        }
+        return pairs;
     }
 
     /** A started child JVM, its output going to a file (so that nothing blocks on a full pipe). */
     private record Running(
             Process process, Path output, String prefix, String description, long start, CompletableFuture<Long> end) {
 
-        Child await() throws IOException, InterruptedException {
+        Child await(boolean concurrent) throws IOException, InterruptedException {
             int exit = process.waitFor();
             double seconds = (end.join() - start) / 1e9;
             String result = null;
@@ -601,7 +646,7 @@ public final class Benchmark {
                 throw new IllegalStateException(
                         description + " failed, exit " + exit + ":\n" + String.join("\n", lines));
             }
-            return new Child(result, seconds);
+            return new Child(result, concurrent ? Double.parseDouble(field(result, "cpu_seconds")) : seconds);
         }
     }
 

@@ -64,6 +64,7 @@ public final class PeakProbe {
                 + " javacpp_max_bytes_mb=" + Pointer.maxBytes() / (1 << 20)
                 + " javacpp_max_physical_mb=" + Pointer.maxPhysicalBytes() / (1 << 20)
                 + (mode.equals("assert") ? " failed=" + failures + " message_chars=" + messageChars : "")
-                + " seconds=" + String.format(Locale.ROOT, "%.2f", seconds));
+                + " seconds=" + String.format(Locale.ROOT, "%.2f", seconds) + " cpu_seconds="
+                + String.format(Locale.ROOT, "%.1f", MemoryProbe.cpuSeconds()));
     }
 }
