@@ -39,6 +39,11 @@ final class BenchModels {
     static final int CLASSES = 3;
     static final int CNN_SIZE = 32;
     static final int RESNET_SIZE = 96;
+    /** The peak-memory figure's model and batch: zoo ResNet50 as the zoo builds it (1000 classes, 3x224x224). */
+    static final int ZOO_CLASSES = 1000;
+
+    static final int ZOO_SIZE = 224;
+    static final int ZOO_BATCH = 16;
 
     private BenchModels() {}
 
@@ -132,6 +137,30 @@ final class BenchModels {
                 .build()
                 .init();
         return requireNoiseFree(graph);
+    }
+
+    /**
+     * Zoo ResNet50 with the zoo's own input and classes (3x224x224, 1000), random init (no download), for the
+     * peak-memory figure.
+     */
+    static ComputationGraph zooResnet50(long seed) {
+        ComputationGraph graph = ResNet50.builder()
+                .numClasses(ZOO_CLASSES)
+                .inputShape(new int[] {3, ZOO_SIZE, ZOO_SIZE})
+                .seed(seed)
+                .build()
+                .init();
+        return requireNoiseFree(graph);
+    }
+
+    /** 16 images of 3x224x224, standard normal pixels, classes 0 to 15 (of 1000). */
+    static DataSet zooBatch(long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, ZOO_BATCH, ZOO_CLASSES);
+        for (int i = 0; i < ZOO_BATCH; i++) {
+            labels.putScalar(i, i, 1.0);
+        }
+        return new DataSet(Nd4j.randn(DataType.FLOAT, ZOO_BATCH, 3, ZOO_SIZE, ZOO_SIZE), labels);
     }
 
     /** 12 images of 3x32x32, pixels uniform in [0, 1), classes in turn. */

@@ -5,11 +5,14 @@ import static io.github.bnconsistency.bench.Interleaved.Arm;
 import io.github.bnconsistency.BatchNormConvergenceListener;
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.BatchNormRecalibration;
+import io.github.bnconsistency.InspectionOptions;
+import io.github.bnconsistency.RecalibrationOptions;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ConsistencyReport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -18,7 +21,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.DoublePredicate;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -27,29 +32,116 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * The side-by-side benchmark of issue 7: every figure is a ratio of two things measured in this JVM, interleaved
- * after warm-up, median over rounds of the per-round ratio. Prints one {@code name: value} line per figure (lines
- * starting with {@code #} are context: absolute times, settings), then a one-line summary of the targets.
+ * The side-by-side benchmark of issues 7 and 14: every timed figure is a ratio of two things measured in this JVM,
+ * interleaved after warm-up (the starting arm rotates), the median over rounds of the per-round ratio, with no
+ * {@code System.gc()} in or between timed blocks (a user's garbage is on the clock of whoever makes it). Prints one
+ * line per figure, {@code name: value (target <= bound: met)} or {@code (no target)}; lines starting with {@code #}
+ * are context (absolute times, every round's ratio, settings, each case's elapsed time); then a one-line summary.
  *
- * <pre>mvn -q -Pbench verify                                  # everything, ~17 minutes on 2 cores
- * mvn -q -Pbench verify -Dbench.cases=cnn,resnet50         # a subset</pre>
+ * <pre>mvn -q -Pbench verify -Dbench.study.skip=true                  # the full run: every figure, >= 9 rounds
+ * mvn -q -Pbench verify -Dbench.quick=true                        # quick mode: indicative only, a few minutes
+ * mvn -q -Pbench verify -Dbench.study.skip=true -Dbench.cases=cnn,resnet50   # a subset</pre>
  *
- * Cases: {@code cnn}, {@code resnet50} (check against one and two forward passes), {@code naive} (one forward pass
- * per BN layer against the check, ResNet50), {@code recalibrate}, {@code listener}, {@code memory} (child JVMs).
+ * Figures (case: figure, what it divides, target):
+ *
+ * <ul>
+ *   <li>{@code cnn}, {@code resnet50} (small CNN at batch 12 of 3x32x32; zoo ResNet50 at batch 12 of 3x96x96):
+ *       {@code check_over_inference} ({@code BatchNormInspector.inspect(model, data)} / {@code output(x, false)},
+ *       no target), {@code check_over_two_passes} (the inspector / {@code output(x, false)} + {@code output(x,
+ *       true)}), {@code assert_over_two_passes} ({@code assertThat(model).inferenceMatchesTraining(data, 1e-3)},
+ *       its failure caught and its message read / the same two passes); target for both: CNN <= 1.15, ResNet50
+ *       <= 1.08
+ *   <li>{@code consistent}: {@code consistent.check_over_two_passes}, {@code
+ *       consistent.plain_check_over_two_passes} (no target: what the double-precision re-check and the output-noise
+ *       sweep cost when they run)
+ *   <li>{@code dropout}: {@code dropout.check_over_two_passes}, {@code dropout.noisy_sweep_cost} (no target: what
+ *       the noise-keeping sweep costs when it runs)
+ *   <li>{@code naive}: {@code resnet50.naive_per_layer_over_check} (one training and one inference pass up to each
+ *       BN layer's input / the inspector; >= 10)
+ *   <li>{@code recalibrate}: {@code cnn.recalibrate_over_train_pass}, {@code resnet50.recalibrate_over_train_pass}
+ *       ({@code BatchNormRecalibration.recalibrate(model, data)} / {@code output(x, true)}; <= 1.10)
+ *   <li>{@code listener}: {@code cnn.listener_overhead}, {@code resnet50.listener_overhead} ({@code fit()} with
+ *       {@code BatchNormConvergenceListener.every(10)} / without; <= 1.01)
+ *   <li>{@code memory}: {@code resnet50.memory_growth_20x} (peak RSS of a fresh JVM checking ResNet50 on 20
+ *       streamed batches / on 1; <= 1.05)
+ *   <li>{@code peak}: {@code resnet50_224.peak_rss_assert_over_two_passes} (peak RSS of a fresh JVM making two
+ *       assertions on zoo ResNet50 at batch 16 of 3x224x224 / that of a fresh JVM making the same two forward
+ *       passes twice; <= 1.15)
+ * </ul>
+ *
+ * The full run times every figure over at least 9 rounds (15 for the small CNN's listener figure) and takes 5
+ * child-JVM pairs for {@code memory_growth_20x}, 3 for the peak figure, the two JVMs of a pair one after the other
+ * (the first alternating). Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
+ * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
+ * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure, these
+ * four JVMs at the same time; it prints every figure with its target and says in its summary that its figures are
+ * indicative only. Each case's elapsed time is printed, in quick mode with an estimate of the full run's.
  */
 public final class Benchmark {
 
     private static final List<String> ALL_CASES =
-            List.of("cnn", "consistent", "dropout", "resnet50", "naive", "recalibrate", "listener", "memory");
+            List.of("cnn", "consistent", "dropout", "resnet50", "naive", "recalibrate", "listener", "memory", "peak");
     /** Iterations per timed fit block: 10 listener firings on the small CNN, 1 on ResNet50. */
     private static final int CNN_FIT_ITERATIONS = 100;
-    /**
-     * Rounds for the small CNN's listener figure: a snapshot costs ~1 ms against ~35 ms per iteration, far below
-     * the round-to-round noise of a shared machine, so its median needs more rounds than the other figures.
-     */
-    private static final int CNN_LISTENER_ROUNDS = 15;
+    /** Quick mode's blocks on the small CNN: 5 listener firings. */
+    private static final int CNN_QUICK_FIT_ITERATIONS = 50;
 
     private static final int RESNET_FIT_ITERATIONS = 10;
+    /** Heap of every child JVM of the memory figures (JavaCPP's off-heap limits follow it unless set). */
+    private static final String CHILD_HEAP = "-Xmx2g";
+    /** Calls per child JVM of the peak figure: two assertions against the two forward passes twice. */
+    private static final int PEAK_CALLS = 2;
+
+    /**
+     * Rounds and child-JVM pairs of one run.
+     *
+     * @param rounds timed rounds of the small CNN's figures (not its listener figure)
+     * @param resnetRounds timed rounds of ResNet50's check and recalibration figures (~6 s a round)
+     * @param heavyRounds rounds of the naive figure (~70 s a round) and the ResNet50 listener figure (~55 s)
+     * @param cnnListenerRounds rounds of the small CNN's listener figure: a snapshot costs ~1 ms against ~25 ms per
+     *     iteration, far below the round-to-round noise of a shared machine, so its median needs more rounds
+     * @param memoryPairs child-JVM pairs (1 batch, 20 batches) of memory_growth_20x
+     * @param peakPairs child-JVM pairs (assertions, passes) of the peak figure
+     * @param naiveStride the naive arm visits every {@code naiveStride}-th BN layer and is scaled to all of them
+     *     (quick mode; 1 in the full run: every layer, nothing scaled)
+     * @param concurrentPairs whether every child JVM of the memory figures runs at the same time (quick mode: a
+     *     process's peak RSS is its own; the full run runs them one after the other)
+     */
+    private record Plan(
+            boolean quick,
+            int rounds,
+            int resnetRounds,
+            int heavyRounds,
+            int cnnListenerRounds,
+            int memoryPairs,
+            int peakPairs,
+            int naiveStride,
+            boolean concurrentPairs) {
+
+        static Plan full(int rounds, int memoryPairs, int peakPairs) {
+            int r = Math.max(9, rounds);
+            return new Plan(
+                    false, r, r, r, Math.max(r, 15), Math.max(5, memoryPairs), Math.max(3, peakPairs), 1, false);
+        }
+
+        static Plan quickMode() {
+            return new Plan(true, 5, 3, 1, 5, 1, 1, 4, true);
+        }
+
+        int rounds(Model model) {
+            return model instanceof ComputationGraph ? resnetRounds : rounds;
+        }
+
+        String describe() {
+            return rounds + " timed rounds per small-CNN figure (its listener figure " + cnnListenerRounds
+                    + (quick ? ", of blocks of " + CNN_QUICK_FIT_ITERATIONS + " iterations" : "") + "), "
+                    + resnetRounds + " per ResNet50 check and recalibration figure, " + heavyRounds
+                    + " for the naive and ResNet50 listener figures"
+                    + (naiveStride > 1 ? " (the naive arm on every " + naiveStride + "th BN layer, scaled)" : "")
+                    + ", " + memoryPairs + " child-JVM pair(s) for memory_growth_20x, " + peakPairs
+                    + " for the peak figure" + (concurrentPairs ? " (all child JVMs at the same time)" : "");
+        }
+    }
 
     private record Target(String figure, String relation, double bound, DoublePredicate met) {
         static Target atMost(String figure, double bound) {
@@ -59,63 +151,122 @@ public final class Benchmark {
         static Target atLeast(String figure, double bound) {
             return new Target(figure, ">=", bound, v -> v >= bound);
         }
+
+        String describe() {
+            return relation + " "
+                    + BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
+        }
     }
 
     private static final List<Target> TARGETS = List.of(
-            Target.atMost("resnet50.check_over_two_passes", 1.15),
+            Target.atMost("cnn.check_over_two_passes", 1.15),
+            Target.atMost("cnn.assert_over_two_passes", 1.15),
+            Target.atMost("resnet50.check_over_two_passes", 1.08),
+            Target.atMost("resnet50.assert_over_two_passes", 1.08),
             Target.atLeast("resnet50.naive_per_layer_over_check", 10),
-            Target.atMost("cnn.recalibrate_over_train_pass", 1.2),
-            Target.atMost("resnet50.recalibrate_over_train_pass", 1.2),
-            Target.atMost("cnn.listener_overhead", 1.05),
-            Target.atMost("resnet50.listener_overhead", 1.05),
-            Target.atMost("resnet50.memory_growth_20x", 1.10));
+            Target.atMost("cnn.recalibrate_over_train_pass", 1.10),
+            Target.atMost("resnet50.recalibrate_over_train_pass", 1.10),
+            Target.atMost("cnn.listener_overhead", 1.01),
+            Target.atMost("resnet50.listener_overhead", 1.01),
+            Target.atMost("resnet50.memory_growth_20x", 1.05),
+            Target.atMost("resnet50_224.peak_rss_assert_over_two_passes", 1.15));
 
-    private final int rounds;
-    private final int memoryRounds;
+    /** What this run does, and what a full run does (for the estimate quick mode prints). */
+    private final Plan plan;
+
+    private final Plan full;
     private final List<String[]> figures = new ArrayList<>();
+    /** Seconds a full run would add to the running case (its further rounds and pairs). */
+    private double caseExtra;
 
-    private Benchmark(int rounds, int memoryRounds) {
-        this.rounds = rounds;
-        this.memoryRounds = memoryRounds;
+    private double elapsed;
+    private double estimate;
+
+    private Benchmark(Plan plan, Plan full) {
+        this.plan = plan;
+        this.full = full;
+    }
+
+    private interface Body {
+        void run() throws Exception;
     }
 
     public static void main(String[] args) throws Exception {
         Set<String> cases = cases(System.getProperty("bench.cases", "all"));
-        int rounds = Math.max(5, Integer.getInteger("bench.rounds", 7));
-        int memoryRounds = Math.max(5, Integer.getInteger("bench.memoryRounds", 5));
+        Plan full = Plan.full(
+                Integer.getInteger("bench.rounds", 9),
+                Integer.getInteger("bench.memoryRounds", 5),
+                Integer.getInteger("bench.peakRounds", 3));
+        boolean quick = Boolean.parseBoolean(System.getProperty("bench.quick", "false"));
+        Plan plan = quick ? Plan.quickMode() : full;
         System.out.println("# batchnorm-consistency benchmark, " + LocalDate.now() + ", Java "
                 + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors()
                 + " cores, OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS") + ", max heap "
-                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB, " + rounds + " timed rounds per figure"
-                + " (median of per-round ratios), cases " + String.join(",", cases));
-        Benchmark bench = new Benchmark(rounds, memoryRounds);
+                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB, " + (quick ? "quick mode, " : "full run, ")
+                + plan.describe() + " (median of per-round ratios), no System.gc() in or between timed blocks, cases "
+                + String.join(",", cases));
+        Benchmark bench = new Benchmark(plan, full);
         if (cases.contains("cnn")) {
-            bench.checkCase("cnn", BenchModels.smallCnn(42), BenchModels.cnnBatch(7));
+            bench.timed("cnn", () -> bench.checkCase("cnn", BenchModels.smallCnn(42), BenchModels.cnnBatch(7)));
         }
         if (cases.contains("consistent")) {
-            bench.consistentCase();
+            bench.timed("consistent", bench::consistentCase);
         }
         if (cases.contains("dropout")) {
-            bench.dropoutCase();
+            bench.timed("dropout", bench::dropoutCase);
         }
         if (cases.contains("resnet50")) {
-            bench.checkCase("resnet50", BenchModels.resnet50(42), BenchModels.resnetBatch(7));
+            bench.timed(
+                    "resnet50",
+                    () -> bench.checkCase("resnet50", BenchModels.resnet50(42), BenchModels.resnetBatch(7)));
         }
         if (cases.contains("naive")) {
-            bench.naivePerLayer();
+            bench.timed("naive", bench::naivePerLayer);
         }
         if (cases.contains("recalibrate")) {
-            bench.recalibrate("cnn", BenchModels.smallCnn(43), BenchModels.cnnBatch(8));
-            bench.recalibrate("resnet50", BenchModels.resnet50(43), BenchModels.resnetBatch(8));
+            bench.timed("recalibrate", () -> {
+                bench.recalibrate("cnn", BenchModels.smallCnn(43), BenchModels.cnnBatch(8));
+                bench.recalibrate("resnet50", BenchModels.resnet50(43), BenchModels.resnetBatch(8));
+            });
         }
         if (cases.contains("listener")) {
-            bench.listener("cnn", BenchModels.smallCnn(44), BenchModels.cnnBatch(9), CNN_FIT_ITERATIONS);
-            bench.listener("resnet50", BenchModels.resnet50(44), BenchModels.resnetBatch(9), RESNET_FIT_ITERATIONS);
+            bench.timed("listener", () -> {
+                bench.listener(
+                        "cnn",
+                        BenchModels.smallCnn(44),
+                        BenchModels.cnnBatch(9),
+                        plan.quick() ? CNN_QUICK_FIT_ITERATIONS : CNN_FIT_ITERATIONS,
+                        CNN_FIT_ITERATIONS,
+                        plan.cnnListenerRounds(),
+                        full.cnnListenerRounds());
+                bench.listener(
+                        "resnet50",
+                        BenchModels.resnet50(44),
+                        BenchModels.resnetBatch(9),
+                        RESNET_FIT_ITERATIONS,
+                        RESNET_FIT_ITERATIONS,
+                        plan.heavyRounds(),
+                        full.heavyRounds());
+            });
         }
-        if (cases.contains("memory")) {
-            bench.memory();
+        boolean memory = cases.contains("memory");
+        boolean peak = cases.contains("peak");
+        if (plan.concurrentPairs() && memory && peak) {
+            bench.timed("memory+peak (their child JVMs at the same time)", () -> bench.childFigures(true, true));
+        } else {
+            if (memory) {
+                bench.timed("memory", () -> bench.childFigures(true, false));
+            }
+            if (peak) {
+                bench.timed("peak", () -> bench.childFigures(false, true));
+            }
         }
+        context("elapsed in this JVM: " + minutes(bench.elapsed)
+                + (quick
+                        ? "; a full run of these cases (" + full.describe() + "): ~" + minutes(bench.estimate)
+                                + ", estimated from this run's rounds and pairs (Maven's start comes on top)"
+                        : ""));
         System.out.println(bench.summary());
     }
 
@@ -133,27 +284,69 @@ public final class Benchmark {
         return cases;
     }
 
-    /** check_over_inference and check_over_two_passes. */
+    /** Runs one case and prints its elapsed time (in quick mode with the full run's estimate) as context. */
+    private void timed(String name, Body body) throws Exception {
+        caseExtra = 0;
+        long start = System.nanoTime();
+        body.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        elapsed += seconds;
+        estimate += seconds + caseExtra;
+        context("case " + name + ": " + String.format(Locale.ROOT, "%.1f s", seconds)
+                + (plan.quick() ? String.format(Locale.ROOT, " (a full run: ~%.0f s)", seconds + caseExtra) : ""));
+    }
+
+    /** Counts what the full run's further rounds would add to the running case. */
+    private void planned(Interleaved.Rounds rounds, int fullRounds) {
+        planned(rounds, fullRounds, rounds.wallSecondsPerRound());
+    }
+
+    /** As {@link #planned(Interleaved.Rounds, int)}, for a full run's round of another length than this run's. */
+    private void planned(Interleaved.Rounds rounds, int fullRounds, double fullRoundSeconds) {
+        caseExtra += fullRounds * fullRoundSeconds - rounds.count() * rounds.wallSecondsPerRound();
+    }
+
+    /**
+     * Untimed rounds before the timed ones: 2 for the small CNN; 1 for ResNet50, whose operations have run twice
+     * already to find their repetitions (one each), none in quick mode.
+     */
+    private static int warmupRounds(Model model, Plan plan) {
+        return model instanceof ComputationGraph ? (plan.quick() ? 0 : 1) : 2;
+    }
+
+    /** A full run's rounds, its warm-up rounds beyond this run's included (for the estimate). */
+    private int fullRounds(Model model) {
+        return full.rounds(model) + warmupRounds(model, full) - warmupRounds(model, plan);
+    }
+
+    /** check_over_inference, check_over_two_passes and assert_over_two_passes. */
     private void checkCase(String name, Model model, DataSet data) {
         INDArray x = data.getFeatures();
-        Runnable check = () -> BatchNormInspector.inspect(model, data);
+        String[] message = {null};
+        ConsistencyReport[] last = {null};
+        Runnable check = () -> last[0] = BatchNormInspector.inspect(model, data);
+        Runnable assertion = () -> message[0] = UserCall.inferenceMatchesTraining(model, data);
         Runnable inference = forward(model, x, false);
         Runnable training = forward(model, x, true);
-        int repetitions = repetitions(check);
-        double[][] s = Interleaved.run(
-                2,
-                rounds,
-                new Arm("check", repetitions, check),
+        Interleaved.Rounds s = Interleaved.run(
+                warmupRounds(model, plan),
+                plan.rounds(model),
+                new Arm("check", repetitions(check), check),
+                new Arm("assertion", repetitions(assertion), assertion),
                 new Arm("inference", repetitions(inference), inference),
                 new Arm("training", repetitions(training), training));
-        ConsistencyReport report = BatchNormInspector.inspect(model, data);
-        context(name + ": full check " + ms(Interleaved.medianOf(s, 0)) + ", output(x,false) "
-                + ms(Interleaved.medianOf(s, 1)) + ", output(x,true) " + ms(Interleaved.medianOf(s, 2))
+        planned(s, fullRounds(model));
+        ConsistencyReport report = last[0]; // the last timed check's
+        context(name + ": full check " + ms(s.median(0)) + ", assertion " + ms(s.median(1)) + ", output(x,false) "
+                + ms(s.median(2)) + ", output(x,true) " + ms(s.median(3))
                 + " (" + report.layers().size() + " BN layers, batch " + x.size(0) + " " + Arrays.toString(x.shape())
                 + ", inference outputs " + (report.output().nonFiniteInferenceValues() > 0 ? "non-finite" : "finite")
+                + ", the assertion "
+                + (message[0] == null ? "passes" : "fails, its message read: " + message[0].length() + " characters")
                 + ")");
-        figure(name + ".check_over_inference", Interleaved.ratios(s, r -> r[0] / r[1]));
-        figure(name + ".check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[1] + r[2])));
+        figure(name + ".check_over_inference", s.ratios(r -> r[0] / r[2]));
+        figure(name + ".check_over_two_passes", s.ratios(r -> r[0] / (r[2] + r[3])));
+        figure(name + ".assert_over_two_passes", s.ratios(r -> r[1] / (r[2] + r[3])));
     }
 
     /**
@@ -166,70 +359,71 @@ public final class Benchmark {
         MultiLayerNetwork without = BenchModels.smallCnn(47);
         DataSet data = BenchModels.cnnBatch(12);
         INDArray x = data.getFeatures();
-        Runnable check = () -> BatchNormInspector.inspect(withDropout, data);
+        ConsistencyReport[] last = {null};
+        Runnable check = () -> last[0] = BatchNormInspector.inspect(withDropout, data);
         Runnable plainCheck = () -> BatchNormInspector.inspect(without, data);
         Runnable inference = forward(without, x, false);
         Runnable training = forward(without, x, true);
-        double[][] s = Interleaved.run(
+        Interleaved.Rounds s = Interleaved.run(
                 2,
-                rounds,
+                plan.rounds(),
                 new Arm("check with dropout", repetitions(check), check),
                 new Arm("check without", repetitions(plainCheck), plainCheck),
                 new Arm("inference", repetitions(inference), inference),
                 new Arm("training", repetitions(training), training));
-        ConsistencyReport report = BatchNormInspector.inspect(withDropout, data);
-        context("dropout: check with dropout upstream " + ms(Interleaved.medianOf(s, 0)) + ", without "
-                + ms(Interleaved.medianOf(s, 1)) + ", output(x,false) " + ms(Interleaved.medianOf(s, 2))
-                + ", output(x,true) " + ms(Interleaved.medianOf(s, 3)) + " (statuses "
+        planned(s, full.rounds());
+        ConsistencyReport report = last[0]; // the last timed check's
+        context("dropout: check with dropout upstream " + ms(s.median(0)) + ", without " + ms(s.median(1))
+                + ", output(x,false) " + ms(s.median(2)) + ", output(x,true) " + ms(s.median(3)) + " (statuses "
                 + report.layers().stream().map(l -> l.status().name()).toList() + ")");
-        figure("dropout.check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[2] + r[3])));
-        figure("dropout.noisy_sweep_cost", Interleaved.ratios(s, r -> r[0] / r[1]));
+        figure("dropout.check_over_two_passes", s.ratios(r -> r[0] / (r[2] + r[3])));
+        figure("dropout.noisy_sweep_cost", s.ratios(r -> r[0] / r[1]));
     }
 
     /**
      * The common path on a model whose moving statistics match training at batch size 12 within sampling noise:
-     * the small CNN's statistics set to the average over 20 other batches of 12, one probe batch of 12. Its outputs differ from the training path within noise, so the check adds the double-precision re-check
-     * and the output-noise sweep; without them (withoutDoublePrecisionCheck, withoutOutputNoise) it is two passes.
+     * the small CNN's statistics set to the average over 20 other batches of 12, one probe batch of 12. Its outputs
+     * differ from the training path within noise, so the check adds the double-precision re-check and the
+     * output-noise sweep; without them (withoutDoublePrecisionCheck, withoutOutputNoise) it is two passes.
      */
     private void consistentCase() {
         MultiLayerNetwork model = BenchModels.smallCnn(46);
-        java.util.List<DataSet> training = new ArrayList<>();
+        List<DataSet> training = new ArrayList<>();
         for (int b = 0; b < 20; b++) {
             training.add(BenchModels.cnnBatch(100 + b));
         }
-        io.github.bnconsistency.BatchNormRecalibration.recalibrate(
+        BatchNormRecalibration.recalibrate(
                 model,
-                io.github.bnconsistency.probe.ProbeData.of(
-                        new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(training, 1)),
-                io.github.bnconsistency.RecalibrationOptions.defaults().withTrainingBatchSize(BenchModels.BATCH));
+                ProbeData.of(new ListDataSetIterator<>(training, 1)),
+                RecalibrationOptions.defaults().withTrainingBatchSize(BenchModels.BATCH));
         DataSet data = BenchModels.cnnBatch(11);
         INDArray x = data.getFeatures();
-        io.github.bnconsistency.InspectionOptions options =
-                io.github.bnconsistency.InspectionOptions.defaults().withTrainingBatchSize(BenchModels.BATCH);
-        io.github.bnconsistency.InspectionOptions plain =
-                options.withoutDoublePrecisionCheck().withoutOutputNoise();
-        io.github.bnconsistency.probe.ProbeData probe = io.github.bnconsistency.probe.ProbeData.of(data);
-        Runnable check = () -> BatchNormInspector.inspect(model, probe, options);
+        InspectionOptions options = InspectionOptions.defaults().withTrainingBatchSize(BenchModels.BATCH);
+        InspectionOptions plain = options.withoutDoublePrecisionCheck().withoutOutputNoise();
+        ProbeData probe = ProbeData.of(data);
+        ConsistencyReport[] last = {null};
+        Runnable check = () -> last[0] = BatchNormInspector.inspect(model, probe, options);
         Runnable plainCheck = () -> BatchNormInspector.inspect(model, probe, plain);
         Runnable inference = forward(model, x, false);
         Runnable training2 = forward(model, x, true);
-        double[][] s = Interleaved.run(
+        Interleaved.Rounds s = Interleaved.run(
                 2,
-                rounds,
+                plan.rounds(),
                 new Arm("check", repetitions(check), check),
                 new Arm("plain check", repetitions(plainCheck), plainCheck),
                 new Arm("inference", repetitions(inference), inference),
                 new Arm("training", repetitions(training2), training2));
-        ConsistencyReport report = BatchNormInspector.inspect(model, probe, options);
-        context("consistent: full check " + ms(Interleaved.medianOf(s, 0)) + ", without the re-check and the noise "
-                + ms(Interleaved.medianOf(s, 1)) + ", output(x,false) " + ms(Interleaved.medianOf(s, 2))
-                + ", output(x,true) " + ms(Interleaved.medianOf(s, 3)) + " (statuses "
-                + report.layers().stream().map(l -> l.status().name()).toList() + ", max |train - inference| "
-                + report.output().maxAbsDifference() + ", noise measured "
-                + report.reference().noise().isPresent()
-                + ", double re-check " + report.reference().doublePrecision().isPresent() + ")");
-        figure("consistent.check_over_two_passes", Interleaved.ratios(s, r -> r[0] / (r[2] + r[3])));
-        figure("consistent.plain_check_over_two_passes", Interleaved.ratios(s, r -> r[1] / (r[2] + r[3])));
+        planned(s, full.rounds());
+        ConsistencyReport report = last[0]; // the last timed check's
+        context("consistent: full check " + ms(s.median(0)) + ", without the re-check and the noise "
+                + ms(s.median(1)) + ", output(x,false) " + ms(s.median(2)) + ", output(x,true) " + ms(s.median(3))
+                + " (statuses "
+                + report.layers().stream().map(l -> l.status().name()).toList()
+                + ", max |train - inference| " + report.output().maxAbsDifference() + ", noise measured "
+                + report.reference().noise().isPresent() + ", double re-check "
+                + report.reference().doublePrecision().isPresent() + ")");
+        figure("consistent.check_over_two_passes", s.ratios(r -> r[0] / (r[2] + r[3])));
+        figure("consistent.plain_check_over_two_passes", s.ratios(r -> r[1] / (r[2] + r[3])));
     }
 
     /** naive_per_layer_over_check on ResNet50. */
@@ -239,54 +433,114 @@ public final class Benchmark {
         NaivePerLayer naive = new NaivePerLayer(model);
         double[] sink = {0};
         BatchNormInspector.inspect(model, data); // warm-up: the naive arm alone takes ~50 forward passes per round
-        double[][] s = Interleaved.run(
+        int stride = plan.naiveStride();
+        double scale = (double) naive.layers() / naive.layers(stride);
+        Interleaved.Rounds s = Interleaved.run(
                 0,
-                5,
-                new Arm("naive", () -> sink[0] += naive.run(data.getFeatures())),
+                plan.heavyRounds(),
+                new Arm("naive", () -> sink[0] += naive.run(data.getFeatures(), stride)),
                 new Arm("check", () -> BatchNormInspector.inspect(model, data)));
+        planned(s, full.heavyRounds(), s.median(0) * scale + s.median(1));
         context("resnet50: one forward pass per BN layer (" + naive.layers() + " layers, training and inference path "
-                + "to each layer's input) " + ms(Interleaved.medianOf(s, 0)) + ", full check "
-                + ms(Interleaved.medianOf(s, 1)) + " (5 rounds)");
-        figure("resnet50.naive_per_layer_over_check", Interleaved.ratios(s, r -> r[0] / r[1]));
+                + "to each layer's input) " + ms(s.median(0) * scale) + ", full check " + ms(s.median(1)) + " ("
+                + s.count() + " rounds"
+                + (stride > 1
+                        ? "; quick mode: the naive arm on every " + stride + "th BN layer (" + naive.layers(stride)
+                                + " of " + naive.layers() + "), " + ms(s.median(0)) + ", scaled by "
+                                + String.format(Locale.ROOT, "%.3f", scale)
+                        : "")
+                + ")");
+        figure("resnet50.naive_per_layer_over_check", s.ratios(r -> r[0] * scale / r[1]));
     }
 
     /** recalibrate_over_train_pass: recalibration against one training-path forward pass on the same data. */
     private void recalibrate(String name, Model model, DataSet data) {
         Runnable recalibrate = () -> BatchNormRecalibration.recalibrate(model, data);
         Runnable training = forward(model, data.getFeatures(), true);
-        double[][] s = Interleaved.run(
-                2,
-                rounds,
+        Interleaved.Rounds s = Interleaved.run(
+                warmupRounds(model, plan),
+                plan.rounds(model),
                 new Arm("recalibrate", repetitions(recalibrate), recalibrate),
                 new Arm("training", repetitions(training), training));
-        context(name + ": recalibrate " + ms(Interleaved.medianOf(s, 0)) + ", output(x,true) "
-                + ms(Interleaved.medianOf(s, 1)));
-        figure(name + ".recalibrate_over_train_pass", Interleaved.ratios(s, r -> r[0] / r[1]));
+        planned(s, fullRounds(model));
+        context(name + ": recalibrate " + ms(s.median(0)) + ", output(x,true) " + ms(s.median(1)));
+        figure(name + ".recalibrate_over_train_pass", s.ratios(r -> r[0] / r[1]));
     }
 
-    /** listener_overhead: blocks of fit() iterations with BatchNormConvergenceListener.every(10) and without. */
-    private void listener(String name, Model model, DataSet data, int iterations) {
+    /**
+     * listener_overhead: blocks of fit() iterations with BatchNormConvergenceListener.every(10) and without. Any
+     * 10 consecutive iterations hold exactly one multiple of 10, so a block of {@code iterations} (a multiple of 10)
+     * with the listener takes {@code iterations / 10} snapshots wherever it starts. Warm-up: one round of blocks on
+     * the small CNN; on ResNet50 (~27 s a block) two iterations with the listener (a snapshot at iteration 0) and
+     * one without, which size DL4J's workspaces and make the updater state as a round of blocks does.
+     */
+    private void listener(
+            String name, Model model, DataSet data, int iterations, int fullIterations, int rounds, int fullRounds) {
         BatchNormConvergenceListener listener = BatchNormConvergenceListener.every(10);
         Runnable with = fit(model, data, iterations, listener);
         Runnable without = fit(model, data, iterations);
-        int listenerRounds = name.equals("cnn") ? Math.max(rounds, CNN_LISTENER_ROUNDS) : 5;
-        double[][] s = Interleaved.run(1, listenerRounds, new Arm("with listener", with), new Arm("without", without));
-        context(name + ": " + iterations + " fit() iterations with the listener every 10 "
-                + ms(Interleaved.medianOf(s, 0))
-                + ", without " + ms(Interleaved.medianOf(s, 1)) + " (" + listenerRounds + " rounds; "
-                + listener.snapshots().size() + " snapshots taken)");
-        figure(name + ".listener_overhead", Interleaved.ratios(s, r -> r[0] / r[1]));
+        int warmupRounds = 1;
+        if (model instanceof ComputationGraph) {
+            fit(model, data, 2, listener).run();
+            fit(model, data, 1).run();
+            warmupRounds = 0;
+        }
+        Interleaved.Rounds s =
+                Interleaved.run(warmupRounds, rounds, new Arm("with listener", with), new Arm("without", without));
+        planned(s, fullRounds, s.wallSecondsPerRound() * fullIterations / iterations);
+        context(name + ": " + iterations + " fit() iterations with the listener every 10 " + ms(s.median(0))
+                + ", without " + ms(s.median(1)) + " (" + rounds + " rounds; "
+                + listener.snapshots().size()
+                + " snapshots taken, warm-up included)");
+        figure(name + ".listener_overhead", s.ratios(r -> r[0] / r[1]));
     }
 
-    /** memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch. */
-    private void memory() throws IOException, InterruptedException {
-        double[] ratios = new double[memoryRounds];
-        long[][] peaks = new long[memoryRounds][2];
-        for (int r = 0; r < memoryRounds; r++) {
-            int[] order = r % 2 == 0 ? new int[] {1, 20} : new int[] {20, 1};
-            for (int batches : order) {
-                String line = child(batches);
-                peaks[r][batches == 1 ? 0 : 1] = Long.parseLong(field(line, "peak_rss_kb"));
+    /**
+     * The figures of child JVMs: memory_growth_20x ({@code memory}), the peak figure ({@code peak}) or both. Their
+     * pairs run one after the other, the two JVMs of a pair too; in quick mode every JVM of them at the same time
+     * (a process's peak RSS is its own; the machine has the memory).
+     */
+    private void childFigures(boolean memory, boolean peak) throws IOException, InterruptedException {
+        List<PairSpec> specs = new ArrayList<>();
+        String calls = Integer.toString(PEAK_CALLS);
+        for (int r = 0; memory && r < plan.memoryPairs(); r++) {
+            String[] order = r % 2 == 0 ? new String[] {"1", "20"} : new String[] {"20", "1"};
+            specs.add(new PairSpec(
+                    MemoryProbe.class, MemoryProbe.PREFIX, new String[] {order[0]}, new String[] {order[1]}));
+        }
+        for (int p = 0; peak && p < plan.peakPairs(); p++) {
+            String[] order = p % 2 == 0 ? new String[] {"assert", "passes"} : new String[] {"passes", "assert"};
+            specs.add(new PairSpec(
+                    PeakProbe.class, PeakProbe.PREFIX, new String[] {order[0], calls}, new String[] {order[1], calls}));
+        }
+        long start = System.nanoTime();
+        List<List<Child>> pairs = runPairs(specs);
+        double wall = (System.nanoTime() - start) / 1e9;
+        int m = memory ? plan.memoryPairs() : 0;
+        double fullSeconds = 0;
+        if (memory) {
+            fullSeconds += memory(pairs.subList(0, m));
+        }
+        if (peak) {
+            fullSeconds += peak(pairs.subList(m, pairs.size()));
+        }
+        caseExtra += fullSeconds - wall;
+    }
+
+    /**
+     * memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch.
+     *
+     * @return the estimated seconds of a full run's pairs
+     */
+    private double memory(List<List<Child>> pairs) {
+        double[] ratios = new double[pairs.size()];
+        long[][] peaks = new long[pairs.size()][2];
+        double solo = 0;
+        for (int r = 0; r < pairs.size(); r++) {
+            for (Child child : pairs.get(r)) {
+                String line = child.line();
+                peaks[r][field(line, "batches").equals("1") ? 0 : 1] = Long.parseLong(field(line, "peak_rss_kb"));
+                solo += child.soloSeconds();
                 if (r == 0) {
                     context("memory child: "
                             + line.substring(MemoryProbe.PREFIX.length()).trim());
@@ -294,10 +548,46 @@ public final class Benchmark {
             }
             ratios[r] = (double) peaks[r][1] / peaks[r][0];
         }
-        context("resnet50 check, peak RSS of a fresh JVM (-Xmx2g): 1 batch " + median(peaks, 0) / 1024
-                + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + memoryRounds
-                + " pairs of child JVMs)");
+        context("resnet50 check, peak RSS of a fresh JVM (" + CHILD_HEAP + "): 1 batch " + median(peaks, 0) / 1024
+                + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + pairs.size()
+                + " pairs of child JVMs" + (plan.concurrentPairs() ? ", all at the same time" : "") + ")");
         figure("resnet50.memory_growth_20x", ratios);
+        return full.memoryPairs() * solo / pairs.size();
+    }
+
+    /**
+     * resnet50_224.peak_rss_assert_over_two_passes: peak RSS of a fresh JVM making two assertions on zoo ResNet50
+     * (3x224x224, batch 16) against a fresh JVM making the same two forward passes twice, pairs of child JVMs, the
+     * first of a pair alternating.
+     *
+     * @return the estimated seconds of a full run's pairs
+     */
+    private double peak(List<List<Child>> pairs) {
+        double[] ratios = new double[pairs.size()];
+        long[][] peaks = new long[pairs.size()][2];
+        long[] before = new long[2];
+        double solo = 0;
+        for (int p = 0; p < pairs.size(); p++) {
+            for (Child child : pairs.get(p)) {
+                String line = child.line();
+                int column = field(line, "mode").equals("assert") ? 0 : 1;
+                peaks[p][column] = Long.parseLong(field(line, "peak_rss_kb"));
+                before[column] = Long.parseLong(field(line, "peak_rss_before_calls_kb"));
+                solo += child.soloSeconds();
+                context("peak child: "
+                        + line.substring(PeakProbe.PREFIX.length()).trim());
+            }
+            ratios[p] = (double) peaks[p][0] / peaks[p][1];
+        }
+        context("zoo resnet50 3x224x224 batch 16, peak RSS (VmHWM) of a fresh JVM (" + CHILD_HEAP
+                + ", OMP_NUM_THREADS=1) making two calls and nothing else: two assertions " + median(peaks, 0) / 1024
+                + " MB against the same two forward passes twice (output(x,false) then output(x,true), twice) "
+                + median(peaks, 1) / 1024 + " MB; " + (before[0] + before[1]) / 2 / 1024
+                + " MB after building the model and the batch (medians of " + pairs.size()
+                + " pair(s) of child JVMs, the first of a pair alternating"
+                + (plan.concurrentPairs() ? "; all at the same time" : "") + ")");
+        figure("resnet50_224.peak_rss_assert_over_two_passes", ratios);
+        return full.peakPairs() * solo / pairs.size();
     }
 
     private static long median(long[][] peaks, int column) {
@@ -305,35 +595,75 @@ public final class Benchmark {
                 Arrays.stream(peaks).mapToDouble(p -> p[column]).toArray());
     }
 
-    private static String child(int batches) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(
-                        java,
-                        "-Xmx2g",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        MemoryProbe.class.getName(),
-                        Integer.toString(batches))
-                .redirectErrorStream(true);
-        builder.environment().put("OMP_NUM_THREADS", "1");
-        Process process = builder.start();
-        StringBuilder output = new StringBuilder();
-        String result = null;
-        try (BufferedReader reader =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = reader.readLine()) != null; ) {
-                output.append(line).append('\n');
-                if (line.startsWith(MemoryProbe.PREFIX)) {
+    /** One pair of child JVMs: the class to run, its line's prefix, the arguments of the first and the second. */
+    private record PairSpec(Class<?> main, String prefix, String[] first, String[] second) {}
+
+    /**
+     * A finished child JVM: its line with the probe's prefix, and the seconds it would take alone (its wall time
+     * when it ran alone, else its process CPU time, {@code cpu_seconds}).
+     */
+    private record Child(String line, double soloSeconds) {}
+
+    /** Runs the pairs, each child JVM after the one before, or (quick mode) all at the same time. */
+    private List<List<Child>> runPairs(List<PairSpec> specs) throws IOException, InterruptedException {
+        List<List<Child>> pairs = new ArrayList<>();
+        if (!plan.concurrentPairs()) {
+            for (PairSpec spec : specs) {
+                pairs.add(List.of(
+                        child(spec.main(), spec.prefix(), spec.first()).await(false),
+                        child(spec.main(), spec.prefix(), spec.second()).await(false)));
+            }
+            return pairs;
+        }
+        List<Running[]> running = new ArrayList<>();
+        for (PairSpec spec : specs) {
+            running.add(new Running[] {
+                child(spec.main(), spec.prefix(), spec.first()), child(spec.main(), spec.prefix(), spec.second())
+            });
+        }
+        for (Running[] pair : running) {
+            pairs.add(List.of(pair[0].await(true), pair[1].await(true)));
+        }
+        return pairs;
+    }
+
+    /** A started child JVM, its output going to a file (so that nothing blocks on a full pipe). */
+    private record Running(
+            Process process, Path output, String prefix, String description, long start, CompletableFuture<Long> end) {
+
+        Child await(boolean concurrent) throws IOException, InterruptedException {
+            int exit = process.waitFor();
+            double seconds = (end.join() - start) / 1e9;
+            String result = null;
+            List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
+            Files.delete(output);
+            for (String line : lines) {
+                if (line.startsWith(prefix)) {
                     result = line;
                 }
             }
+            if (exit != 0 || result == null) {
+                throw new IllegalStateException(
+                        description + " failed, exit " + exit + ":\n" + String.join("\n", lines));
+            }
+            return new Child(result, concurrent ? Double.parseDouble(field(result, "cpu_seconds")) : seconds);
         }
-        int exit = process.waitFor();
-        if (exit != 0 || result == null) {
-            throw new IllegalStateException(
-                    "memory probe (" + batches + " batches) failed, exit " + exit + ":\n" + output);
-        }
-        return result;
+    }
+
+    /** Starts {@code main} in a fresh JVM ({@link #CHILD_HEAP}, OMP_NUM_THREADS=1). */
+    private static Running child(Class<?> main, String prefix, String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(
+                List.of(java, CHILD_HEAP, "-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        Path output = Files.createTempFile("bench-child-", ".log");
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().put("OMP_NUM_THREADS", "1");
+        long start = System.nanoTime();
+        Process process = builder.start();
+        CompletableFuture<Long> end = process.onExit().thenApply(p -> System.nanoTime());
+        return new Running(process, output, prefix, main.getSimpleName() + " " + String.join(" ", args), start, end);
     }
 
     private static String field(String line, String key) {
@@ -366,27 +696,39 @@ public final class Benchmark {
         };
     }
 
-    /** Repetitions per timed block so that one block lasts at least ~0.3 s (1 for ResNet50-sized operations). */
+    /**
+     * Repetitions per timed block so that one block lasts at least ~0.3 s (1 for ResNet50-sized operations, found
+     * after two runs); the runs warm the operation up too.
+     */
     private static int repetitions(Runnable operation) {
         double fastest = Double.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();
             operation.run();
             fastest = Math.min(fastest, (System.nanoTime() - start) / 1e9);
+            if (i >= 1 && fastest >= 0.3) {
+                break;
+            }
         }
         return (int) Math.max(1, Math.ceil(0.3 / fastest));
     }
 
-    /** Prints the rounds' ratios as context, then the figure: their median. */
+    /** Prints the rounds' ratios as context, then the figure (their median) with its target. */
     private void figure(String name, double[] perRound) {
         StringBuilder rounds = new StringBuilder();
         for (double r : perRound) {
             rounds.append(String.format(Locale.ROOT, " %.3f", r));
         }
         context(name + " per round:" + rounds);
-        String formatted = String.format(Locale.ROOT, "%.3f", Interleaved.median(perRound));
+        double value = Interleaved.median(perRound);
+        String formatted = String.format(Locale.ROOT, "%.3f", value);
         figures.add(new String[] {name, formatted});
-        System.out.println(name + ": " + formatted);
+        String verdict = TARGETS.stream()
+                .filter(t -> t.figure().equals(name))
+                .findFirst()
+                .map(t -> "target " + t.describe() + ": " + (t.met().test(value) ? "met" : "missed"))
+                .orElse("no target");
+        System.out.println(name + ": " + formatted + " (" + verdict + ")");
         System.out.flush();
     }
 
@@ -399,6 +741,10 @@ public final class Benchmark {
         return String.format(Locale.ROOT, seconds < 0.1 ? "%.2f ms" : "%.0f ms", seconds * 1000);
     }
 
+    private static String minutes(double seconds) {
+        return String.format(Locale.ROOT, "%.1f min (%.0f s)", seconds / 60, seconds);
+    }
+
     private String summary() {
         List<String> missed = new ArrayList<>();
         int measured = 0;
@@ -406,16 +752,15 @@ public final class Benchmark {
             for (String[] figure : figures) {
                 if (figure[0].equals(target.figure())) {
                     measured++;
-                    double value = Double.parseDouble(figure[1]);
-                    if (!target.met().test(value)) {
-                        missed.add(target.figure() + " " + figure[1] + " (target " + target.relation() + " "
-                                + target.bound() + ")");
+                    if (!target.met().test(Double.parseDouble(figure[1]))) {
+                        missed.add(target.figure() + " " + figure[1] + " (target " + target.describe() + ")");
                     }
                 }
             }
         }
         return "summary: " + (measured - missed.size()) + " of " + measured + " targets met"
                 + (missed.isEmpty() ? "" : "; missed: " + String.join(", ", missed))
-                + (measured < TARGETS.size() ? " (" + (TARGETS.size() - measured) + " not measured in this run)" : "");
+                + (measured < TARGETS.size() ? " (" + (TARGETS.size() - measured) + " not measured in this run)" : "")
+                + (plan.quick() ? "; quick mode: indicative only" : "");
     }
 }

@@ -16,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Child JVM of the memory figure: builds zoo ResNet50, runs two forward passes of each kind (so that DL4J's
  * workspaces exist, as in a model that has been used), then one full check on {@code N} streamed batches of 12
  * images (3x96x96), and prints the process's peak resident memory ({@code VmHWM}, monotonic per process, hence a
- * fresh JVM per measurement) plus the peak heap and ND4J's off-heap view, as {@code key=value} on one line.
+ * fresh JVM per measurement) plus the peak heap, ND4J's off-heap view and the process's CPU time, as {@code
+ * key=value} on one line.
  *
  * <pre>java -Xmx2g -cp ... io.github.bnconsistency.bench.MemoryProbe 20</pre>
  */
@@ -54,7 +55,15 @@ public final class MemoryProbe {
         System.out.println(PREFIX + " batches=" + batches + " peak_rss_kb=" + kilobytes("VmHWM")
                 + " peak_rss_before_check_kb=" + before + " peak_heap_kb=" + peakHeap / 1024
                 + " nd4j_physical_kb=" + Pointer.physicalBytes() / 1024
-                + " check_seconds=" + String.format(java.util.Locale.ROOT, "%.2f", seconds));
+                + " check_seconds=" + String.format(java.util.Locale.ROOT, "%.2f", seconds) + " cpu_seconds="
+                + String.format(java.util.Locale.ROOT, "%.1f", cpuSeconds()));
+    }
+
+    /** This process's CPU time so far, every thread (what the benchmark's estimate of a lone run takes). */
+    static double cpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1e9;
     }
 
     /** A {@code /proc/self/status} field in kB (Linux). */
