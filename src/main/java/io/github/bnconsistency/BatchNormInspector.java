@@ -45,7 +45,8 @@ public final class BatchNormInspector {
                 options.layerTolerance(),
                 options.trainingBatchSize(),
                 options.doublePrecisionCheck(),
-                options.outputNoise());
+                options.outputNoise(),
+                options.garbageCollection());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }
 

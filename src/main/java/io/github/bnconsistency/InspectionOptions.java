@@ -19,7 +19,11 @@ import io.github.bnconsistency.internal.engine.ConsistencyEngine;
  *                          out the probe's batch size, else the probe's batch size
  */
 public record InspectionOptions(
-        double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck, boolean outputNoise) {
+        double layerTolerance,
+        int trainingBatchSize,
+        boolean doublePrecisionCheck,
+        boolean outputNoise,
+        boolean garbageCollection) {
 
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
@@ -35,6 +39,8 @@ public record InspectionOptions(
      *                             it is compared once more on a DOUBLE copy (see {@link #withoutDoublePrecisionCheck()})
      * @param outputNoise          whether such a difference, or one the only layers off may explain, is measured
      *                             against the output noise (see {@link #withoutOutputNoise()})
+     * @param garbageCollection    whether the check collects garbage when off-heap memory has grown by 64 MB since it
+     *                             began (see {@link #withoutGarbageCollection()})
      * @throws IllegalArgumentException when the tolerance or the batch size is not valid
      */
     public InspectionOptions {
@@ -49,7 +55,20 @@ public record InspectionOptions(
      * @param trainingBatchSize the mini-batch size the model was trained with (at least 2), or 0 to infer it
      */
     public InspectionOptions(double layerTolerance, int trainingBatchSize) {
-        this(layerTolerance, trainingBatchSize, true, true);
+        this(layerTolerance, trainingBatchSize, true, true, true);
+    }
+
+    /**
+     * These settings, with garbage collection on (the options before it could be turned off).
+     *
+     * @param layerTolerance       the normalized divergence above which a layer counts as off
+     * @param trainingBatchSize    the mini-batch size the model was trained with (at least 2), or 0 to infer it
+     * @param doublePrecisionCheck whether the double-precision re-check may run
+     * @param outputNoise          whether the output noise may be measured
+     */
+    public InspectionOptions(
+            double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck, boolean outputNoise) {
+        this(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, true);
     }
 
     /**
@@ -67,7 +86,7 @@ public record InspectionOptions(
      * @return the options with the default per-layer tolerance, {@value #DEFAULT_LAYER_TOLERANCE}
      */
     public static InspectionOptions defaults() {
-        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true);
+        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true, true);
     }
 
     /**
@@ -77,7 +96,8 @@ public record InspectionOptions(
      * @return new options; these are left as they are
      */
     public InspectionOptions withLayerTolerance(double tolerance) {
-        return new InspectionOptions(tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise);
+        return new InspectionOptions(
+                tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, garbageCollection);
     }
 
     /**
@@ -87,7 +107,7 @@ public record InspectionOptions(
      * @return new options; these are left as they are
      */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
-        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck, outputNoise);
+        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck, outputNoise, garbageCollection);
     }
 
     /**
@@ -98,7 +118,7 @@ public record InspectionOptions(
      * @return a copy of these options with the re-check off
      */
     public InspectionOptions withoutDoublePrecisionCheck() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, false, outputNoise);
+        return new InspectionOptions(layerTolerance, trainingBatchSize, false, outputNoise, garbageCollection);
     }
 
     /**
@@ -109,6 +129,19 @@ public record InspectionOptions(
      * @return a copy of these options with the output noise off
      */
     public InspectionOptions withoutOutputNoise() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, false);
+        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, false, garbageCollection);
+    }
+
+    /**
+     * These options without the check's garbage collections. DL4J's forward passes leave arrays off-heap that only
+     * a collection frees, so over many probe batches of a large model off-heap memory grows (until JavaCPP's limit,
+     * {@code -Dorg.bytedeco.javacpp.maxbytes}, forces a collection); by default the check calls {@code System.gc()}
+     * before a batch once off-heap memory has grown by 64 MB since it began, which keeps it flat, and the report's
+     * {@code probe().garbageCollections()} counts them. Turn them off when your own code manages collections.
+     *
+     * @return a copy of these options with the collections off
+     */
+    public InspectionOptions withoutGarbageCollection() {
+        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, false);
     }
 }

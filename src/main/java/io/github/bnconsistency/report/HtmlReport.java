@@ -1360,6 +1360,9 @@ public final class HtmlReport {
             definition("batches", Integer.toString(p.batches()));
             definition("examples", Long.toString(p.examples()));
             definition("smallest batch", p.smallestBatch() + " examples");
+            if (p.garbageCollections() > 0) {
+                definition("garbage collections", p.garbageCollections() + " (to keep off-heap memory flat)");
+            }
             definition("first batch shape", p.firstBatchShape());
             definition("model", report.modelType() + ", " + report.dataType());
             definition(

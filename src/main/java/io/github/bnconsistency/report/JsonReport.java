@@ -59,7 +59,7 @@ public final class JsonReport {
      * ignores them); the major part is {@link #FORMAT_VERSION} and grows only with it, when a field is renamed,
      * removed or changes meaning.
      */
-    public static final String SCHEMA_VERSION = "1.1";
+    public static final String SCHEMA_VERSION = "1.2";
 
     /**
      * The JSON Schema (draft 2020-12) of this document, of the JUnit extension's per-test report files and of its
@@ -156,6 +156,7 @@ public final class JsonReport {
         p.put("examples", probe.examples());
         p.put("firstBatchShape", probe.firstBatchShape());
         p.put("smallestBatch", probe.smallestBatch());
+        p.put("garbageCollections", probe.garbageCollections());
 
         writeOutput(root.putObject("output"), report.output());
 
@@ -384,7 +385,8 @@ public final class JsonReport {
                 (int) integer(p, "batches"),
                 integer(p, "examples"),
                 text(p, "firstBatchShape"),
-                integer(p, "smallestBatch"));
+                integer(p, "smallestBatch"),
+                p.has("garbageCollections") ? (int) integer(p, "garbageCollections") : 0); // absent before 1.2
         OutputDivergence output = readOutput(object(root, "output"));
         Reference reference = readReference(object(root, "reference"));
         List<LayerFinding> layers = new ArrayList<>();

@@ -356,7 +356,18 @@ public final class TextReport {
         return "Checked on " + probe.batches() + (probe.batches() == 1 ? " batch, " : " batches, ") + probe.examples()
                 + (probe.examples() == 1 ? " example" : " examples") + " (" + probe.source() + ", first batch "
                 + probe.firstBatchShape() + "); " + report.modelType() + ", " + report.dataType() + "."
+                + garbageSentence(probe)
                 + referenceSentence(report);
+    }
+
+    /** The collections the check made, which a user may wonder about in a profile. */
+    private static String garbageSentence(ProbeSummary probe) {
+        int n = probe.garbageCollections();
+        return n == 0
+                ? ""
+                : " " + n + " garbage collection" + (n == 1 ? "" : "s") + " kept off-heap memory flat (DL4J's passes"
+                        + " leave arrays only a collection frees; InspectionOptions.withoutGarbageCollection() turns"
+                        + " them off).";
     }
 
     /** What the statistics and outputs were judged against, when it is not plainly the probe's own batch. */

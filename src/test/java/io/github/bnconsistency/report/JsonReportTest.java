@@ -156,7 +156,7 @@ class JsonReportTest {
                 .isEqualTo(1);
         assertThat(root.get("schemaVersion").asText())
                 .isEqualTo(JsonReport.SCHEMA_VERSION)
-                .isEqualTo("1.1");
+                .isEqualTo("1.2");
         assertThat(root.get("createdAt").asText())
                 .isEqualTo(report.createdAt().orElseThrow().toString())
                 .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z");
@@ -166,7 +166,7 @@ class JsonReportTest {
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
         assertThat(root.get("dataType").asText()).isEqualTo("DOUBLE");
         assertThat(names(root.get("probe")))
-                .containsExactly("source", "batches", "examples", "firstBatchShape", "smallestBatch");
+                .containsExactly("source", "batches", "examples", "firstBatchShape", "smallestBatch", "garbageCollections");
         assertThat(root.get("probe").get("batches").asInt()).isEqualTo(2);
         assertThat(names(root.get("output")))
                 .containsExactly(

@@ -33,7 +33,7 @@ public final class ConsistencyEngine {
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance, int trainingBatchSize) {
-        return inspect(model, data, layerTolerance, trainingBatchSize, true, true);
+        return inspect(model, data, layerTolerance, trainingBatchSize, true, true, true);
     }
 
     /**
@@ -42,6 +42,8 @@ public final class ConsistencyEngine {
      * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer explains it is
      *                             compared once more on a DOUBLE copy
      * @param outputNoise          whether such a difference is then measured against the output noise
+     * @param collectGarbage       whether the check collects garbage when off-heap memory has grown (see {@link
+     *                             GarbagePolicy})
      */
     public static ConsistencyReport inspect(
             Model model,
@@ -49,14 +51,21 @@ public final class ConsistencyEngine {
             double layerTolerance,
             int trainingBatchSize,
             boolean doublePrecisionCheck,
-            boolean outputNoise) {
+            boolean outputNoise,
+            boolean collectGarbage) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         requireValidBatchSize(trainingBatchSize);
         return withModel(
                 model,
                 data,
                 adapter -> Inspection.run(
-                        adapter, data, layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise));
+                        adapter,
+                        data,
+                        layerTolerance,
+                        trainingBatchSize,
+                        doublePrecisionCheck,
+                        outputNoise,
+                        new GarbagePolicy(collectGarbage)));
     }
 
     /** Rejects a negative training batch size (0 means: infer it), naming the fix. */
@@ -109,10 +118,13 @@ public final class ConsistencyEngine {
      * when asked, the inference path, their statistics read inside the passes into per-site accumulators; nothing of
      * a batch is held once counted but, when asked, its inference outputs.
      */
-    static Measurement measure(ModelAdapter adapter, ProbeData data, Sweep sweep) {
+    static Measurement measure(ModelAdapter adapter, ProbeData data, Sweep sweep, GarbagePolicy garbage) {
         Tally tally = new Tally(adapter, sweep);
-        data.forEachBatch(batch -> tally.add(batch, adapter.features(batch)));
-        return tally.measurement(data);
+        data.forEachBatch(batch -> {
+            garbage.beforeBatch();
+            tally.add(batch, adapter.features(batch));
+        });
+        return tally.measurement(data, garbage);
     }
 
     /** The running counts of one sweep, in named steps. */
@@ -174,21 +186,13 @@ public final class ConsistencyEngine {
             }
             double[][] drift = new double[sites.size()][];
             NonFiniteWatch watch = new NonFiniteWatch(adapter);
-            INDArray[] inference = run(adapter, features, false, batch, new SiteTap.SiteReader() {
-                @Override
-                public void read(int s, INDArray input) {
-                    watch.input(s, input);
-                    DriftSample sample = training.samples[s];
-                    if (sample != null) {
-                        training.samples[s] = null;
-                        drift[s] = sample.squaredDriftSums(input, layouts[s]);
-                    }
+            INDArray[] inference = run(adapter, features, false, batch, (s, input) -> {
+                DriftSample sample = training.samples[s];
+                if (sample != null) {
+                    training.samples[s] = null;
+                    drift[s] = sample.squaredDriftSums(input, layouts[s]);
                 }
-
-                @Override
-                public void wrote(int s, INDArray output) {
-                    watch.output(s, output);
-                }
+                watch.input(s, input, layouts[s], drift[s]);
             });
             training.releaseSamples(); // sites the inference pass did not reach
             count(training, drift);
@@ -290,7 +294,7 @@ public final class ConsistencyEngine {
             }
         }
 
-        Measurement measurement(ProbeData data) {
+        Measurement measurement(ProbeData data, GarbagePolicy garbage) {
             if (rechunker != null) {
                 for (INDArray[] rest : rechunker.finish()) {
                     Reading reading = trainingPass(rest, new ProbeBatch(probeBatches, rest, null), false);
@@ -310,7 +314,13 @@ public final class ConsistencyEngine {
                     List.of(layouts),
                     new ArrayList<>(List.of(statistics)),
                     List.of(examples),
-                    new ProbeSummary(data.description(), probeBatches, probeExamples, firstShape, smallestProbeBatch),
+                    new ProbeSummary(
+                            data.description(),
+                            probeBatches,
+                            probeExamples,
+                            firstShape,
+                            smallestProbeBatch,
+                            garbage.collections()),
                     compared ? outputs.result() : OutputDivergence.notMeasured(),
                     trainingBatches,
                     Math.max(0, uniformBatchSize),

@@ -139,6 +139,33 @@ public final class DivergenceMath {
      */
     public static UpdatesNeeded updatesNeeded(
             List<ChannelFinding> channels, double decay, double eps, double tolerance) {
+        Search key = new Search(List.copyOf(channels), decay, eps, tolerance);
+        synchronized (RECENT) {
+            UpdatesNeeded known = RECENT.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        UpdatesNeeded result = searchUpdatesNeeded(channels, decay, eps, tolerance);
+        synchronized (RECENT) {
+            RECENT.put(key, result);
+        }
+        return result;
+    }
+
+    /** One search's inputs, compared by value: a check judges the same layers at the same size two or three times. */
+    private record Search(List<ChannelFinding> channels, double decay, double eps, double tolerance) {}
+
+    /** The last searches (a few checks' worth): the same findings judged again cost a lookup, not a search. */
+    private static final java.util.Map<Search, UpdatesNeeded> RECENT = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Search, UpdatesNeeded> eldest) {
+            return size() > 64;
+        }
+    };
+
+    private static UpdatesNeeded searchUpdatesNeeded(
+            List<ChannelFinding> channels, double decay, double eps, double tolerance) {
         double now = maxDivergenceAfter(channels, decay, eps, 0);
         if (Double.isNaN(now)) {
             return UpdatesNeeded.never("statistics are not finite");
@@ -153,8 +180,9 @@ public final class DivergenceMath {
             return UpdatesNeeded.estimate(1);
         }
         // Exponential search for an upper bound, then bisection: the divergence shrinks with k.
+        int[] hint = {0}; // the channel that exceeded last: tried first, as it usually exceeds again
         long high = 1;
-        while (maxDivergenceAfter(channels, decay, eps, high) > tolerance) {
+        while (exceedsAfter(channels, decay, eps, high, tolerance, hint)) {
             if (high >= MAX_ESTIMATED_UPDATES) {
                 return UpdatesNeeded.estimate(MAX_ESTIMATED_UPDATES);
             }
@@ -163,13 +191,28 @@ public final class DivergenceMath {
         long low = high / 2; // known to exceed the tolerance (or 0)
         while (high - low > 1) {
             long mid = low + (high - low) / 2;
-            if (maxDivergenceAfter(channels, decay, eps, mid) > tolerance) {
+            if (exceedsAfter(channels, decay, eps, mid, tolerance, hint)) {
                 low = mid;
             } else {
                 high = mid;
             }
         }
         return UpdatesNeeded.estimate(high);
+    }
+
+    /** Whether some channel's divergence after {@code k} updates exceeds the tolerance (stops at the first). */
+    private static boolean exceedsAfter(
+            List<ChannelFinding> channels, double decay, double eps, long k, double tolerance, int[] hint) {
+        if (divergenceAfter(channels.get(hint[0]), decay, eps, k) > tolerance) {
+            return true;
+        }
+        for (int i = 0; i < channels.size(); i++) {
+            if (divergenceAfter(channels.get(i), decay, eps, k) > tolerance) {
+                hint[0] = i;
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double maxDivergenceAfter(List<ChannelFinding> channels, double decay, double eps, long k) {

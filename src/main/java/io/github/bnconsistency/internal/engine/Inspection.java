@@ -27,18 +27,21 @@ final class Inspection {
     private final double layerTolerance;
     private final boolean doublePrecisionCheck;
     private final boolean measureOutputNoise;
+    private final GarbagePolicy garbage;
 
     private Inspection(
             ModelAdapter adapter,
             ProbeData data,
             double layerTolerance,
             boolean doublePrecisionCheck,
-            boolean measureOutputNoise) {
+            boolean measureOutputNoise,
+            GarbagePolicy garbage) {
         this.adapter = adapter;
         this.data = data;
         this.layerTolerance = layerTolerance;
         this.doublePrecisionCheck = doublePrecisionCheck;
         this.measureOutputNoise = measureOutputNoise;
+        this.garbage = garbage;
     }
 
     static ConsistencyReport run(
@@ -47,9 +50,10 @@ final class Inspection {
             double layerTolerance,
             int trainingBatchSize,
             boolean doublePrecisionCheck,
-            boolean measureOutputNoise) {
+            boolean measureOutputNoise,
+            GarbagePolicy garbage) {
         return LayerVerdicts.judgedByOutputs(
-                new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise)
+                new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise, garbage)
                         .run(trainingBatchSize));
     }
 
@@ -57,7 +61,7 @@ final class Inspection {
         // re-batching needs a second read of the data for the inference outputs
         long rebatchTo = data.replayable() ? given : 0;
         Measurement measurement = ConsistencyEngine.measure(
-                adapter, data, new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()));
+                adapter, data, new ConsistencyEngine.Sweep(true, rebatchTo, data.replayable()), garbage);
         BatchSizeDecision size = decideSize(given, measurement);
         Shifted shifted = withVarianceShifts(given, measurement, size, judgeAt(measurement, size));
         size = shifted.size();
@@ -76,7 +80,8 @@ final class Inspection {
                     findings,
                     layerTolerance,
                     raw,
-                    withPrecisionAndNoise(measurement, findings, raw, reference, size.size()));
+                    withPrecisionAndNoise(measurement, findings, raw, reference, size.size()),
+                    garbage.collections());
         }
         ReferenceSweep reference = referenceSweep(measurement, findings);
         if (measurement.rebatched()) {
@@ -98,7 +103,8 @@ final class Inspection {
                                 targets,
                                 size.estimate(),
                                 measurement.trainingPathOutput()),
-                        size.size()));
+                        size.size()),
+                garbage.collections());
     }
 
     /** Seeds the noisy sweep's random numbers: the same model and data give the same report. */
@@ -140,7 +146,8 @@ final class Inspection {
         try {
             withNoise = onOwnThread(() -> {
                 org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(NOISE_SEED);
-                return ConsistencyEngine.measure(noisy, data, new ConsistencyEngine.Sweep(false, rebatch, false));
+                return ConsistencyEngine.measure(
+                        noisy, data, new ConsistencyEngine.Sweep(false, rebatch, false), garbage);
             });
         } finally {
             noisy.end();
@@ -270,6 +277,7 @@ final class Inspection {
         ModelAdapter reference = referenceCopy(inDouble, findings);
         OutputComparison comparison = new OutputComparison();
         data.forEachBatch(batch -> {
+            garbage.beforeBatch();
             INDArray[] features = inDouble.features(batch);
             INDArray[] referenceOutputs = reference.run(features, false, null);
             INDArray[] outputs = inDouble.run(features, false, null);
@@ -417,6 +425,7 @@ final class Inspection {
     private NoiseSamples bootstrap(Measurement measurement, long n) {
         List<INDArray[]> read = new ArrayList<>();
         data.forEachBatch(batch -> {
+            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
             INDArray[] copy = new INDArray[features.length];
             for (int f = 0; f < features.length; f++) {
@@ -465,6 +474,7 @@ final class Inspection {
             comparisons.add(new OutputComparison());
         }
         data.forEachBatch(batch -> {
+            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
             INDArray[] referenceOutputs = reference.run(features, false, null);
             for (int k = 0; k < draws.size(); k++) {
@@ -598,6 +608,7 @@ final class Inspection {
         ReferenceSweep sweep = new ReferenceSweep(adapter.sites());
         int[] index = {0};
         data.forEachBatch(batch -> {
+            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
             boolean drift = measurement.rebatched();
             DriftSample[] samples = new DriftSample[sites.size()];
@@ -619,26 +630,18 @@ final class Inspection {
             INDArray[] inferenceOutputs = index[0] < kept.size() ? kept.get(index[0]) : null;
             NonFiniteWatch watch = new NonFiniteWatch(adapter);
             if (inferenceOutputs == null || drift) {
-                inferenceOutputs = ConsistencyEngine.run(adapter, features, false, batch, new SiteTap.SiteReader() {
-                    @Override
-                    public void read(int s, INDArray input) {
-                        watch.input(s, input);
-                        DriftSample sample = samples[s];
-                        if (sample != null) {
-                            samples[s] = null;
-                            double[] d = sample.squaredDriftSums(
-                                    input, measurement.layouts().get(s));
-                            for (int c = 0; c < d.length; c++) {
-                                sweep.squaredDrift[s][c] += d[c];
-                            }
-                            sweep.values[s] += input.length() / d.length;
+                inferenceOutputs = ConsistencyEngine.run(adapter, features, false, batch, (s, input) -> {
+                    DriftSample sample = samples[s];
+                    double[] d = null;
+                    if (sample != null) {
+                        samples[s] = null;
+                        d = sample.squaredDriftSums(input, measurement.layouts().get(s));
+                        for (int c = 0; c < d.length; c++) {
+                            sweep.squaredDrift[s][c] += d[c];
                         }
+                        sweep.values[s] += input.length() / d.length;
                     }
-
-                    @Override
-                    public void wrote(int s, INDArray output) {
-                        watch.output(s, output);
-                    }
+                    watch.input(s, input, measurement.layouts().get(s), d);
                 });
             }
             for (DriftSample left : samples) {

@@ -79,10 +79,20 @@ record Measurement(
 
     ConsistencyReport report(
             List<LayerFinding> findings, double layerTolerance, OutputDivergence output, Reference reference) {
+        return report(findings, layerTolerance, output, reference, probe.garbageCollections());
+    }
+
+    /** As {@link #report(List, double, OutputDivergence, Reference)}, counting the check's garbage collections. */
+    ConsistencyReport report(
+            List<LayerFinding> findings,
+            double layerTolerance,
+            OutputDivergence output,
+            Reference reference,
+            int garbageCollections) {
         return new ConsistencyReport(
                 modelType,
                 dataType,
-                probe,
+                probe.withGarbageCollections(garbageCollections),
                 layerTolerance,
                 findings,
                 output,

@@ -50,7 +50,8 @@ public final class Recalibrator {
         ConsistencyEngine.Sweep sweep =
                 new ConsistencyEngine.Sweep(false, data != null && data.replayable() ? trainingBatchSize : 0, false);
         return ConsistencyEngine.withModel(model, data, adapter -> {
-            Measurement measurement = ConsistencyEngine.measure(adapter, data, sweep);
+            GarbagePolicy garbage = new GarbagePolicy(true);
+            Measurement measurement = ConsistencyEngine.measure(adapter, data, sweep, garbage);
             long n = trainingBatchSize > 0 ? trainingBatchSize : Math.max(2, measurement.firstBatchSize());
             boolean fromBatches = measurement.batchesStandForTraining(n, trainingBatchSize == 0);
             Reference reference = Reference.none(
@@ -86,7 +87,8 @@ public final class Recalibrator {
                 if (site.frozen() && s + 1 < before.size()) {
                     // a frozen layer normalizes with its moving statistics on the training path too: the layers
                     // after it now receive other inputs, so measure again before calibrating them
-                    current = ConsistencyEngine.measure(adapter, data, sweep).findings(layerTolerance, n, fromBatches);
+                    current = ConsistencyEngine.measure(adapter, data, sweep, garbage)
+                            .findings(layerTolerance, n, fromBatches);
                 }
             }
             return new Result(

@@ -23,9 +23,6 @@ final class SiteTap extends BaseWrapperLayer {
          * @param input the layer's input (in a DL4J workspace: valid only during the call, never to be kept)
          */
         void read(int site, INDArray input);
-
-        /** The layer's output, right after it ran (same rules as {@link #read}); most readers need only inputs. */
-        default void wrote(int site, INDArray output) {}
     }
 
     /** The reader of the pass under way on a network copy; shared by that copy's taps. */
@@ -37,18 +34,14 @@ final class SiteTap extends BaseWrapperLayer {
         }
 
         @SuppressWarnings("try") // the scope is the point: nothing in the body names it
-        void read(int site, INDArray array, boolean output) {
-            if (reader == null || array == null) {
+        void read(int site, INDArray input) {
+            if (reader == null || input == null) {
                 return;
             }
             // what the reader allocates is its own (detached, freed by the reader): never in the pass's workspaces,
             // which a later layer would recycle, nor enlarging them
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                if (output) {
-                    reader.wrote(site, array);
-                } else {
-                    reader.read(site, array);
-                }
+                reader.read(site, input);
             }
         }
     }
@@ -64,17 +57,13 @@ final class SiteTap extends BaseWrapperLayer {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        board.read(site, underlying.input(), false); // a ComputationGraph sets the input first
-        INDArray output = underlying.activate(training, workspaceMgr);
-        board.read(site, output, true);
-        return output;
+        board.read(site, underlying.input()); // a ComputationGraph sets the input first
+        return underlying.activate(training, workspaceMgr);
     }
 
     @Override
     public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        board.read(site, input, false); // a MultiLayerNetwork passes it (after its preprocessor)
-        INDArray output = underlying.activate(input, training, workspaceMgr);
-        board.read(site, output, true);
-        return output;
+        board.read(site, input); // a MultiLayerNetwork passes it (after its preprocessor)
+        return underlying.activate(input, training, workspaceMgr);
     }
 }
