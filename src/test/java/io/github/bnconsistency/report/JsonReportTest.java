@@ -166,7 +166,8 @@ class JsonReportTest {
         assertThat(root.get("modelType").asText()).isEqualTo("MultiLayerNetwork");
         assertThat(root.get("dataType").asText()).isEqualTo("DOUBLE");
         assertThat(names(root.get("probe")))
-                .containsExactly("source", "batches", "examples", "firstBatchShape", "smallestBatch", "garbageCollections");
+                .containsExactly(
+                        "source", "batches", "examples", "firstBatchShape", "smallestBatch", "garbageCollections");
         assertThat(root.get("probe").get("batches").asInt()).isEqualTo(2);
         assertThat(names(root.get("output")))
                 .containsExactly(
