@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Moments;
-import org.nd4j.linalg.api.ops.impl.reduce3.EuclideanDistance;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -41,18 +40,10 @@ record BatchMoments(
     }
 
     /**
-     * @param training  the layer's input on the training path
-     * @param inference the layer's input on the inference path, or null when it cannot be read
+     * The moments of a training listener's activations, reduced in {@code precision} (the activations' own type: the
+     * listener watches a trend and must not copy activations mid-fit); no drift (NaN), the listener sees one path.
      */
-    static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout) {
-        return of(training, inference, layout, DataType.DOUBLE);
-    }
-
-    /**
-     * As {@link #of(INDArray, INDArray, ChannelLayout)}, reducing in {@code precision}: DOUBLE for the check; the
-     * activations' own type for a training listener, which watches a trend and must not copy activations mid-fit.
-     */
-    static BatchMoments of(INDArray training, INDArray inference, ChannelLayout layout, DataType precision) {
+    static BatchMoments of(INDArray training, ChannelLayout layout, DataType precision) {
         int[] axes = layout.reductionAxes();
         int channels = (int) training.size(layout.channelAxis());
         INDArray x = training.castTo(precision); // the same array when already of that type
@@ -75,13 +66,8 @@ record BatchMoments(
         if (x != training) {
             release(x); // free the copy now: a large model's inputs would otherwise pile up off-heap until a GC
         }
-        double[] drift;
-        if (inference == null) {
-            drift = new double[channels];
-            java.util.Arrays.fill(drift, Double.NaN);
-        } else {
-            drift = squaredDrift(inference, training, axes);
-        }
+        double[] drift = new double[channels];
+        java.util.Arrays.fill(drift, Double.NaN);
         return new BatchMoments(
                 mean, variance, drift, training.length() / channels, exampleMeans, exampleVariances, examples);
     }
@@ -96,8 +82,8 @@ record BatchMoments(
      * The moments of a site's training-path input as read inside a pass ({@link SiteTap}), in double, a few examples
      * at a time: per example the mean and biased within-example variance per channel, and from them the batch's
      * (its mean is their mean, its biased variance their mean within-example variance plus the biased variance of
-     * their means: every example has as many values per channel). Equal to {@link #of(INDArray, INDArray,
-     * ChannelLayout)} within double rounding. The squared drift is NaN: {@link #withDrift} sets it.
+     * their means: every example has as many values per channel). Equal to {@link #of(INDArray, ChannelLayout,
+     * DataType)} in DOUBLE within double rounding. The squared drift is NaN: {@link #withDrift} sets it.
      */
     static BatchMoments inPass(INDArray training, ChannelLayout layout) {
         int[] axes = layout.reductionAxes();
@@ -177,28 +163,6 @@ record BatchMoments(
         if (array != null && array.closeable()) {
             array.close();
         }
-    }
-
-    /** Per-channel sums of {@code (a - b)^2} between two inputs of one site, over the layout's reduction axes. */
-    static double[] squaredDrift(INDArray a, INDArray b, ChannelLayout layout) {
-        return squaredDrift(a, b, layout.reductionAxes());
-    }
-
-    private static double[] squaredDrift(INDArray a, INDArray b, int[] axes) {
-        // a diagnostic, so the activations' own precision will do (no copies, one fused reduction), except
-        // 16-bit types, whose distance overflows (past 65504) as soon as the paths differ by a few units
-        boolean narrow = a.dataType() == DataType.FLOAT16 || a.dataType() == DataType.BFLOAT16;
-        INDArray x = narrow ? a.castTo(DataType.FLOAT) : a;
-        INDArray y = narrow ? b.castTo(DataType.FLOAT) : b;
-        double[] drift = perChannel(Nd4j.getExecutioner().exec(new EuclideanDistance(x, y, axes)));
-        if (narrow) {
-            release(x);
-            release(y);
-        }
-        for (int c = 0; c < drift.length; c++) {
-            drift[c] *= drift[c];
-        }
-        return drift;
     }
 
     /** An array's values in row-major order, as doubles. */
