@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.bnconsistency.BatchNormInspector;
+import io.github.bnconsistency.InspectionOptions;
 import io.github.bnconsistency.api.BatchNormSoftAssertions;
+import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.StoryModels;
@@ -52,6 +54,12 @@ class ModelUnchangedTest {
                 Named.of(
                         "BatchNormInspector.inspect(DataSetIterator)",
                         m -> BatchNormInspector.inspect(m, new ListDataSetIterator<>(IMAGES.asList(), 4))),
+                Named.of(
+                        "BatchNormInspector.inspect(DataSetIterator) re-batched: reference and noise sweeps",
+                        m -> BatchNormInspector.inspect(
+                                m,
+                                ProbeData.of(new ListDataSetIterator<>(IMAGES.asList(), 6)),
+                                InspectionOptions.defaults().withTrainingBatchSize(4))),
                 Named.of(
                         "inferenceMatchesTraining (failing)",
                         m -> catchThrowable(() -> modelAssert(m).inferenceMatchesTraining(IMAGES, 1e-6))),

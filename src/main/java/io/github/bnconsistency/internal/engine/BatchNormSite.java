@@ -68,6 +68,25 @@ public record BatchNormSite(
         }
     }
 
+    /**
+     * Gives the layer its own copies of its moving statistics: written after this, they change this layer only, not
+     * the flattened parameters it shares with the model (DL4J's inference path reads them from the layer's table).
+     */
+    void ownMovingStatistics() {
+        java.util.Map<String, INDArray> table = new java.util.LinkedHashMap<>(layer.paramTable());
+        for (String key : new String[] {
+            BatchNormalizationParamInitializer.GLOBAL_MEAN,
+            BatchNormalizationParamInitializer.GLOBAL_VAR,
+            BatchNormalizationParamInitializer.GLOBAL_LOG_STD
+        }) {
+            INDArray shared = table.get(key);
+            if (shared != null) {
+                table.put(key, shared.dup());
+            }
+        }
+        layer.setParamTable(table);
+    }
+
     /** Far below any eps, so it changes nothing at inference, and finite in log10 even in HALF. */
     private static final double SMALLEST_STORED_VARIANCE = 1e-30;
 

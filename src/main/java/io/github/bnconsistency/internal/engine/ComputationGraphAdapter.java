@@ -103,8 +103,8 @@ final class ComputationGraphAdapter extends ModelAdapter {
     }
 
     @Override
-    ModelAdapter parameterCopy() {
-        Tapped copy = tappedCopy(model, model.params().dup(), false);
+    ModelAdapter sharedCopy() {
+        Tapped copy = tappedCopy(model, model.params(), false);
         return new ComputationGraphAdapter(copy.graph(), false, copy);
     }
 

@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * on the probe's), decide the training batch size, judge each layer against the target statistics at that size,
  * and compare the inference outputs with the reference: the outputs of the model normalizing with those targets.
  * One probe batch of the training size needs two passes (its training path is the reference); otherwise a reference
- * pass on a parameter copy follows, when the data can be read again.
+ * pass on a copy sharing the weights follows, when the data can be read again.
  */
 final class Inspection {
 
@@ -468,7 +468,7 @@ final class Inspection {
     /** Per probe batch the reference pass and one inference pass per draw on a second copy, compared. */
     private OutputNoise noiseSweep(List<LayerFinding> findings, List<double[][][]> draws) {
         ModelAdapter reference = referenceCopy(findings);
-        ModelAdapter drawn = adapter.parameterCopy();
+        ModelAdapter drawn = adapter.statisticsCopy();
         List<OutputComparison> comparisons = new ArrayList<>();
         for (int k = 0; k < draws.size(); k++) {
             comparisons.add(new OutputComparison());
@@ -545,16 +545,16 @@ final class Inspection {
     }
 
     /**
-     * A parameter copy with each measured, updating layer's moving statistics set to its target (frozen layers keep
+     * A copy with each measured, updating layer's moving statistics set to its target (frozen layers keep
      * theirs: they normalize with them in training too).
      */
     private ModelAdapter referenceCopy(List<LayerFinding> findings) {
         return referenceCopy(adapter, findings);
     }
 
-    /** A parameter copy of {@code base} normalizing with the targets (see {@link #setToTargets}). */
+    /** A copy of {@code base} normalizing with the targets (see {@link #setToTargets}). */
     private static ModelAdapter referenceCopy(ModelAdapter base, List<LayerFinding> findings) {
-        ModelAdapter reference = base.parameterCopy();
+        ModelAdapter reference = base.statisticsCopy();
         List<BatchNormSite> sites = reference.sites();
         for (int s = 0; s < sites.size(); s++) {
             LayerFinding f = findings.get(s);

@@ -95,8 +95,8 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     }
 
     @Override
-    ModelAdapter parameterCopy() {
-        Tapped copy = tappedCopy(model, model.params().dup(), false);
+    ModelAdapter sharedCopy() {
+        Tapped copy = tappedCopy(model, model.params(), false);
         return new MultiLayerNetworkAdapter(copy.network(), false, copy);
     }
 
