@@ -63,14 +63,15 @@ import org.nd4j.linalg.dataset.DataSet;
  *   <li>{@code listener}: {@code cnn.listener_overhead}, {@code resnet50.listener_overhead} ({@code fit()} with
  *       {@code BatchNormConvergenceListener.every(10)} / without, ResNet50 every(5) over blocks of 5; <= 1.01)
  *   <li>{@code memory}: {@code resnet50.memory_growth_20x} (peak RSS of a fresh JVM checking ResNet50 on 20
- *       streamed batches / on 1; <= 1.05)
+ *       streamed batches / on 1; <= 1.05) and its baseline {@code resnet50.passes_memory_growth_20x} (the same for
+ *       the two forward passes alone, collecting garbage as the check does; no target)
  *   <li>{@code peak}: {@code resnet50_224.peak_rss_assert_over_two_passes} (peak RSS of a fresh JVM making two
  *       assertions on zoo ResNet50 at batch 16 of 3x224x224 / that of a fresh JVM making the same two forward
  *       passes twice; <= 1.15)
  * </ul>
  *
  * The full run times every figure over at least 9 rounds (15 for the small CNN's listener figure) and takes 5
- * child-JVM pairs for {@code memory_growth_20x}, 3 for the peak figure, the two JVMs of a pair at the same time
+ * child-JVM pairs for {@code memory_growth_20x} (and 3 for its baseline), 3 for the peak figure, the two JVMs of a pair at the same time
  * (one per core; a process's peak RSS is its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
  * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
  * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure, these
@@ -514,6 +515,11 @@ public final class Benchmark {
             specs.add(new PairSpec(
                     MemoryProbe.class, MemoryProbe.PREFIX, new String[] {order[0]}, new String[] {order[1]}));
         }
+        for (int r = 0; memory && r < passesPairs(); r++) {
+            String[] order = r % 2 == 0 ? new String[] {"1", "passes"} : new String[] {"20", "passes"};
+            String[] other = r % 2 == 0 ? new String[] {"20", "passes"} : new String[] {"1", "passes"};
+            specs.add(new PairSpec(MemoryProbe.class, MemoryProbe.PREFIX, order, other));
+        }
         for (int p = 0; peak && p < plan.peakPairs(); p++) {
             String[] order = p % 2 == 0 ? new String[] {"assert", "passes"} : new String[] {"passes", "assert"};
             specs.add(new PairSpec(
@@ -523,22 +529,30 @@ public final class Benchmark {
         List<List<Child>> pairs = runPairs(specs);
         double wall = (System.nanoTime() - start) / 1e9;
         int m = memory ? plan.memoryPairs() : 0;
+        int b = memory ? passesPairs() : 0;
         double fullSeconds = 0;
         if (memory) {
-            fullSeconds += memory(pairs.subList(0, m));
+            fullSeconds += memory(pairs.subList(0, m), false);
+            fullSeconds += memory(pairs.subList(m, m + b), true);
         }
         if (peak) {
-            fullSeconds += peak(pairs.subList(m, pairs.size()));
+            fullSeconds += peak(pairs.subList(m + b, pairs.size()));
         }
         caseExtra += fullSeconds - wall;
     }
 
+    /** Pairs of the passes-alone baseline of memory_growth_20x: fewer than the figure's own (it has no target). */
+    private int passesPairs() {
+        return Math.max(1, (plan.memoryPairs() + 1) / 2);
+    }
+
     /**
-     * memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch.
+     * memory_growth_20x: peak RSS of a fresh JVM checking ResNet50 on 20 batches against 1 batch; with {@code
+     * passes}, its baseline: the two forward passes alone on the same batches, collecting as the check does.
      *
      * @return the estimated seconds of a full run's pairs
      */
-    private double memory(List<List<Child>> pairs) {
+    private double memory(List<List<Child>> pairs, boolean passes) {
         double[] ratios = new double[pairs.size()];
         long[][] peaks = new long[pairs.size()][2];
         double solo = 0;
@@ -554,11 +568,12 @@ public final class Benchmark {
             }
             ratios[r] = (double) peaks[r][1] / peaks[r][0];
         }
-        context("resnet50 check, peak RSS of a fresh JVM (" + CHILD_HEAP + "): 1 batch " + median(peaks, 0) / 1024
+        context("resnet50 " + (passes ? "two passes alone (collecting as the check does)" : "check")
+                + ", peak RSS of a fresh JVM (" + CHILD_HEAP + "): 1 batch " + median(peaks, 0) / 1024
                 + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + pairs.size()
                 + " pairs of child JVMs" + (plan.concurrentPairs() ? ", all at the same time" : "") + ")");
-        figure("resnet50.memory_growth_20x", ratios);
-        return full.memoryPairs() * solo / pairs.size();
+        figure(passes ? "resnet50.passes_memory_growth_20x" : "resnet50.memory_growth_20x", ratios);
+        return (passes ? Math.max(1, (full.memoryPairs() + 1) / 2) : full.memoryPairs()) * solo / pairs.size();
     }
 
     /**

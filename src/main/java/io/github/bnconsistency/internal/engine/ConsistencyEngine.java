@@ -119,11 +119,8 @@ public final class ConsistencyEngine {
      * a batch is held once counted but, when asked, its inference outputs.
      */
     static Measurement measure(ModelAdapter adapter, ProbeData data, Sweep sweep, GarbagePolicy garbage) {
-        Tally tally = new Tally(adapter, sweep);
-        data.forEachBatch(batch -> {
-            garbage.beforeBatch();
-            tally.add(batch, adapter.features(batch));
-        });
+        Tally tally = new Tally(adapter, sweep, garbage);
+        data.forEachBatch(batch -> tally.add(batch, adapter.features(batch)));
         return tally.measurement(data, garbage);
     }
 
@@ -131,6 +128,7 @@ public final class ConsistencyEngine {
     private static final class Tally {
         private final ModelAdapter adapter;
         private final Sweep sweep;
+        private final GarbagePolicy garbage;
         private final List<BatchNormSite> sites;
         private final ChannelStatisticsAccumulator[] statistics;
         private final ExampleStatistics[] examples;
@@ -148,9 +146,10 @@ public final class ConsistencyEngine {
         private long uniformBatchSize = -1;
         private long firstBatchSize;
 
-        Tally(ModelAdapter adapter, Sweep sweep) {
+        Tally(ModelAdapter adapter, Sweep sweep, GarbagePolicy garbage) {
             this.adapter = adapter;
             this.sweep = sweep;
+            this.garbage = garbage;
             this.sites = adapter.sites();
             statistics = new ChannelStatisticsAccumulator[sites.size()];
             examples = new ExampleStatistics[sites.size()];
@@ -186,7 +185,7 @@ public final class ConsistencyEngine {
             }
             double[][] drift = new double[sites.size()][];
             NonFiniteWatch watch = new NonFiniteWatch(adapter);
-            INDArray[] inference = run(adapter, features, false, batch, (s, input) -> {
+            INDArray[] inference = run(garbage, adapter, features, false, batch, (s, input) -> {
                 DriftSample sample = training.samples[s];
                 if (sample != null) {
                     training.samples[s] = null;
@@ -263,7 +262,7 @@ public final class ConsistencyEngine {
 
         private Reading trainingPass(INDArray[] features, ProbeBatch batch, boolean keepSamples) {
             Reading reading = new Reading(keepSamples);
-            reading.outputs = run(adapter, features, true, batch, reading);
+            reading.outputs = run(garbage, adapter, features, true, batch, reading);
             return reading;
         }
 
@@ -342,9 +341,18 @@ public final class ConsistencyEngine {
         }
     }
 
-    /** One pass ({@link ModelAdapter#run}); a failure is worded with the batch, the path and the layer that rejects it. */
+    /**
+     * One pass ({@link ModelAdapter#run}), after the garbage policy has had its say; a failure is worded with the
+     * batch, the path and the layer that rejects it.
+     */
     static INDArray[] run(
-            ModelAdapter adapter, INDArray[] features, boolean training, ProbeBatch batch, SiteTap.SiteReader reader) {
+            GarbagePolicy garbage,
+            ModelAdapter adapter,
+            INDArray[] features,
+            boolean training,
+            ProbeBatch batch,
+            SiteTap.SiteReader reader) {
+        garbage.beforePass();
         try {
             return adapter.run(features, training, reader);
         } catch (RuntimeException e) {

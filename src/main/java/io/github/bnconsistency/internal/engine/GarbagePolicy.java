@@ -4,8 +4,9 @@ package io.github.bnconsistency.internal.engine;
  * When a check collects garbage. The check keeps nothing of a batch once counted, but DL4J's forward passes leave
  * arrays off-heap that only a collection frees (about 40 MB a pass on ResNet50 at 96x96, batch 12, measured with
  * nothing else running), and a small heap rarely collects, so over many batches a check (and the two passes alone)
- * grow until JavaCPP's limit forces one. Collecting before a batch when off-heap memory has grown by more than
- * {@link #THRESHOLD} since the check began keeps it flat; a model too small to reach it never collects. On by
+ * grow until JavaCPP's limit forces one. Collecting before a pass when off-heap memory has grown by more than
+ * {@link #THRESHOLD} since the check began keeps it as flat as the passes alone with the same policy (before a pass,
+ * not a batch: a batch can take four passes and more); a model too small to reach it never collects. On by
  * default, off with {@code InspectionOptions.withoutGarbageCollection()}; the report's probe summary counts the
  * collections.
  */
@@ -22,8 +23,8 @@ final class GarbagePolicy {
         this.start = enabled ? physicalBytes() : 0;
     }
 
-    /** Before reading a batch: collects when off-heap memory has grown past the threshold. */
-    void beforeBatch() {
+    /** Before a forward pass: collects when off-heap memory has grown past the threshold. */
+    void beforePass() {
         if (enabled && physicalBytes() > start + THRESHOLD) {
             System.gc();
             collections++;

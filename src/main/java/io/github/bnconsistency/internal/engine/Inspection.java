@@ -277,10 +277,9 @@ final class Inspection {
         ModelAdapter reference = referenceCopy(inDouble, findings);
         OutputComparison comparison = new OutputComparison();
         data.forEachBatch(batch -> {
-            garbage.beforeBatch();
             INDArray[] features = inDouble.features(batch);
-            INDArray[] referenceOutputs = reference.run(features, false, null);
-            INDArray[] outputs = inDouble.run(features, false, null);
+            INDArray[] referenceOutputs = ConsistencyEngine.run(garbage, reference, features, false, batch, null);
+            INDArray[] outputs = ConsistencyEngine.run(garbage, inDouble, features, false, batch, null);
             comparison.add(referenceOutputs, outputs, null, null);
             ConsistencyEngine.release(referenceOutputs);
             ConsistencyEngine.release(outputs);
@@ -425,7 +424,6 @@ final class Inspection {
     private NoiseSamples bootstrap(Measurement measurement, long n) {
         List<INDArray[]> read = new ArrayList<>();
         data.forEachBatch(batch -> {
-            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
             INDArray[] copy = new INDArray[features.length];
             for (int f = 0; f < features.length; f++) {
@@ -448,6 +446,7 @@ final class Inspection {
             }
             INDArray[] features = Rechunker.rowsAt(all, rows);
             BatchMoments[] moments = new BatchMoments[sites.size()];
+            garbage.beforePass();
             INDArray[] outputs = adapter.run(features, true, (s, input) -> {
                 if (measurement.layouts().get(s).isSupported()) {
                     moments[s] =
@@ -474,9 +473,8 @@ final class Inspection {
             comparisons.add(new OutputComparison());
         }
         data.forEachBatch(batch -> {
-            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
-            INDArray[] referenceOutputs = reference.run(features, false, null);
+            INDArray[] referenceOutputs = ConsistencyEngine.run(garbage, reference, features, false, batch, null);
             for (int k = 0; k < draws.size(); k++) {
                 double[][][] draw = draws.get(k);
                 for (int s = 0; s < draw.length; s++) {
@@ -484,7 +482,7 @@ final class Inspection {
                         drawn.sites().get(s).writeMovingStatistics(draw[s][0], draw[s][1]);
                     }
                 }
-                INDArray[] drawOutputs = drawn.run(features, false, null);
+                INDArray[] drawOutputs = ConsistencyEngine.run(garbage, drawn, features, false, batch, null);
                 comparisons.get(k).add(referenceOutputs, drawOutputs, batch.labels(), null);
                 ConsistencyEngine.release(drawOutputs);
             }
@@ -608,13 +606,15 @@ final class Inspection {
         ReferenceSweep sweep = new ReferenceSweep(adapter.sites());
         int[] index = {0};
         data.forEachBatch(batch -> {
-            garbage.beforeBatch();
             INDArray[] features = adapter.features(batch);
             boolean drift = measurement.rebatched();
             DriftSample[] samples = new DriftSample[sites.size()];
-            INDArray[] referenceOutputs = reference.run(
+            INDArray[] referenceOutputs = ConsistencyEngine.run(
+                    garbage,
+                    reference,
                     features,
                     false,
+                    batch,
                     !drift
                             ? null
                             : (s, input) -> {
@@ -630,7 +630,7 @@ final class Inspection {
             INDArray[] inferenceOutputs = index[0] < kept.size() ? kept.get(index[0]) : null;
             NonFiniteWatch watch = new NonFiniteWatch(adapter);
             if (inferenceOutputs == null || drift) {
-                inferenceOutputs = ConsistencyEngine.run(adapter, features, false, batch, (s, input) -> {
+                inferenceOutputs = ConsistencyEngine.run(garbage, adapter, features, false, batch, (s, input) -> {
                     DriftSample sample = samples[s];
                     double[] d = null;
                     if (sample != null) {
