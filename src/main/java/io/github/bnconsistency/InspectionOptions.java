@@ -136,8 +136,8 @@ public record InspectionOptions(
      * These options without the check's garbage collections. DL4J's forward passes leave arrays off-heap that only
      * a collection frees, so over many probe batches of a large model off-heap memory grows (until JavaCPP's limit,
      * {@code -Dorg.bytedeco.javacpp.maxbytes}, forces a collection); by default the check calls {@code System.gc()}
-     * before a forward pass once off-heap memory has grown by 64 MB since it began, which keeps it flat, and the report's
-     * {@code probe().garbageCollections()} counts them. Turn them off when your own code manages collections.
+     * before a forward pass once off-heap memory has grown by 64 MB since it began, which bounds its growth, and the
+     * report's {@code probe().garbageCollections()} counts them. Turn them off when your own code manages collections.
      *
      * @return a copy of these options with the collections off
      */

@@ -71,8 +71,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * </ul>
  *
  * The full run times every figure over at least 9 rounds (15 for the small CNN's listener figure) and takes 5
- * child-JVM pairs for {@code memory_growth_20x} (and 3 for its baseline), 3 for the peak figure, the two JVMs of a pair at the same time
- * (one per core; a process's peak RSS is its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
+ * child-JVM pairs for {@code memory_growth_20x} (and 3 for its baseline), 3 for the peak figure, the two JVMs of
+ * a pair at the same time (one per core; a process's peak RSS is its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
  * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
  * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure, these
  * four JVMs at the same time; it prints every figure with its target and says in its summary that its figures are
@@ -515,10 +515,12 @@ public final class Benchmark {
             specs.add(new PairSpec(
                     MemoryProbe.class, MemoryProbe.PREFIX, new String[] {order[0]}, new String[] {order[1]}));
         }
-        for (int r = 0; memory && r < passesPairs(); r++) {
-            String[] order = r % 2 == 0 ? new String[] {"1", "passes"} : new String[] {"20", "passes"};
-            String[] other = r % 2 == 0 ? new String[] {"20", "passes"} : new String[] {"1", "passes"};
-            specs.add(new PairSpec(MemoryProbe.class, MemoryProbe.PREFIX, order, other));
+        for (int r = 0; memory && r < passesPairs(plan); r++) {
+            String[] order = r % 2 == 0 ? new String[] {"1", "20"} : new String[] {"20", "1"};
+            specs.add(new PairSpec(
+                    MemoryProbe.class, MemoryProbe.PREFIX, new String[] {order[0], "passes"}, new String[] {
+                        order[1], "passes"
+                    }));
         }
         for (int p = 0; peak && p < plan.peakPairs(); p++) {
             String[] order = p % 2 == 0 ? new String[] {"assert", "passes"} : new String[] {"passes", "assert"};
@@ -529,7 +531,7 @@ public final class Benchmark {
         List<List<Child>> pairs = runPairs(specs);
         double wall = (System.nanoTime() - start) / 1e9;
         int m = memory ? plan.memoryPairs() : 0;
-        int b = memory ? passesPairs() : 0;
+        int b = memory ? passesPairs(plan) : 0;
         double fullSeconds = 0;
         if (memory) {
             fullSeconds += memory(pairs.subList(0, m), false);
@@ -542,8 +544,8 @@ public final class Benchmark {
     }
 
     /** Pairs of the passes-alone baseline of memory_growth_20x: fewer than the figure's own (it has no target). */
-    private int passesPairs() {
-        return Math.max(1, (plan.memoryPairs() + 1) / 2);
+    private static int passesPairs(Plan of) {
+        return Math.max(1, (of.memoryPairs() + 1) / 2);
     }
 
     /**
@@ -573,7 +575,7 @@ public final class Benchmark {
                 + " MB, 20 batches " + median(peaks, 1) / 1024 + " MB (medians of " + pairs.size()
                 + " pairs of child JVMs" + (plan.concurrentPairs() ? ", all at the same time" : "") + ")");
         figure(passes ? "resnet50.passes_memory_growth_20x" : "resnet50.memory_growth_20x", ratios);
-        return (passes ? Math.max(1, (full.memoryPairs() + 1) / 2) : full.memoryPairs()) * solo / pairs.size();
+        return (passes ? passesPairs(full) : full.memoryPairs()) * solo / pairs.size();
     }
 
     /**
