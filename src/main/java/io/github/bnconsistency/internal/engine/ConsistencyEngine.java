@@ -193,7 +193,6 @@ public final class ConsistencyEngine {
                 }
                 watch.input(s, input, layouts[s], drift[s]);
             });
-            training.releaseSamples(); // sites the inference pass did not reach
             count(training, drift);
             outputs.add(training.outputs, inference, batch.labels(), () -> watch.firstNonFinite(features));
             release(training.outputs);
@@ -241,21 +240,7 @@ public final class ConsistencyEngine {
                 }
                 moments[s] = BatchMoments.inPass(input, layouts[s]); // assigned: a pass run twice counts once
                 if (samples != null) {
-                    if (samples[s] != null) {
-                        samples[s].release();
-                    }
                     samples[s] = DriftSample.of(input, layouts[s]);
-                }
-            }
-
-            void releaseSamples() {
-                if (samples != null) {
-                    for (int s = 0; s < samples.length; s++) {
-                        if (samples[s] != null) {
-                            samples[s].release();
-                            samples[s] = null;
-                        }
-                    }
                 }
             }
         }

@@ -106,7 +106,7 @@ public final class ConvergenceProbe {
                 ChannelStatisticsAccumulator statistics = new ChannelStatisticsAccumulator(site.channels());
                 ExampleStatistics examples = new ExampleStatistics(site.channels());
                 if (layout.isSupported()) {
-                    BatchMoments moments = BatchMoments.of(input, layout, input.dataType());
+                    BatchMoments moments = BatchMoments.inPass(input, layout);
                     statistics.addBatch(
                             moments.mean(), moments.variance(), moments.squaredDrift(), moments.valuesPerChannel());
                     examples.add(moments.exampleMeans(), moments.exampleVariances(), moments.examples());

@@ -1,10 +1,7 @@
 package io.github.bnconsistency.internal.engine;
 
 import io.github.bnconsistency.report.ChannelLayout;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The values of one site's input at fixed positions, kept from one pass to measure the input drift (the RMS of
@@ -17,49 +14,38 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class DriftSample {
 
     /**
-     * At most this many values per site and batch: 256 kB in FLOAT, under 14 MB for ResNet50's 53 layers, and a
-     * small share of the pass's time (2^18 took 5% of ResNet50's check at 96x96).
+     * At most this many values per site and batch: 256 kB in FLOAT (on the heap), under 14 MB for ResNet50's 53
+     * layers, and a small share of the pass's time (2^18 took 5% of ResNet50's check at 96x96).
      */
     static final long MAX_VALUES = 1L << 16;
 
-    private final INDArray values;
-    private final INDArrayIndex[] positions;
+    private final InPlaceGrid.Values values;
+    private final long[] steps;
     private final long sampledPerChannel;
     private final long valuesPerChannel;
 
-    private DriftSample(INDArray values, INDArrayIndex[] positions, long sampledPerChannel, long valuesPerChannel) {
+    private DriftSample(InPlaceGrid.Values values, long[] steps, long sampledPerChannel, long valuesPerChannel) {
         this.values = values;
-        this.positions = positions;
+        this.steps = steps;
         this.sampledPerChannel = sampledPerChannel;
         this.valuesPerChannel = valuesPerChannel;
     }
 
-    /** A detached copy of the input's values at the sample's positions (call outside any workspace). */
+    /** A copy, on the heap, of the input's values at the sample's positions (read in place: no ND4J array). */
     static DriftSample of(INDArray input, ChannelLayout layout) {
         long[] shape = input.shape();
-        long[] stride = strides(shape, layout);
+        long[] steps = strides(shape, layout);
         long channels = shape[layout.channelAxis()];
-        INDArrayIndex[] positions = positions(shape, stride);
-        INDArray values =
-                positions == null ? input.dup('c') : input.get(positions).dup('c');
         return new DriftSample(
-                values, positions, sampled(shape, stride, layout.reductionAxes()), input.length() / channels);
+                InPlaceGrid.on(input, layout, steps).copy(),
+                steps,
+                sampled(shape, steps, layout.reductionAxes()),
+                input.length() / channels);
     }
 
-    /** The sample's positions in an array of this shape: a view's indices, or null for every value. */
-    static INDArrayIndex[] positions(long[] shape, ChannelLayout layout) {
-        return positions(shape, strides(shape, layout));
-    }
-
-    private static INDArrayIndex[] positions(long[] shape, long[] stride) {
-        if (java.util.Arrays.stream(stride).allMatch(s -> s == 1)) {
-            return null;
-        }
-        INDArrayIndex[] positions = new INDArrayIndex[shape.length];
-        for (int a = 0; a < shape.length; a++) {
-            positions[a] = stride[a] == 1 ? NDArrayIndex.all() : NDArrayIndex.interval(0, stride[a], shape[a]);
-        }
-        return positions;
+    /** The sample's grid on an array of this layout: every value when it has at most {@link #MAX_VALUES}. */
+    static InPlaceGrid grid(INDArray array, ChannelLayout layout) {
+        return InPlaceGrid.on(array, layout, strides(array.shape(), layout));
     }
 
     private static long[] strides(long[] shape, ChannelLayout layout) {
@@ -84,37 +70,17 @@ final class DriftSample {
 
     /**
      * Per channel, the sum of {@code (other - this)^2} over the sample's positions scaled to all the input's values
-     * (the exact sum when the sample holds every value); frees the sample.
+     * (the exact sum when the sample holds every value), read in place.
      */
     double[] squaredDriftSums(INDArray other, ChannelLayout layout) {
-        INDArray at = positions == null ? other : other.get(positions);
-        // element by element (a pairwise op): a layer's input may be a permuted view (a convolution's output is),
-        // while the kept values are in 'c' order, and a distance reduction over axes misreads such a pair
-        boolean narrow = values.dataType() == DataType.FLOAT16 || values.dataType() == DataType.BFLOAT16;
-        INDArray difference = narrow ? at.castTo(DataType.FLOAT).subi(values.castTo(DataType.FLOAT)) : at.sub(values);
-        try {
-            INDArray norms = difference.norm2(layout.reductionAxes());
-            double[] sums = norms.castTo(DataType.DOUBLE).toDoubleVector();
-            BatchMoments.release(norms);
+        double[] sums = InPlaceGrid.on(other, layout, steps).squaredDifferences(values);
+        double scale = (double) valuesPerChannel / sampledPerChannel;
+        if (scale != 1) {
             for (int c = 0; c < sums.length; c++) {
-                sums[c] *= sums[c];
+                sums[c] *= scale;
             }
-            double scale = (double) valuesPerChannel / sampledPerChannel;
-            if (scale != 1) {
-                for (int c = 0; c < sums.length; c++) {
-                    sums[c] *= scale;
-                }
-            }
-            return sums;
-        } finally {
-            BatchMoments.release(difference);
-            release();
         }
-    }
-
-    /** Frees the kept values (when the second pass does not come). */
-    void release() {
-        BatchMoments.release(values);
+        return sums;
     }
 
     private static long sampled(long[] shape, long[] stride, int[] axes) {

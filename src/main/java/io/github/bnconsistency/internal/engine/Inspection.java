@@ -619,9 +619,6 @@ final class Inspection {
                             ? null
                             : (s, input) -> {
                                 if (measurement.layouts().get(s).isSupported()) {
-                                    if (samples[s] != null) {
-                                        samples[s].release();
-                                    }
                                     samples[s] = DriftSample.of(
                                             input, measurement.layouts().get(s));
                                 }
@@ -643,11 +640,6 @@ final class Inspection {
                     }
                     watch.input(s, input, measurement.layouts().get(s), d);
                 });
-            }
-            for (DriftSample left : samples) {
-                if (left != null) {
-                    left.release();
-                }
             }
             sweep.outputs.add(referenceOutputs, inferenceOutputs, batch.labels(), () -> watch.firstNonFinite(features));
             ConsistencyEngine.release(referenceOutputs);

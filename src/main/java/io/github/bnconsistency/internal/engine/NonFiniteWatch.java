@@ -40,9 +40,7 @@ final class NonFiniteWatch {
         if (!array.dataType().isFPType()) {
             return true;
         }
-        org.nd4j.linalg.indexing.INDArrayIndex[] grid =
-                layout.isSupported() ? DriftSample.positions(array.shape(), layout) : null;
-        return ForwardPass.isFinite(grid == null ? array : array.get(grid));
+        return layout.isSupported() ? DriftSample.grid(array, layout).allFinite() : ForwardPass.isFinite(array);
     }
 
     /** The layer found, else the one a pass keeping every activation finds (only asked when outputs are not finite). */
