@@ -69,9 +69,9 @@ class InPlaceGridTest {
                 InPlaceGrid.on(permuted, ChannelLayout.NCHW, every).copy();
         assertThat(InPlaceGrid.on(same, ChannelLayout.NCHW, every).squaredDifferences(kept))
                 .containsOnly(0.0);
-        // each channel has 3 * 5 * 4 values, each off by 0.5
+        // each channel has 3 * 5 * 4 values, each off by 0.5 up to float rounding of x + 0.5 (6e-8 each)
         assertThat(InPlaceGrid.on(shifted, ChannelLayout.NCHW, every).squaredDifferences(kept))
-                .containsExactly(new double[] {15.0, 15.0}, within(1e-9));
+                .containsExactly(new double[] {15.0, 15.0}, within(1e-5));
     }
 
     @Test
