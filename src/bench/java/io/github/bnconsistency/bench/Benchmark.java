@@ -33,7 +33,7 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The side-by-side benchmark of issues 7 and 14: every timed figure is a ratio of two things measured in this JVM,
- * interleaved after warm-up (the starting arm rotates), the median over rounds of the per-round ratio, with no
+ * interleaved call by call after warm-up (see {@link Interleaved}), the median over rounds of the per-round ratio, with no
  * {@code System.gc()} in or between timed blocks (a user's garbage is on the clock of whoever makes it). Prints one
  * line per figure, {@code name: value (target <= bound: met)} or {@code (no target)}; lines starting with {@code #}
  * are context (absolute times, every round's ratio, settings, each case's elapsed time); then a one-line summary.
@@ -70,7 +70,8 @@ import org.nd4j.linalg.dataset.DataSet;
  *       passes twice; <= 1.15)
  * </ul>
  *
- * The full run times every figure over at least 9 rounds (15 for the small CNN's listener figure) and takes 5
+ * The full run times every figure over at least 9 rounds (25 for the small CNN's check and recalibration figures,
+ * after 8 warm-up rounds; 15 for its listener figure) and takes 5
  * child-JVM pairs for {@code memory_growth_20x} (and 3 for its baseline), 3 for the peak figure, the two JVMs of
  * a pair at the same time (one per core; a process's peak RSS is its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
  * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
@@ -97,7 +98,8 @@ public final class Benchmark {
     /**
      * Rounds and child-JVM pairs of one run.
      *
-     * @param rounds timed rounds of the small CNN's figures (not its listener figure)
+     * @param rounds timed rounds of the small CNN's figures (not its listener figure): a round takes ~1.5 s, so a
+     *     full run takes 25 of them, which narrow the median of a machine whose rounds' ratios spread by +-30%
      * @param resnetRounds timed rounds of ResNet50's check and recalibration figures (~6 s a round)
      * @param heavyRounds rounds of the naive figure (~70 s a round) and the ResNet50 listener figure (~55 s)
      * @param cnnListenerRounds rounds of the small CNN's listener figure: a snapshot costs ~1 ms against ~25 ms per
@@ -125,7 +127,15 @@ public final class Benchmark {
             // the naive arm on every 4th BN layer, scaled, and the two JVMs of a pair at the same time: the full run
             // stays under 20 minutes (every layer and one JVM after the other took ~33)
             return new Plan(
-                    false, r, r, r, Math.max(r, 15), Math.max(5, memoryPairs), Math.max(3, peakPairs), 4, false);
+                    false,
+                    Math.max(r, 25),
+                    r,
+                    r,
+                    Math.max(r, 15),
+                    Math.max(5, memoryPairs),
+                    Math.max(3, peakPairs),
+                    4,
+                    false);
         }
 
         static Plan quickMode() {
@@ -316,7 +326,9 @@ public final class Benchmark {
      * already to find their repetitions (one each), none in quick mode.
      */
     private static int warmupRounds(Model model, Plan plan) {
-        return model instanceof ComputationGraph ? (plan.quick() ? 0 : 1) : 2;
+        // the small CNN's check is mostly Java code run a few dozen times a round: its first ~10 s run slower while
+        // the JIT compiles it (seen: the first three rounds 1.8-2.1 after two warm-up rounds, then 1.1-1.3)
+        return model instanceof ComputationGraph ? (plan.quick() ? 0 : 1) : (plan.quick() ? 4 : 8);
     }
 
     /** A full run's rounds, its warm-up rounds beyond this run's included (for the estimate). */

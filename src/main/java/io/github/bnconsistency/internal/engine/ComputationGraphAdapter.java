@@ -28,6 +28,10 @@ final class ComputationGraphAdapter extends ModelAdapter {
     private final boolean keepNoise;
     /** The engine's own copy of {@link #model} with its sites tapped, made for a check; or {@link #model} itself. */
     private Tapped tapped;
+    /** What {@link #tapped} was built from, when it is a kept copy (see {@link TappedCopies}), else null. */
+    private TappedCopies.Fingerprint tappedFrom;
+
+    private static final TappedCopies<Tapped> COPIES = new TappedCopies<>();
 
     private final boolean ownCopy;
     private INDArray[] savedInputs;
@@ -188,15 +192,50 @@ final class ComputationGraphAdapter extends ModelAdapter {
         model.setInputs(savedInputs);
         if (!ownCopy && tapped != null) {
             tapped.graph().clearLayersStates();
+            if (tappedFrom != null) {
+                COPIES.giveBack(model, tappedFrom, tapped);
+            }
             tapped = null;
+            tappedFrom = null;
         }
     }
 
     private Tapped tapped() {
         if (tapped == null) {
-            tapped = tappedCopy(model, model.params(), keepNoise);
+            if (keepNoise) {
+                tapped = tappedCopy(model, model.params(), true); // its noise draws its own random numbers: not kept
+            } else {
+                tappedFrom = fingerprint(model);
+                tapped = COPIES.take(model, tappedFrom, () -> tappedCopy(model, model.params(), false));
+            }
         }
         return tapped;
+    }
+
+    /** What a tapped copy of {@code model} is built from (see {@link TappedCopies.Fingerprint}). */
+    private static TappedCopies.Fingerprint fingerprint(ComputationGraph model) {
+        ComputationGraphConfiguration configuration = model.getConfiguration().clone();
+        configuration.setIterationCount(0);
+        configuration.setEpochCount(0);
+        configuration.getDefaultConfiguration().setIterationCount(0);
+        configuration.getDefaultConfiguration().setEpochCount(0);
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex vertex :
+                configuration.getVertices().values()) {
+            if (vertex instanceof org.deeplearning4j.nn.conf.graph.LayerVertex layerVertex) {
+                layerVertex.getLayerConf().setIterationCount(0);
+                layerVertex.getLayerConf().setEpochCount(0);
+            }
+        }
+        List<Object> layers = new ArrayList<>();
+        for (GraphVertex vertex : model.getVertices()) {
+            layers.add(vertex.hasLayer() ? vertex.getLayer() : vertex);
+        }
+        return TappedCopies.Fingerprint.of(model.params(), configuration, layers);
+    }
+
+    /** How many tapped copies of users' graphs have been built (for tests of {@link TappedCopies}). */
+    static int tappedCopiesBuilt() {
+        return COPIES.builds();
     }
 
     /**

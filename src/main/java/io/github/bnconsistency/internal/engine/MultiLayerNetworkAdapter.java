@@ -26,6 +26,10 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
     private final boolean keepNoise;
     /** The engine's own copy of {@link #model} with its sites tapped, made for a check; or {@link #model} itself. */
     private Tapped tapped;
+    /** What {@link #tapped} was built from, when it is a kept copy (see {@link TappedCopies}), else null. */
+    private TappedCopies.Fingerprint tappedFrom;
+
+    private static final TappedCopies<Tapped> COPIES = new TappedCopies<>();
 
     private final boolean ownCopy;
     private INDArray savedInput;
@@ -165,15 +169,42 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
         model.setInput(savedInput);
         if (!ownCopy && tapped != null) {
             tapped.network().clearLayersStates();
+            if (tappedFrom != null) {
+                COPIES.giveBack(model, tappedFrom, tapped);
+            }
             tapped = null;
+            tappedFrom = null;
         }
     }
 
     private Tapped tapped() {
         if (tapped == null) {
-            tapped = tappedCopy(model, model.params(), keepNoise);
+            if (keepNoise) {
+                tapped = tappedCopy(model, model.params(), true); // its noise draws its own random numbers: not kept
+            } else {
+                tappedFrom = fingerprint(model);
+                tapped = COPIES.take(model, tappedFrom, () -> tappedCopy(model, model.params(), false));
+            }
         }
         return tapped;
+    }
+
+    /** What a tapped copy of {@code model} is built from (see {@link TappedCopies.Fingerprint}). */
+    private static TappedCopies.Fingerprint fingerprint(MultiLayerNetwork model) {
+        MultiLayerConfiguration configuration =
+                model.getLayerWiseConfigurations().clone();
+        configuration.setIterationCount(0);
+        configuration.setEpochCount(0);
+        for (NeuralNetConfiguration conf : configuration.getConfs()) {
+            conf.setIterationCount(0);
+            conf.setEpochCount(0);
+        }
+        return TappedCopies.Fingerprint.of(model.params(), configuration, List.of(model.getLayers()));
+    }
+
+    /** How many tapped copies of users' networks have been built (for tests of {@link TappedCopies}). */
+    static int tappedCopiesBuilt() {
+        return COPIES.builds();
     }
 
     /**
