@@ -313,6 +313,11 @@ public final class HtmlReport {
         }
     }
 
+    /** The layer's status, saying when it is within noise by its effect on the outputs, not by its statistics. */
+    static String statusLabel(LayerFinding layer) {
+        return layer.withinNoiseByOutputs() ? "within noise (outputs)" : statusLabel(layer.status());
+    }
+
     static String statusLabel(LayerStatus status) {
         return switch (status) {
             case CONVERGED -> "converged";
@@ -842,7 +847,7 @@ public final class HtmlReport {
                     .append(", ")
                     .append(l.location())
                     .append("): ")
-                    .append(statusLabel(l.status()));
+                    .append(statusLabel(l));
             if (l == root) {
                 sb.append(", root cause");
             }
@@ -1009,7 +1014,7 @@ public final class HtmlReport {
                     .append("\">")
                     .append(statusGlyph(l.status()))
                     .append(' ')
-                    .append(statusLabel(l.status()))
+                    .append(statusLabel(l))
                     .append("</span>");
             if (isRoot) {
                 out.append("<span class=\"rootbadge\">root cause</span>");
@@ -1420,7 +1425,7 @@ public final class HtmlReport {
                         .append("\">")
                         .append(statusGlyph(l.status()))
                         .append(' ')
-                        .append(statusLabel(l.status()))
+                        .append(statusLabel(l))
                         .append("</span></td>");
                 if (l.status() == LayerStatus.UNSUPPORTED) {
                     out.append("<td colspan=\"10\" class=\"t\">not measured: ")

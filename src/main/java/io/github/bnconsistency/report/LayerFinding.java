@@ -224,6 +224,39 @@ public record LayerFinding(
     }
 
     /**
+     * Whether every channel is within {@link #tolerance()} or within its sampling noise: its divergence at most
+     * {@link io.github.bnconsistency.internal.NoiseThreshold#forChannels} times its noise floor (a channel whose every
+     * value was alike in the probe, variance 0, says nothing against the moving statistics and counts as within).
+     * What makes a layer {@link LayerStatus#WITHIN_NOISE} by its statistics.
+     *
+     * @return whether the statistics alone put the layer within tolerance or noise
+     */
+    public boolean withinNoiseFloors() {
+        double threshold = io.github.bnconsistency.internal.NoiseThreshold.forChannels(channelCount());
+        for (ChannelFinding c : channels) {
+            boolean withinTolerance = c.divergence() <= tolerance;
+            boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
+            boolean uninformative = c.batchVariance() == 0 && c.batchMeanSpread() == 0;
+            if (!withinTolerance && !withinNoise && !uninformative) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the layer is {@link LayerStatus#WITHIN_NOISE} by its effect on the outputs, not by its statistics: its
+     * gap is beyond the statistics' noise floors ({@link #withinNoiseFloors()} is false), yet the inference outputs
+     * stray from the reference no further than the measured output noise, by every measure (see
+     * {@link ConsistencyReport#reference()} and {@link OutputNoise}). The report says which of the two it is.
+     *
+     * @return whether the outputs, not the statistics, put the layer within noise
+     */
+    public boolean withinNoiseByOutputs() {
+        return status == LayerStatus.WITHIN_NOISE && !(maxDivergence() <= tolerance) && !withinNoiseFloors();
+    }
+
+    /**
      * How many channels exceed {@link #tolerance()}.
      *
      * @return the number of channels over the tolerance

@@ -135,7 +135,13 @@ public final class TextReport {
                         });
         long unsupported = count(report, LayerStatus.UNSUPPORTED);
         long noise = count(report, LayerStatus.WITHIN_NOISE);
-        String counts = (noise > 0 ? "; " + noise + " within sampling noise" : "")
+        long byOutputs = report.layers().stream()
+                .filter(LayerFinding::withinNoiseByOutputs)
+                .count();
+        String counts = (noise > 0
+                        ? "; " + noise + " within sampling noise"
+                                + (byOutputs > 0 ? " (" + byOutputs + " by their effect on the outputs)" : "")
+                        : "")
                 + (unsupported > 0 ? "; " + unsupported + " could not be measured on this data" : "");
         List<String> table = table(report);
         if (diverging.isEmpty() && unsupported == 0) {
@@ -314,7 +320,7 @@ public final class TextReport {
             case NOT_CONVERGED -> "yes";
             case VARIANCE_SHIFT -> "shift";
             case CORRUPTED -> "corrupted";
-            case WITHIN_NOISE -> "noise";
+            case WITHIN_NOISE -> l.withinNoiseByOutputs() ? "noise (outputs)" : "noise";
             default -> "no";
         };
         return new String[] {

@@ -61,6 +61,17 @@ class OutputEffectVerdictTest {
                         .as(seen.toString())
                         .isLessThan(2);
                 assertThat(text).as(text).doesNotContain("train ~");
+                // the report says which layers are within noise by their outputs, and no others
+                assertThat(offByStatistics).allMatch(LayerFinding::withinNoiseByOutputs);
+                assertThat(report.layers())
+                        .filteredOn(LayerFinding::withinNoiseByOutputs)
+                        .containsExactlyElementsOf(offByStatistics);
+                for (LayerFinding l : offByStatistics) {
+                    assertThat(text).as(text).containsPattern("(?m)^\\s*" + l.name() + "\\s+noise \\(outputs\\)");
+                }
+                assertThat(text).as(text).contains("(" + offByStatistics.size() + " by their effect on the outputs)");
+                assertThat(io.github.bnconsistency.report.HtmlReport.render(report))
+                        .contains("within noise (outputs)");
                 assertThat(ConsistencyChecks.predictionsMatchTraining(report, 0.99))
                         .as(text)
                         .isEmpty();

@@ -148,8 +148,8 @@ public final class LayerVerdicts {
     public static LayerFinding withTolerance(LayerFinding f, double tolerance) {
         Tolerances.requireValid(tolerance, "layer tolerance");
         LayerFinding judged = judged(f.withVerdict(f.status(), tolerance, f.updatesNeeded()));
-        return judgedWithinNoiseByOutputs(f) && judged.status() == LayerStatus.NOT_CONVERGED
-                ? withinNoiseByOutputs(judged)
+        return f.withinNoiseByOutputs() && judged.status() == LayerStatus.NOT_CONVERGED
+                ? withinNoiseByItsOutputs(judged)
                 : judged;
     }
 
@@ -208,18 +208,13 @@ public final class LayerVerdicts {
             return report;
         }
         List<LayerFinding> layers = report.layers().stream()
-                .map(l -> judgeableByOutputs(l, iterations) ? withinNoiseByOutputs(l) : l)
+                .map(l -> judgeableByOutputs(l, iterations) ? withinNoiseByItsOutputs(l) : l)
                 .toList();
         return report.withLayers(layers, report.layerTolerance());
     }
 
-    private static LayerFinding withinNoiseByOutputs(LayerFinding f) {
+    private static LayerFinding withinNoiseByItsOutputs(LayerFinding f) {
         return f.withVerdict(LayerStatus.WITHIN_NOISE, f.tolerance(), UpdatesNeeded.none());
-    }
-
-    /** Whether this layer was judged within noise by its effect on the outputs, not by its statistics. */
-    private static boolean judgedWithinNoiseByOutputs(LayerFinding f) {
-        return f.status() == LayerStatus.WITHIN_NOISE && !(f.maxDivergence() <= f.tolerance()) && !withinNoise(f);
     }
 
     /** Sets status and updates needed from the channels, tolerance and noise floors. */
@@ -238,7 +233,7 @@ public final class LayerVerdicts {
             // matched to the training-time statistics, however wide the floor against inference's is
             status = LayerStatus.VARIANCE_SHIFT;
             updates = UpdatesNeeded.never("variance shift from training-only noise upstream");
-        } else if (withinNoise(f)) {
+        } else if (f.withinNoiseFloors()) {
             status = LayerStatus.WITHIN_NOISE;
         } else {
             status = LayerStatus.NOT_CONVERGED;
@@ -266,22 +261,6 @@ public final class LayerVerdicts {
                     + "probe with real, varied examples");
         }
         return Optional.empty();
-    }
-
-    /** Every channel within tolerance or within its sampling noise (which needs a noise estimate). */
-    private static boolean withinNoise(LayerFinding f) {
-        double threshold = DivergenceMath.noiseThreshold(f.channelCount());
-        for (ChannelFinding c : f.channels()) {
-            boolean withinTolerance = c.divergence() <= f.tolerance();
-            boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
-            // every value of the channel alike in the probe (e.g. a ReLU unit silent in one batch of 16): its
-            // variance is 0 and says nothing about the moving statistics, so it cannot count against them
-            boolean uninformative = c.batchVariance() == 0 && c.batchMeanSpread() == 0;
-            if (!withinTolerance && !withinNoise && !uninformative) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The same report with every layer judged at another tolerance (no forward pass). */
