@@ -485,10 +485,10 @@ public final class Benchmark {
     }
 
     /**
-     * listener_overhead: blocks of fit() iterations with BatchNormConvergenceListener.every(k) and without (k = 10 on
-     * the small CNN, 5 on ResNet50). Any k consecutive iterations hold exactly one multiple of k, so a block of
-     * {@code iterations} (a multiple of k) with the listener takes {@code iterations / k} snapshots wherever it
-     * starts. Warm-up: one round of blocks on
+     * listener_overhead: fit() iterations with BatchNormConvergenceListener.every(k) and without (k = 10 on the small
+     * CNN, 5 on ResNet50), a round {@code iterations} of each (a multiple of k) in blocks of k, the arms' blocks
+     * interleaved. Any k consecutive iterations hold exactly one multiple of k, so each block with the listener takes
+     * one snapshot wherever it starts. Warm-up: one round of blocks on
      * the small CNN; on ResNet50 (~27 s a block) two iterations with the listener (a snapshot at iteration 0) and
      * one without, which size DL4J's workspaces and make the updater state as a round of blocks does.
      */
@@ -496,19 +496,22 @@ public final class Benchmark {
             String name, Model model, DataSet data, int iterations, int fullIterations, int rounds, int fullRounds) {
         int every = model instanceof ComputationGraph ? RESNET_FIT_ITERATIONS : 10;
         BatchNormConvergenceListener listener = BatchNormConvergenceListener.every(every);
-        Runnable with = fit(model, data, iterations, listener);
-        Runnable without = fit(model, data, iterations);
+        // blocks of k iterations, interleaved: each with-block takes one snapshot (see above), and the two arms take
+        // turns every k iterations, so the machine's swings fall on both (blocks of 100 spread rounds 0.7-2.2)
+        Runnable with = fit(model, data, every, listener);
+        Runnable without = fit(model, data, every);
+        int blocks = iterations / every;
         int warmupRounds = 1;
         if (model instanceof ComputationGraph) {
             fit(model, data, 2, listener).run();
             fit(model, data, 1).run();
             warmupRounds = 0;
         }
-        Interleaved.Rounds s =
-                Interleaved.run(warmupRounds, rounds, new Arm("with listener", with), new Arm("without", without));
+        Interleaved.Rounds s = Interleaved.run(
+                warmupRounds, rounds, new Arm("with listener", blocks, with), new Arm("without", blocks, without));
         planned(s, fullRounds, s.wallSecondsPerRound() * fullIterations / iterations);
-        context(name + ": " + iterations + " fit() iterations with the listener every " + every + " " + ms(s.median(0))
-                + ", without " + ms(s.median(1)) + " (" + rounds + " rounds; "
+        context(name + ": " + iterations + " fit() iterations with the listener every " + every + " "
+                + ms(s.median(0) * blocks) + ", without " + ms(s.median(1) * blocks) + " (" + rounds + " rounds; "
                 + listener.snapshots().size()
                 + " snapshots taken, warm-up included)");
         figure(name + ".listener_overhead", s.ratios(r -> r[0] / r[1]));
