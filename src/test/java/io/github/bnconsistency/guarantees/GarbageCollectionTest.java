@@ -18,7 +18,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -42,18 +41,6 @@ class GarbageCollectionTest {
     private static final long BALLAST_FLOATS = 12L << 20; // 48 MB
 
     private final List<INDArray> ballast = new ArrayList<>();
-
-    /**
-     * Frees what earlier tests in this JVM left for a collection first: freed during the check (by a collection the
-     * heap makes), it lowered resident memory by more than the ballast raised it (seen once in a full run).
-     */
-    @BeforeEach
-    void collectEarlierTestsGarbage() throws InterruptedException {
-        for (int i = 0; i < 2; i++) {
-            System.gc();
-            Thread.sleep(100); // ND4J's deallocator thread frees the collected arrays' memory
-        }
-    }
 
     @AfterEach
     void dropBallast() {

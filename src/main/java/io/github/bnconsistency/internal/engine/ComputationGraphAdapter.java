@@ -238,6 +238,11 @@ final class ComputationGraphAdapter extends ModelAdapter {
         return COPIES.builds();
     }
 
+    /** How many tapped copies of users' graphs are kept (for tests of {@link TappedCopies}). */
+    static int tappedCopiesKept() {
+        return COPIES.kept();
+    }
+
     /**
      * As in {@link MultiLayerNetworkAdapter}: a graph of {@code source}'s configuration on {@code parameters}
      * (shared), without its noise (or with its own copies of it), frozen where {@code source} is, each

@@ -207,6 +207,11 @@ final class MultiLayerNetworkAdapter extends ModelAdapter {
         return COPIES.builds();
     }
 
+    /** How many tapped copies of users' networks are kept (for tests of {@link TappedCopies}). */
+    static int tappedCopiesKept() {
+        return COPIES.kept();
+    }
+
     /**
      * A network of {@code source}'s configuration on {@code parameters} (shared, not copied), without its dropout and
      * weight noise (or, {@code keepNoise}, with its own copies of them), each BatchNormalization layer wrapped in a

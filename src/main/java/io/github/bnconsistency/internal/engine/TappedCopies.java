@@ -1,7 +1,9 @@
 package io.github.bnconsistency.internal.engine;
 
+import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Supplier;
@@ -13,7 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of the small CNN's 12 ms check and of its 6 ms recalibration. A copy is handed out to one check at a time (taken
  * out, given back when the check ends), and only to a check of a model whose {@link Fingerprint} is still the
  * copy's: the same parameter memory, an equal configuration and the same layer objects. Models are held weakly,
- * and only the last few copies are kept.
+ * and only the last few copies are kept. A copy holds its model's parameter memory, so it is let go as soon as its
+ * model is collected (a {@link Cleaner} drops the entry, and the next collection frees the memory), not at the
+ * next check: a test class's large model must not outlive it (seen: a check that watches resident memory grow saw
+ * it fall instead, as a cached copy of an earlier test's model was dropped and freed during it).
  *
  * @param <T> the adapter's copy type
  */
@@ -67,7 +72,13 @@ final class TappedCopies<T> {
 
     private record Entry<T>(WeakReference<Object> model, Fingerprint fingerprint, T copy) {}
 
+    /** One daemon thread for every cache, started with the first copy kept. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final ArrayDeque<Entry<T>> entries = new ArrayDeque<>();
+    /** Models the cleaner watches already (one registration each), held weakly. */
+    private final List<WeakReference<Object>> watched = new ArrayList<>();
+
     private int builds;
 
     /** The kept copy of {@code model} if its fingerprint still matches (taken out), else a new one from {@code build}. */
@@ -97,6 +108,22 @@ final class TappedCopies<T> {
         while (entries.size() > CAPACITY) {
             entries.removeLast();
         }
+        watched.removeIf(w -> w.get() == null);
+        if (watched.stream().noneMatch(w -> w.get() == model)) {
+            watched.add(new WeakReference<>(model));
+            CLEANER.register(model, this::forgetCollected); // refers to this cache, never to the model
+        }
+    }
+
+    /** Drops the entries of collected models (run by the cleaner once one is). */
+    private synchronized void forgetCollected() {
+        entries.removeIf(e -> e.model().get() == null);
+        watched.removeIf(w -> w.get() == null);
+    }
+
+    /** How many copies are kept (for tests). */
+    synchronized int kept() {
+        return entries.size();
     }
 
     /** How many copies {@link #take} has had to build (for tests). */

@@ -108,6 +108,32 @@ class TappedCopiesTest {
         assertThat(eps.layers()).isNotEqualTo(again.layers());
     }
 
+    @org.junit.jupiter.api.Test
+    void a_kept_copy_does_not_keep_its_model_alive_and_goes_once_the_model_is() throws InterruptedException {
+        TappedCopies<Object> cache = new TappedCopies<>();
+        List<DataSet> examples = StoryModels.images(16, 5).asList();
+        MultiLayerNetwork net = StoryModels.storyCnn(0.9, 5);
+        BatchNormInspector.inspect(net, probe(examples)); // a real check, whose copy the adapter keeps
+        java.lang.ref.WeakReference<MultiLayerNetwork> collected = new java.lang.ref.WeakReference<>(net);
+        Object copy = new Object();
+        TappedCopies.Fingerprint fingerprint = TappedCopies.Fingerprint.of(net.params(), "configuration", List.of());
+        cache.giveBack(net, fingerprint, copy);
+        assertThat(cache.kept()).isEqualTo(1);
+        assertThat(cache.take(net, fingerprint, Object::new)).isSameAs(copy);
+        cache.giveBack(net, fingerprint, copy);
+
+        net = null;
+        for (int i = 0; i < 50 && (collected.get() != null || cache.kept() > 0); i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+
+        assertThat(collected.get())
+                .as("the model, collected (no kept copy reaches it)")
+                .isNull();
+        assertThat(cache.kept()).as("its copy, let go without another check").isZero();
+    }
+
     private static int firstBatchNormVertex(ComputationGraph graph) {
         for (int i = 0; i < graph.getVertices().length; i++) {
             if (graph.getVertices()[i].hasLayer()
