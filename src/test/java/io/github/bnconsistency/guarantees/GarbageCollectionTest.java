@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,6 +42,19 @@ class GarbageCollectionTest {
     private static final long BALLAST_FLOATS = 12L << 20; // 48 MB
 
     private final List<INDArray> ballast = new ArrayList<>();
+
+    /**
+     * Frees what earlier tests in this JVM left first (their models, and the tapped copies the engine kept of them,
+     * which go one collection after their models): freed during the check, by the collections it makes, that memory
+     * lowered resident memory by more than the ballast raised it.
+     */
+    @BeforeEach
+    void freeEarlierTestsMemory() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100); // the cleaner and ND4J's deallocator run on their own threads
+        }
+    }
 
     @AfterEach
     void dropBallast() {
