@@ -33,10 +33,10 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * The side-by-side benchmark of issues 7 and 14: every timed figure is a ratio of two things measured in this JVM,
- * interleaved call by call after warm-up (see {@link Interleaved}), the median over rounds of the per-round ratio, with no
- * {@code System.gc()} in or between timed blocks (a user's garbage is on the clock of whoever makes it). Prints one
- * line per figure, {@code name: value (target <= bound: met)} or {@code (no target)}; lines starting with {@code #}
- * are context (absolute times, every round's ratio, settings, each case's elapsed time); then a one-line summary.
+ * interleaved call by call after warm-up (see {@link Interleaved}), the median over rounds of the per-round ratio, with
+ * no {@code System.gc()} in or between timed blocks (a user's garbage is on the clock of whoever makes it). Prints one
+ * line per figure, {@code name: value (target <= bound: met)} or {@code (no target)}; lines starting with {@code #} are
+ * context (absolute times, every round's ratio, settings, each case's elapsed time); then a one-line summary.
  *
  * <pre>mvn -q -Pbench verify -Dbench.study.skip=true                  # the full run: every figure, >= 9 rounds
  * mvn -q -Pbench verify -Dbench.quick=true                        # quick mode: indicative only, a few minutes
@@ -70,14 +70,15 @@ import org.nd4j.linalg.dataset.DataSet;
  *       passes twice; <= 1.15)
  * </ul>
  *
- * The full run times every figure over at least 9 rounds (25 for the small CNN's check and recalibration figures,
- * after 8 warm-up rounds; 15 for its listener figure) and takes 5
- * child-JVM pairs for {@code memory_growth_20x} (and 3 for its baseline), 3 for the peak figure, the two JVMs of
- * a pair at the same time (one per core; a process's peak RSS is its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for development: 5 rounds on the small CNN (its
- * listener figure over blocks of 50 iterations), 3 on ResNet50 without a warm-up round, 1 for the naive figure (its
- * arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener figure, 1 pair per memory figure, these
- * four JVMs at the same time; it prints every figure with its target and says in its summary that its figures are
- * indicative only. Each case's elapsed time is printed, in quick mode with an estimate of the full run's.
+ * The full run times every figure over at least 9 rounds (25 for the small CNN's check and recalibration figures, after
+ * 8 warm-up rounds; 15 for its listener figure) and takes 5 child-JVM pairs for {@code memory_growth_20x} (and 3 for
+ * its baseline), 3 for the peak figure, the two JVMs of a pair at the same time (one per core; a process's peak RSS is
+ * its own); the naive arm runs on every 4th BN layer, scaled to all 53. Quick mode ({@code -Dbench.quick=true}), for
+ * development: 5 rounds on the small CNN (its listener figure over blocks of 50 iterations), 3 on ResNet50 without a
+ * warm-up round, 1 for the naive figure (its arm on every 4th BN layer, scaled to all 53) and the ResNet50 listener
+ * figure, 1 pair per memory figure, these four JVMs at the same time; it prints every figure with its target and says
+ * in its summary that its figures are indicative only. Each case's elapsed time is printed, in quick mode with an
+ * estimate of the full run's.
  */
 public final class Benchmark {
 

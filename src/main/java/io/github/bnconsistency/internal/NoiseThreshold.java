@@ -24,7 +24,6 @@ public final class NoiseThreshold {
 
     /** Acklam's rational approximation of the standard normal quantile (relative error below 1.2e-9). */
     public static double inverseStandardNormal(double p) {
-
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("p must be in (0, 1): " + p);
         }

@@ -226,9 +226,9 @@ public record LayerFinding(
     /**
      * Whether every channel is within {@link #tolerance()} or within its sampling noise: its divergence at most
      * the two-sided normal quantile at 1% / channels (Bonferroni over the layer's channels) times its noise floor
-     * (a channel whose every value was alike in the probe, variance 0, says nothing against the moving statistics
-     * and counts as within).
-     * What makes a layer {@link LayerStatus#WITHIN_NOISE} by its statistics.
+     * (a channel whose every value was alike in the probe, variance 0, such as a ReLU unit silent in one batch, says
+     * nothing against the moving statistics and counts as within). What makes a layer {@link LayerStatus#WITHIN_NOISE}
+     * by its statistics.
      *
      * @return whether the statistics alone put the layer within tolerance or noise
      */

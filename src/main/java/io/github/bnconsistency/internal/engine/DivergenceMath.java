@@ -1,6 +1,5 @@
 package io.github.bnconsistency.internal.engine;
 
-import io.github.bnconsistency.internal.NoiseThreshold;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
 import java.util.List;
@@ -62,19 +61,6 @@ public final class DivergenceMath {
         double meanTerm = batchMeanSpread * factor / Math.sqrt(batchVariance + eps);
         double varianceTerm = batchVarianceSpread * factor / (2 * (batchVariance + eps));
         return Math.sqrt(meanTerm * meanTerm + varianceTerm * varianceTerm);
-    }
-
-    /** The false-alarm rate for a whole layer at which a divergence counts as more than sampling noise. */
-    static final double NOISE_FALSE_ALARM_RATE = NoiseThreshold.FALSE_ALARM_RATE;
-
-    /** See {@link NoiseThreshold#forChannels}. */
-    public static double noiseThreshold(int channels) {
-        return NoiseThreshold.forChannels(channels);
-    }
-
-    /** See {@link NoiseThreshold#inverseStandardNormal}. */
-    static double inverseStandardNormal(double p) {
-        return NoiseThreshold.inverseStandardNormal(p);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.bnconsistency.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.bnconsistency.internal.NoiseThreshold;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.UpdatesNeeded;
 import java.util.ArrayList;
@@ -86,10 +87,10 @@ class DivergenceMathTest {
     @Test
     void noise_threshold_is_the_bonferroni_normal_quantile() {
         // reference quantiles from Python's statistics.NormalDist().inv_cdf(1 - 0.01 / (2 * channels))
-        assertThat(DivergenceMath.noiseThreshold(1)).isCloseTo(2.5758293035489, within(1e-7));
-        assertThat(DivergenceMath.noiseThreshold(64)).isCloseTo(3.7809198112947677, within(1e-7));
-        assertThat(DivergenceMath.inverseStandardNormal(0.975)).isCloseTo(1.959964, within(1e-6));
-        assertThat(DivergenceMath.inverseStandardNormal(0.001)).isCloseTo(-3.090232, within(1e-6));
+        assertThat(NoiseThreshold.forChannels(1)).isCloseTo(2.5758293035489, within(1e-7));
+        assertThat(NoiseThreshold.forChannels(64)).isCloseTo(3.7809198112947677, within(1e-7));
+        assertThat(NoiseThreshold.inverseStandardNormal(0.975)).isCloseTo(1.959964, within(1e-6));
+        assertThat(NoiseThreshold.inverseStandardNormal(0.001)).isCloseTo(-3.090232, within(1e-6));
     }
 
     private static ChannelFinding channel(int c, double mu, double v, double muM, double vM, double eps) {

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.dataset.DataSet;
@@ -100,7 +101,7 @@ class TappedCopiesTest {
         assertSameReport(again, BatchNormInspector.inspect(graph.clone(), probe(images.asList())), "unchanged");
 
         built = ComputationGraphAdapter.tappedCopiesBuilt();
-        org.deeplearning4j.nn.api.Layer bn = graph.getVertices()[firstBatchNormVertex(graph)].getLayer();
+        Layer bn = graph.getVertices()[firstBatchNormVertex(graph)].getLayer();
         ((BatchNormalization) bn.conf().getLayer()).setEps(0.5);
         ConsistencyReport eps = BatchNormInspector.inspect(graph, probe(images.asList()));
         assertThat(ComputationGraphAdapter.tappedCopiesBuilt()).isEqualTo(built + 1);
@@ -108,7 +109,7 @@ class TappedCopiesTest {
         assertThat(eps.layers()).isNotEqualTo(again.layers());
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void a_kept_copy_does_not_keep_its_model_alive_and_goes_once_the_model_is() throws InterruptedException {
         TappedCopies<Object> cache = new TappedCopies<>();
         List<DataSet> examples = StoryModels.images(16, 5).asList();
