@@ -34,12 +34,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <p>How much a model's own passes grow resident memory depends on what the JVM freed before (the allocator reuses
  * it: in a long test run a large CNN's check may not grow it at all) and on the DL4J release, so the growth here is
- * made certain: the probe iterator allocates and keeps 48 MB off-heap with each batch (above glibc's largest mmap
+ * made certain: the probe iterator allocates and keeps 96 MB off-heap with each batch (above glibc's largest mmap
  * threshold, so always fresh pages), as a user's data pipeline may.
  */
 class GarbageCollectionTest {
 
-    private static final long BALLAST_FLOATS = 12L << 20; // 48 MB
+    private static final long BALLAST_FLOATS = 24L << 20; // 96 MB: 576 MB over the 6 batches of a read
 
     private final List<INDArray> ballast = new ArrayList<>();
 
@@ -90,7 +90,7 @@ class GarbageCollectionTest {
         return batches;
     }
 
-    /** The batches, each handed out with 48 MB of fresh off-heap memory kept until the test ends. */
+    /** The batches, each handed out with 96 MB of fresh off-heap memory kept until the test ends. */
     private static final class BallastIterator extends ExistingDataSetIterator {
         private final List<INDArray> kept;
 
