@@ -33,7 +33,8 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * {@code summary} ({@code rootCause}: the root-cause layer's name or null, {@code divergingLayers},
  * {@code batchNormLayers}), {@code layers}: one object per layer with {@link LayerFinding}'s components
  * ({@code updatesNeeded} as {@code {kind, iterations, reason}}; enums by name), then the derived
- * {@code maxDivergence}, {@code meanDivergence} and {@code channelsOff}, then {@code channels}: one object per
+ * {@code maxDivergence}, {@code meanDivergence}, {@code channelsOff}, {@code withinNoiseFloors} and
+ * {@code withinNoiseByOutputs} (schema 1.3), then {@code channels}: one object per
  * channel with {@link ChannelFinding}'s components, {@code fix}: the text of the report's {@code Fix:} line
  * ({@link ConsistencyReport#fixText()}), {@code fixes}: the report's fixes as strings, and {@code lint}: one
  * object per {@link LintFinding}
@@ -59,7 +60,7 @@ public final class JsonReport {
      * ignores them); the major part is {@link #FORMAT_VERSION} and grows only with it, when a field is renamed,
      * removed or changes meaning.
      */
-    public static final String SCHEMA_VERSION = "1.2";
+    public static final String SCHEMA_VERSION = "1.3";
 
     /**
      * The JSON Schema (draft 2020-12) of this document, of the JUnit extension's per-test report files and of its
@@ -243,6 +244,8 @@ public final class JsonReport {
         number(l, "maxDivergence", layer.maxDivergence());
         number(l, "meanDivergence", layer.meanDivergence());
         l.put("channelsOff", layer.channelsOff());
+        l.put("withinNoiseFloors", layer.withinNoiseFloors());
+        l.put("withinNoiseByOutputs", layer.withinNoiseByOutputs());
         ArrayNode channels = l.putArray("channels");
         for (ChannelFinding c : layer.channels()) {
             ObjectNode ch = channels.addObject();

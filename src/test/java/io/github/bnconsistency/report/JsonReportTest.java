@@ -95,6 +95,9 @@ class JsonReportTest {
         ObjectNode old = (ObjectNode) new ObjectMapper().readTree(JsonReport.render(report));
         old.remove(List.of("schemaVersion", "createdAt", "iterationCount", "epochCount", "fix"));
         old.get("layers").forEach(layer -> ((ObjectNode) layer).remove("varianceShift")); // new in schema 1.1
+        old.get("layers")
+                .forEach(layer -> ((ObjectNode) layer)
+                        .remove(List.of("withinNoiseFloors", "withinNoiseByOutputs"))); // new in schema 1.3
 
         ConsistencyReport read = JsonReport.parse(old.toString());
 
@@ -156,7 +159,7 @@ class JsonReportTest {
                 .isEqualTo(1);
         assertThat(root.get("schemaVersion").asText())
                 .isEqualTo(JsonReport.SCHEMA_VERSION)
-                .isEqualTo("1.2");
+                .isEqualTo("1.3");
         assertThat(root.get("createdAt").asText())
                 .isEqualTo(report.createdAt().orElseThrow().toString())
                 .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z");
@@ -208,11 +211,16 @@ class JsonReportTest {
                         "maxDivergence",
                         "meanDivergence",
                         "channelsOff",
+                        "withinNoiseFloors",
+                        "withinNoiseByOutputs",
                         "channels",
                         "varianceShift");
         assertThat(layer.get("storage").asText()).isEqualTo("LOG10_STDEV");
         assertThat(layer.get("layout").asText()).isEqualTo("NCHW");
         assertThat(layer.get("status").asText()).isEqualTo("NOT_CONVERGED");
+        // off by its statistics, so neither within its noise floors nor within noise by the outputs
+        assertThat(layer.get("withinNoiseFloors").asBoolean()).isFalse();
+        assertThat(layer.get("withinNoiseByOutputs").asBoolean()).isFalse();
         assertThat(layer.get("maxDivergence").asDouble())
                 .isEqualTo(report.layers().get(0).maxDivergence());
         assertThat(names(layer.get("updatesNeeded"))).containsExactly("kind", "iterations", "reason");

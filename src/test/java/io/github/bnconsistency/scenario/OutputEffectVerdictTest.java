@@ -7,6 +7,7 @@ import io.github.bnconsistency.api.internal.ConsistencyChecks;
 import io.github.bnconsistency.probe.ProbeData;
 import io.github.bnconsistency.report.ChannelFinding;
 import io.github.bnconsistency.report.ConsistencyReport;
+import io.github.bnconsistency.report.JsonReport;
 import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.TextReport;
@@ -25,6 +26,23 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("scenario")
 class OutputEffectVerdictTest {
+
+    /** The names of the layers whose JSON object reads {@code "withinNoiseByOutputs": true} (schema 1.3). */
+    private static List<String> jsonLayersWithinNoiseByOutputs(ConsistencyReport report) {
+        try {
+            List<String> names = new java.util.ArrayList<>();
+            for (org.nd4j.shade.jackson.databind.JsonNode layer : new org.nd4j.shade.jackson.databind.ObjectMapper()
+                    .readTree(JsonReport.render(report))
+                    .get("layers")) {
+                if (layer.get("withinNoiseByOutputs").asBoolean()) {
+                    names.add(layer.get("name").asText());
+                }
+            }
+            return names;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     /** The study's convolutional model at batch 4, decay 0.9, learning rate held: bn1 lags at seed 2. */
     private static Scenario lagging(long seed) {
@@ -72,6 +90,9 @@ class OutputEffectVerdictTest {
                 assertThat(text).as(text).contains("(" + offByStatistics.size() + " by their effect on the outputs)");
                 assertThat(io.github.bnconsistency.report.HtmlReport.render(report))
                         .contains("within noise (outputs)");
+                assertThat(jsonLayersWithinNoiseByOutputs(report))
+                        .containsExactlyElementsOf(
+                                offByStatistics.stream().map(LayerFinding::name).toList());
                 assertThat(ConsistencyChecks.predictionsMatchTraining(report, 0.99))
                         .as(text)
                         .isEmpty();
