@@ -22,10 +22,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Float rounding measured, not guessed (issue 13): a deep FLOAT network whose every moving statistic was set exactly
@@ -114,8 +116,31 @@ class FloatRoundingTest {
         assertThat(report.reference().doublePrecision()).isEmpty();
     }
 
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void a_difference_the_statistics_make_persists_in_double_and_is_not_called_rounding(long seed) {
+        MultiLayerNetwork model = deep(seed);
+        DataSet probe = batch(seed, DataType.FLOAT);
+        BatchNormRecalibration.recalibrate(model, probe);
+        // bn5's moving means off by a hundredth of a standard deviation: within the layer tolerance (0.05), yet
+        // amplified downstream far beyond rounding (which the first test measures below 1e-6 in DOUBLE)
+        INDArray mean = model.getLayer(11).getParam("mean");
+        INDArray deviation = Transforms.pow(
+                Nd4j.valueArrayOf(mean.shape(), 10.0, DataType.FLOAT),
+                model.getLayer(11).getParam("log10stdev"));
+        mean.addi(deviation.muli(0.01));
+
+        ConsistencyReport report = BatchNormInspector.inspect(model, ProbeData.of(probe));
+
+        assertThat(report.layers()).allSatisfy(l -> assertThat(l.status()).isEqualTo(LayerStatus.CONVERGED));
+        assertThat(report.layers().get(5).maxDivergence()).isBetween(0.005, 0.02);
+        assertThat(report.reference().doublePrecision())
+                .hasValueSatisfying(d -> assertThat(d).isGreaterThan(1e-3));
+        assertThat(report.reference().isFloatRounding()).isFalse();
+    }
+
     @Test
-    void a_difference_that_is_noise_persists_in_double_and_is_not_called_rounding() {
+    void a_layer_within_its_noise_but_beyond_its_tolerance_explains_the_difference_without_a_re_check() {
         MultiLayerNetwork model = io.github.bnconsistency.docs.QuickStartFixtures.trained(0.9, 10, 1);
         ConsistencyReport report = BatchNormInspector.inspect(
                 model,
@@ -125,8 +150,10 @@ class FloatRoundingTest {
                         32)),
                 InspectionOptions.defaults().withTrainingBatchSize(16));
 
-        assertThat(report.reference().doublePrecision())
-                .hasValueSatisfying(d -> assertThat(d).isGreaterThan(1e-3));
+        assertThat(report.layers())
+                .allSatisfy(l -> assertThat(l.status().isConverged()).isTrue())
+                .anySatisfy(l -> assertThat(l.maxDivergence()).isGreaterThan(l.tolerance()));
+        assertThat(report.reference().doublePrecision()).isEmpty();
         assertThat(report.reference().isFloatRounding()).isFalse();
         assertThat(report.reference().noise()).isPresent();
     }

@@ -315,11 +315,16 @@ final class Inspection {
 
     /**
      * Whether the outputs differ by more than {@link Reference#ROUNDING} (below it a model that matches keeps its two
-     * or three passes), while every layer's statistics are within tolerance or noise (otherwise a layer is really off,
-     * or, unmeasured, may be, and the difference is no noise), and the data can be read again for one more sweep.
+     * or three passes), while every layer's statistics are within tolerance, and the data can be read again for one
+     * more sweep. Otherwise a layer's statistics explain the difference: a layer off, or unmeasured, is or may be
+     * really off; a layer beyond its tolerance but within its noise differs by sampling noise (at least a twentieth
+     * of a batch standard deviation at the default tolerance, far above what float storage changes), which the
+     * output noise judges, and a DOUBLE copy would keep that gap.
      */
     private boolean unexplainedByLayers(List<LayerFinding> findings, OutputDivergence output) {
-        return differs(output) && findings.stream().allMatch(f -> f.status().isConverged()) && data.replayable();
+        return differs(output)
+                && findings.stream().allMatch(f -> f.status().isConverged() && !(f.maxDivergence() > f.tolerance()))
+                && data.replayable();
     }
 
     private static boolean differs(OutputDivergence output) {
@@ -328,7 +333,7 @@ final class Inspection {
 
     /**
      * Whether the output noise can change a verdict: the outputs differ, the data can be read again, and every layer
-     * is within tolerance or noise ({@link #unexplainedByLayers}) or off in a way its effect on the outputs may
+     * is within tolerance or noise or off in a way its effect on the outputs may
      * judge ({@link LayerVerdicts#judgeableByOutputs}: the outputs show its gap in full, the moving average has
      * forgotten its initial values), so that they may show that gap to be no more than noise
      * ({@link LayerVerdicts#judgedByOutputs}).
