@@ -437,8 +437,8 @@ public final class Benchmark {
                 + ms(s.median(1)) + ", output(x,false) " + ms(s.median(2)) + ", output(x,true) " + ms(s.median(3))
                 + " (statuses "
                 + report.layers().stream().map(l -> l.status().name()).toList()
-                + ", max |train - inference| " + report.output().maxAbsDifference() + ", noise measured "
-                + report.reference().noise().isPresent() + ", double re-check "
+                + ", max |train - inference| " + report.output().maxAbsDifference() + ", noise draws "
+                + report.reference().noise().map(n -> n.draws()).orElse(0) + ", double re-check "
                 + report.reference().doublePrecision().isPresent() + ")");
         figure("consistent.check_over_two_passes", s.ratios(r -> r[0] / (r[2] + r[3])));
         figure("consistent.plain_check_over_two_passes", s.ratios(r -> r[1] / (r[2] + r[3])));

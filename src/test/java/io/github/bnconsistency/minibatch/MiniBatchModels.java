@@ -20,7 +20,7 @@ import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
 /** A dense classifier trained as users train: shuffled mini-batches from an iterator, several epochs. */
-final class MiniBatchModels {
+public final class MiniBatchModels {
 
     static final int CLASSES = 3;
     static final int FEATURES = 6;
@@ -28,7 +28,7 @@ final class MiniBatchModels {
     private MiniBatchModels() {}
 
     /** {@code count} examples of 3 classes, each class a Gaussian blob around its own centre. */
-    static DataSet blobs(int count, long seed) {
+    public static DataSet blobs(int count, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray labels = Nd4j.zeros(DataType.FLOAT, count, CLASSES);
         for (int i = 0; i < count; i++) {
@@ -81,7 +81,7 @@ final class MiniBatchModels {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Trained once per configuration in a test run; each caller gets its own copy. */
-    static MultiLayerNetwork trained(double decay, int batchSize, int epochs, long seed) {
+    public static MultiLayerNetwork trained(double decay, int batchSize, int epochs, long seed) {
         MultiLayerNetwork model = TRAINED.computeIfAbsent(
                 decay + "/" + batchSize + "/" + epochs + "/" + seed, key -> train(decay, batchSize, epochs, seed));
         MultiLayerNetwork copy = model.clone();

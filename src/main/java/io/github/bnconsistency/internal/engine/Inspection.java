@@ -371,11 +371,12 @@ final class Inspection {
             return Optional.empty();
         }
         boolean layerOff = findings.stream().anyMatch(f -> !f.status().isConverged());
-        return measuredOutputNoise(measurement, findings, n)
+        return measuredOutputNoise(measurement, findings, output, n)
                 .filter(noise -> !layerOff || LayerVerdicts.withinOutputNoise(output, noise));
     }
 
-    private Optional<OutputNoise> measuredOutputNoise(Measurement measurement, List<LayerFinding> findings, long n) {
+    private Optional<OutputNoise> measuredOutputNoise(
+            Measurement measurement, List<LayerFinding> findings, OutputDivergence output, long n) {
         NoiseSamples samples =
                 measurement.noiseSamples().complete() ? measurement.noiseSamples() : bootstrap(measurement, n);
         List<double[][][]> draws = new ArrayList<>();
@@ -385,7 +386,7 @@ final class Inspection {
         if (draws.stream().allMatch(d -> java.util.Arrays.stream(d).allMatch(java.util.Objects::isNull))) {
             return Optional.empty(); // nothing to perturb: no noise to measure
         }
-        return Optional.of(noiseSweep(findings, draws));
+        return Optional.of(noiseSweep(findings, draws, measurement.probe().batches() == 1 ? output : null));
     }
 
     /**
@@ -469,14 +470,23 @@ final class Inspection {
         return samples;
     }
 
-    /** Per probe batch the reference pass and one inference pass per draw on a second copy, compared. */
-    private OutputNoise noiseSweep(List<LayerFinding> findings, List<double[][][]> draws) {
+    /** Whether the draws of a one-batch probe stop once the rest cannot matter (off only in tests, to compare). */
+    static volatile boolean stopDrawsEarly = true;
+
+    /**
+     * Per probe batch the reference pass and one inference pass per draw on a second copy, compared. With one probe
+     * batch ({@code output} given: the common path) the draws stop as soon as the outputs are within the band however
+     * the remaining draws come out ({@link #withinWhateverTheRestGive}): every verdict is the one all
+     * {@link NoiseSamples#DRAWS} draws give, the band is measured from the draws run.
+     */
+    private OutputNoise noiseSweep(List<LayerFinding> findings, List<double[][][]> draws, OutputDivergence output) {
         ModelAdapter reference = referenceCopy(findings);
         ModelAdapter drawn = adapter.statisticsCopy();
         List<OutputComparison> comparisons = new ArrayList<>();
         for (int k = 0; k < draws.size(); k++) {
             comparisons.add(new OutputComparison());
         }
+        int[] ran = {draws.size()};
         data.forEachBatch(batch -> {
             INDArray[] features = adapter.features(batch);
             INDArray[] referenceOutputs = ConsistencyEngine.run(garbage, reference, features, false, batch, null);
@@ -490,29 +500,63 @@ final class Inspection {
                 INDArray[] drawOutputs = ConsistencyEngine.run(garbage, drawn, features, false, batch, null);
                 comparisons.get(k).add(referenceOutputs, drawOutputs, batch.labels(), null);
                 ConsistencyEngine.release(drawOutputs);
+                if (output != null
+                        && stopDrawsEarly
+                        && withinWhateverTheRestGive(output, results(comparisons.subList(0, k + 1)), draws.size())) {
+                    ran[0] = k + 1;
+                    break;
+                }
             }
             ConsistencyEngine.release(referenceOutputs);
         });
-        double[] maxAbs = new double[draws.size()];
-        double[] disagreement = new double[draws.size()];
-        double[] gap = new double[draws.size()];
+        return band(results(comparisons.subList(0, ran[0])), ran[0]);
+    }
+
+    private static List<OutputDivergence> results(List<OutputComparison> comparisons) {
+        return comparisons.stream().map(OutputComparison::result).toList();
+    }
+
+    /**
+     * Whether {@code output} is within the band of {@code total} draws whatever the ones not yet run give: within the
+     * band of the draws run with the others counted as moving nothing ({@link #band}), which no outcome of theirs
+     * can narrow (every order statistic and mean count can only grow with them), by every measure the checks use
+     * ({@link LayerVerdicts#withinOutputNoise}). Never before the last draw could change the median.
+     */
+    static boolean withinWhateverTheRestGive(OutputDivergence output, List<OutputDivergence> run, int total) {
+        return run.size() < total && LayerVerdicts.withinOutputNoise(output, band(run, total));
+    }
+
+    /**
+     * The output noise of {@code total} draws from the results of those run, the others (if fewer ran) counted as
+     * moving nothing: three times the median max difference, changed-prediction share and accuracy gap, the counts
+     * at least {@link #countAllowance} of the draws' mean count.
+     */
+    static OutputNoise band(List<OutputDivergence> run, int total) {
+        double[] maxAbs = new double[total];
+        double[] disagreement = new double[total];
+        double[] gap = new double[total];
         double flips = 0;
         double gapCount = 0;
         long classified = 0;
         long labelled = 0;
-        for (int k = 0; k < draws.size(); k++) {
-            OutputDivergence d = comparisons.get(k).result();
-            maxAbs[k] = d.maxAbsDifference();
-            disagreement[k] = d.isClassifier() ? 1 - d.argmaxAgreement() : Double.NaN;
-            gap[k] = d.labelledExamples() > 0 ? Math.abs(d.trainingAccuracy() - d.inferenceAccuracy()) : Double.NaN;
+        for (int k = 0; k < total; k++) {
+            OutputDivergence d = run.get(Math.min(k, run.size() - 1));
+            boolean ran = k < run.size();
+            maxAbs[k] = ran ? d.maxAbsDifference() : 0;
+            disagreement[k] = !d.isClassifier() ? Double.NaN : ran ? 1 - d.argmaxAgreement() : 0;
+            gap[k] = d.labelledExamples() == 0
+                    ? Double.NaN
+                    : ran ? Math.abs(d.trainingAccuracy() - d.inferenceAccuracy()) : 0;
             classified = d.classifiedExamples();
             labelled = d.labelledExamples();
-            flips += (double) (d.classifiedExamples() - d.argmaxAgreements()) / draws.size();
-            gapCount += (double) Math.abs(d.trainingCorrect() - d.inferenceCorrect()) / draws.size();
+            if (ran) {
+                flips += (double) (d.classifiedExamples() - d.argmaxAgreements()) / total;
+                gapCount += (double) Math.abs(d.trainingCorrect() - d.inferenceCorrect()) / total;
+            }
         }
         double f = OutputNoise.ALLOWANCE_FACTOR;
         return new OutputNoise(
-                draws.size(),
+                run.size(),
                 median(maxAbs),
                 f * median(maxAbs),
                 median(disagreement),
