@@ -28,8 +28,8 @@ import java.util.Optional;
  *                           or off only where the outputs showed no more than this noise, and the data could be
  *                           read again)
  * @param doublePrecision    for a FLOAT or HALF model whose outputs differed while every layer's statistics were
- *                           within the layer tolerance: the same comparison's max difference on a DOUBLE copy (float rounding when it is tiny,
- *                           a real difference when it persists); empty when not run
+ *                           within the layer tolerance: the same comparison's max difference on a DOUBLE copy
+ *                           (float rounding when it is tiny, a real difference when it persists); empty when not run
  */
 public record Reference(
         Kind kind,

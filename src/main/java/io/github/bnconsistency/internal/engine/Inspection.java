@@ -333,8 +333,8 @@ final class Inspection {
 
     /**
      * Whether the output noise can change a verdict: the outputs differ, the data can be read again, and every layer
-     * is within tolerance or noise or off in a way its effect on the outputs may
-     * judge ({@link LayerVerdicts#judgeableByOutputs}: the outputs show its gap in full, the moving average has
+     * is within tolerance or noise or off in a way its effect on the outputs may judge
+     * ({@link LayerVerdicts#judgeableByOutputs}: the outputs show its gap in full, the moving average has
      * forgotten its initial values), so that they may show that gap to be no more than noise
      * ({@link LayerVerdicts#judgedByOutputs}).
      */
@@ -520,7 +520,8 @@ final class Inspection {
      * Whether {@code output} is within the band of {@code total} draws whatever the ones not yet run give: within the
      * band of the draws run with the others counted as moving nothing ({@link #band}), which no outcome of theirs
      * can narrow (every order statistic and mean count can only grow with them), by every measure the checks use
-     * ({@link LayerVerdicts#withinOutputNoise}). Never before the last draw could change the median.
+     * ({@link LayerVerdicts#withinOutputNoise}). False while the draws not yet run are enough to set the median to 0
+     * (at least half of them), and when all have run (nothing is left to save).
      */
     static boolean withinWhateverTheRestGive(OutputDivergence output, List<OutputDivergence> run, int total) {
         return run.size() < total && LayerVerdicts.withinOutputNoise(output, band(run, total));

@@ -1,6 +1,7 @@
 package io.github.bnconsistency.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.github.bnconsistency.BatchNormInspector;
 import io.github.bnconsistency.InspectionOptions;
@@ -12,7 +13,7 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.OutputDivergence;
 import io.github.bnconsistency.report.OutputNoise;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -68,8 +69,8 @@ class NoiseDrawsEarlyStopTest {
         OutputNoise band = Inspection.band(all, DRAWS);
         // by hand: sorted 0.1 .. 0.8, the median of 8 the mean of the 4th and 5th, (0.4 + 0.5) / 2
         assertThat(band.draws()).isEqualTo(8);
-        assertThat(band.medianMaxAbsDifference()).isEqualTo(0.45, org.assertj.core.api.Assertions.within(1e-12));
-        assertThat(band.maxAbsDifference()).isEqualTo(1.35, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(band.medianMaxAbsDifference()).isEqualTo(0.45, within(1e-12));
+        assertThat(band.maxAbsDifference()).isEqualTo(1.35, within(1e-12));
     }
 
     @Test
@@ -106,19 +107,7 @@ class NoiseDrawsEarlyStopTest {
         run.add(draw(10, 192, 180, 180));
         assertThat(Inspection.withinWhateverTheRestGive(tiny, run, DRAWS)).isTrue();
         // all draws run: nothing left to stop
-        assertThat(Inspection.withinWhateverTheRestGive(
-                        tiny,
-                        Arrays.asList(new OutputDivergence[] {
-                            run.get(0),
-                            run.get(0),
-                            run.get(0),
-                            run.get(0),
-                            run.get(0),
-                            run.get(0),
-                            run.get(0),
-                            run.get(0)
-                        }),
-                        DRAWS))
+        assertThat(Inspection.withinWhateverTheRestGive(tiny, Collections.nCopies(DRAWS, run.get(0)), DRAWS))
                 .isFalse();
     }
 
