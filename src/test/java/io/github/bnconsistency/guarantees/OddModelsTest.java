@@ -14,6 +14,7 @@ import io.github.bnconsistency.report.LayerFinding;
 import io.github.bnconsistency.report.LayerStatus;
 import io.github.bnconsistency.report.LintFinding;
 import io.github.bnconsistency.report.StatisticsStorage;
+import io.github.bnconsistency.testing.GraphModels;
 import io.github.bnconsistency.testing.HandStatistics;
 import io.github.bnconsistency.testing.ModelSnapshot;
 import io.github.bnconsistency.testing.StoryModels;
@@ -89,6 +90,54 @@ class OddModelsTest {
         // and the fix repairs it
         BatchNormRecalibration.recalibrate(net, features);
         assertThat(net).inferenceMatchesTraining(features, 1e-9).hasConvergedBatchNormStatistics();
+    }
+
+    /**
+     * A model whose inference outputs are NaN names where they start (the BN layer whose moving mean is NaN: its input
+     * is finite, its output is not), mid-network, at the last BN layer and in a graph, and the same place whether the
+     * probe came as one batch or as batches to read twice (the reference pass then compares the first read's
+     * inference outputs again; the first read traced them, so the second must not run a pass that keeps every
+     * activation to trace them again: on ResNet50 at 20 batches that pass was the check's memory peak).
+     */
+    @ParameterizedTest(name = "{0}: NaN in {1}, seed {3}")
+    @CsvSource({
+        "network, bn2, bn2 (layer index 4), 1",
+        "network, bn2, bn2 (layer index 4), 2",
+        "network, bn4, bn4 (layer index 11), 3",
+        "graph, bn2b, vertex 'bn2b', 1",
+        "graph, bn2b, vertex 'bn2b', 2"
+    })
+    void non_finite_outputs_are_traced_to_the_same_layer_however_the_probe_is_batched(
+            String kind, String corrupted, String expected, long seed) {
+        List<DataSet> examples = StoryModels.images(24, seed).asList();
+        Random random = new Random(seed);
+        org.deeplearning4j.nn.api.Model model;
+        org.deeplearning4j.nn.api.Layer layer;
+        if (kind.equals("network")) {
+            MultiLayerNetwork net = StoryModels.storyCnn(0.9, seed);
+            StoryModels.trainShuffled(net, examples, 8, 3, random);
+            model = net;
+            layer = net.getLayer(corrupted);
+        } else {
+            org.deeplearning4j.nn.graph.ComputationGraph graph = GraphModels.residualCnn(0.9, seed, false);
+            for (int epoch = 0; epoch < 3; epoch++) {
+                StoryModels.shuffledBatches(examples, 8, random).forEach(graph::fit);
+            }
+            model = graph;
+            layer = graph.getLayer(corrupted);
+        }
+        layer.getParam(org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_MEAN)
+                .putScalar(1, Double.NaN); // a corrupted moving mean: NaN from there on, at inference only
+
+        ConsistencyReport oneBatch = BatchNormInspector.inspect(model, DataSet.merge(examples));
+        ConsistencyReport twoReads = BatchNormInspector.inspect(model, new ListDataSetIterator<>(examples, 12));
+
+        assertThat(twoReads.probe().batches()).isEqualTo(2);
+        assertThat(oneBatch.output().nonFiniteInferenceValues()).isPositive();
+        assertThat(twoReads.output().nonFiniteInferenceValues())
+                .isEqualTo(oneBatch.output().nonFiniteInferenceValues());
+        assertThat(oneBatch.output().firstNonFiniteLayer()).hasValue(expected);
+        assertThat(twoReads.output().firstNonFiniteLayer()).hasValue(expected);
     }
 
     @Test

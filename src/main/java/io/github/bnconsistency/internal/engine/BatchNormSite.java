@@ -51,6 +51,32 @@ public record BatchNormSite(
     }
 
     /**
+     * Whether its parameters alone make some channel's inference output NaN or infinite, whatever finite input it
+     * gets: a moving mean, variance, gamma or beta that is not finite, or a variance that {@code eps} does not lift
+     * above zero (read only once an inference output is known not to be finite).
+     */
+    public boolean writesNonFiniteAtInference() {
+        double[] mean = movingMean();
+        double[] variance = movingVariance();
+        for (int c = 0; c < mean.length; c++) {
+            if (!Double.isFinite(mean[c]) || !Double.isFinite(variance[c])) {
+                return true;
+            }
+            if (storage() == StatisticsStorage.VARIANCE && !(variance[c] + config.getEps() > 0)) {
+                return true;
+            }
+        }
+        for (String key :
+                new String[] {BatchNormalizationParamInitializer.GAMMA, BatchNormalizationParamInitializer.BETA}) {
+            INDArray values = layer.paramTable().get(key);
+            if (values != null && !java.util.Arrays.stream(toDoubles(values)).allMatch(Double::isFinite)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Overwrites the moving statistics, in the layer's own storage and data type (assigned into the parameter
      * views, so the network's flattened parameters see them).
      */

@@ -676,7 +676,8 @@ final class Inspection {
             List<INDArray[]> kept = measurement.inferenceOutputs();
             INDArray[] inferenceOutputs = index[0] < kept.size() ? kept.get(index[0]) : null;
             NonFiniteWatch watch = new NonFiniteWatch(adapter);
-            if (inferenceOutputs == null || drift) {
+            boolean rerun = inferenceOutputs == null || drift;
+            if (rerun) {
                 inferenceOutputs = ConsistencyEngine.run(garbage, adapter, features, false, batch, (s, input) -> {
                     DriftSample sample = samples[s];
                     double[] d = null;
@@ -691,7 +692,13 @@ final class Inspection {
                     watch.input(s, input, measurement.layouts().get(s), d);
                 });
             }
-            sweep.outputs.add(referenceOutputs, inferenceOutputs, batch.labels(), () -> watch.firstNonFinite(features));
+            // Outputs kept from the first read were traced there (the result's fallback): no pass that keeps every
+            // activation to trace them again (it set ResNet50's memory peak on 20 batches).
+            sweep.outputs.add(
+                    referenceOutputs,
+                    inferenceOutputs,
+                    batch.labels(),
+                    rerun ? () -> watch.firstNonFinite(features) : null);
             ConsistencyEngine.release(referenceOutputs);
             ConsistencyEngine.release(inferenceOutputs);
             if (index[0] < kept.size()) {
