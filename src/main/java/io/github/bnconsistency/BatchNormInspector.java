@@ -46,6 +46,7 @@ public final class BatchNormInspector {
                 options.trainingBatchSize(),
                 options.doublePrecisionCheck(),
                 options.outputNoise(),
+                options.outputNoiseBand(),
                 options.garbageCollection());
         return Remedies.decided(report.withLint(BatchNormLint.check(model, report)));
     }

@@ -23,7 +23,8 @@ public record InspectionOptions(
         int trainingBatchSize,
         boolean doublePrecisionCheck,
         boolean outputNoise,
-        boolean garbageCollection) {
+        boolean garbageCollection,
+        boolean outputNoiseBand) {
 
     /** The default per-layer divergence tolerance. */
     public static final double DEFAULT_LAYER_TOLERANCE = Tolerances.DEFAULT_LAYER_TOLERANCE;
@@ -41,6 +42,8 @@ public record InspectionOptions(
      *                             against the output noise (see {@link #withoutOutputNoise()})
      * @param garbageCollection    whether the check collects garbage when off-heap memory has grown by 64 MB since it
      *                             began (see {@link #withoutGarbageCollection()})
+     * @param outputNoiseBand      whether the output noise is measured even when every layer's statistics are within
+     *                             their noise on every channel (see {@link #withOutputNoiseBand()})
      * @throws IllegalArgumentException when the tolerance or the batch size is not valid
      */
     public InspectionOptions {
@@ -55,7 +58,7 @@ public record InspectionOptions(
      * @param trainingBatchSize the mini-batch size the model was trained with (at least 2), or 0 to infer it
      */
     public InspectionOptions(double layerTolerance, int trainingBatchSize) {
-        this(layerTolerance, trainingBatchSize, true, true, true);
+        this(layerTolerance, trainingBatchSize, true, true, true, false);
     }
 
     /**
@@ -68,7 +71,26 @@ public record InspectionOptions(
      */
     public InspectionOptions(
             double layerTolerance, int trainingBatchSize, boolean doublePrecisionCheck, boolean outputNoise) {
-        this(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, true);
+        this(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, true, false);
+    }
+
+    /**
+     * These settings, the output noise measured only when the statistics do not already explain a difference (the
+     * options before {@link #withOutputNoiseBand()}).
+     *
+     * @param layerTolerance       the normalized divergence above which a layer counts as off
+     * @param trainingBatchSize    the mini-batch size the model was trained with (at least 2), or 0 to infer it
+     * @param doublePrecisionCheck whether the double-precision re-check may run
+     * @param outputNoise          whether the output noise may be measured
+     * @param garbageCollection    whether the check collects garbage when off-heap memory has grown
+     */
+    public InspectionOptions(
+            double layerTolerance,
+            int trainingBatchSize,
+            boolean doublePrecisionCheck,
+            boolean outputNoise,
+            boolean garbageCollection) {
+        this(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, garbageCollection, false);
     }
 
     /**
@@ -86,7 +108,7 @@ public record InspectionOptions(
      * @return the options with the default per-layer tolerance, {@value #DEFAULT_LAYER_TOLERANCE}
      */
     public static InspectionOptions defaults() {
-        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true, true);
+        return new InspectionOptions(DEFAULT_LAYER_TOLERANCE, 0, true, true, true, false);
     }
 
     /**
@@ -97,7 +119,7 @@ public record InspectionOptions(
      */
     public InspectionOptions withLayerTolerance(double tolerance) {
         return new InspectionOptions(
-                tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, garbageCollection);
+                tolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, garbageCollection, outputNoiseBand);
     }
 
     /**
@@ -107,7 +129,8 @@ public record InspectionOptions(
      * @return new options; these are left as they are
      */
     public InspectionOptions withTrainingBatchSize(int batchSize) {
-        return new InspectionOptions(layerTolerance, batchSize, doublePrecisionCheck, outputNoise, garbageCollection);
+        return new InspectionOptions(
+                layerTolerance, batchSize, doublePrecisionCheck, outputNoise, garbageCollection, outputNoiseBand);
     }
 
     /**
@@ -118,18 +141,21 @@ public record InspectionOptions(
      * @return a copy of these options with the re-check off
      */
     public InspectionOptions withoutDoublePrecisionCheck() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, false, outputNoise, garbageCollection);
+        return new InspectionOptions(
+                layerTolerance, trainingBatchSize, false, outputNoise, garbageCollection, outputNoiseBand);
     }
 
     /**
-     * These options without measuring the output noise: outputs that differ while every layer is within tolerance or
-     * noise are then judged against the plain tolerance, as on one full batch, and the check skips the noise sweep
-     * (one reference and 8 inference passes per probe batch, plus 8 bootstrap training passes for a small probe).
+     * These options without the output noise: outputs that differ while every layer is within tolerance or noise
+     * are then judged against the plain tolerance, as on one full batch (neither statistics within their noise nor a
+     * measured band count as noise), and the check never runs the noise sweep (one reference and 8 inference passes
+     * per probe batch, plus 8 bootstrap training passes for a small probe).
      *
      * @return a copy of these options with the output noise off
      */
     public InspectionOptions withoutOutputNoise() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, false, garbageCollection);
+        return new InspectionOptions(
+                layerTolerance, trainingBatchSize, doublePrecisionCheck, false, garbageCollection, outputNoiseBand);
     }
 
     /**
@@ -142,6 +168,22 @@ public record InspectionOptions(
      * @return a copy of these options with the collections off
      */
     public InspectionOptions withoutGarbageCollection() {
-        return new InspectionOptions(layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, false);
+        return new InspectionOptions(
+                layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, false, outputNoiseBand);
+    }
+
+    /**
+     * These options with the output-noise band measured even when every layer's statistics are within their sampling
+     * noise on every channel. Such a difference is noise already ({@link
+     * io.github.bnconsistency.report.Reference#withinStatisticsNoise()}), so by default the check skips the noise
+     * sweep there and the common path, one probe batch of the training size, costs two forward passes; with this the
+     * report also says how far noise alone moves the outputs ({@code reference().noise()}), at the cost of one
+     * reference and 8 inference passes per probe batch (plus 8 bootstrap training passes for a small probe).
+     *
+     * @return a copy of these options that always measures the band where it can
+     */
+    public InspectionOptions withOutputNoiseBand() {
+        return new InspectionOptions(
+                layerTolerance, trainingBatchSize, doublePrecisionCheck, outputNoise, garbageCollection, true);
     }
 }

@@ -177,11 +177,15 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     }
 
     /**
-     * Verifies that on the probe data the model's inference outputs are within {@code tolerance} of its training
-     * outputs (max absolute difference over every output value). Dropout and weight noise are left out of the
-     * training path, so a difference comes from BatchNormalization (or numerical precision). On failure the
-     * message names the root-cause layer, how far each layer is off, how many iterations it still needs and what
-     * to do.
+     * Verifies that on the probe data the model's inference outputs are within {@code tolerance} of the reference
+     * outputs (max absolute difference over every output value): those of the model with every BatchNormalization
+     * layer normalizing with the target statistics of training-size batches, i.e. an exactly converged model (for one
+     * probe batch of the training size, its training path). Dropout and weight noise are left out, so a difference
+     * comes from BatchNormalization (or numerical precision). A difference beyond the tolerance still passes when it
+     * is sampling noise: every layer's statistics within their noise on every channel
+     * ({@link io.github.bnconsistency.report.Reference#withinStatisticsNoise()}), or the outputs within the measured
+     * output noise ({@link io.github.bnconsistency.report.Reference#noise()}). On failure the message names the
+     * root-cause layer, how far each layer is off, how many iterations it still needs and what to do.
      *
      * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
      * @return this assertion, for chaining
@@ -261,8 +265,9 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
      * examples (outputs that are class scores: rank 2, more than one column), the fraction whose inference argmax
      * equals the reference's argmax is at least {@code minAgreement}. The reference is what the output comparison of
      * {@link #inferenceMatchesTraining(double)} uses: the training path for one probe batch of the training batch
-     * size, else the model normalizing with the target statistics of training-size batches. A model whose outputs
-     * are not class scores (or not finite) fails, saying why.
+     * size, else the model normalizing with the target statistics of training-size batches. Changed predictions
+     * count as sampling noise as they do there (statistics within their noise, or within the measured output noise).
+     * A model whose outputs are not class scores (or not finite) fails, saying why.
      *
      * <pre>{@code
      * assertThat(model).trainedWithBatchSize(16).predictionsMatchTraining(validation, 0.99);

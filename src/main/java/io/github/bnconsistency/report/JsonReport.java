@@ -29,7 +29,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * {@code layerTolerance},
  * {@code probe} ({@link ProbeSummary}'s components), {@code output} ({@link OutputDivergence}'s components: the
  * inference outputs against the reference), {@code reference} ({@link Reference}'s components, {@code trainingPath}
- * as an output object, {@code batchSizeEstimate} an object or null),
+ * as an output object, {@code batchSizeEstimate} an object or null, {@code withinStatisticsNoise} from schema 1.4),
  * {@code summary} ({@code rootCause}: the root-cause layer's name or null, {@code divergingLayers},
  * {@code batchNormLayers}), {@code layers}: one object per layer with {@link LayerFinding}'s components
  * ({@code updatesNeeded} as {@code {kind, iterations, reason}}; enums by name), then the derived
@@ -60,7 +60,7 @@ public final class JsonReport {
      * ignores them); the major part is {@link #FORMAT_VERSION} and grows only with it, when a field is renamed,
      * removed or changes meaning.
      */
-    public static final String SCHEMA_VERSION = "1.3";
+    public static final String SCHEMA_VERSION = "1.4";
 
     /**
      * The JSON Schema (draft 2020-12) of this document, of the JUnit extension's per-test report files and of its
@@ -198,6 +198,7 @@ public final class JsonReport {
                 .ifPresentOrElse(
                         d -> number(r, "doublePrecisionMaxAbsDifference", d),
                         () -> r.putNull("doublePrecisionMaxAbsDifference"));
+        r.put("withinStatisticsNoise", reference.withinStatisticsNoise());
 
         ObjectNode summary = root.putObject("summary");
         summary.put("rootCause", report.rootCause().map(LayerFinding::name).orElse(null));
@@ -364,7 +365,9 @@ public final class JsonReport {
                 r.get("doublePrecisionMaxAbsDifference") == null
                                 || r.get("doublePrecisionMaxAbsDifference").isNull()
                         ? Optional.empty()
-                        : Optional.of(decimal(r, "doublePrecisionMaxAbsDifference")));
+                        : Optional.of(decimal(r, "doublePrecisionMaxAbsDifference")),
+                // absent in files written before it existed: not found
+                r.has("withinStatisticsNoise") && r.get("withinStatisticsNoise").asBoolean());
     }
 
     /** Absent in files written before it existed: not measured. */

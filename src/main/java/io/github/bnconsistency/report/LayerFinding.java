@@ -233,6 +233,22 @@ public record LayerFinding(
      * @return whether the statistics alone put the layer within tolerance or noise
      */
     public boolean withinNoiseFloors() {
+        return withinNoiseFloors(tolerance);
+    }
+
+    /**
+     * Whether every channel is within its sampling noise, whatever the tolerance: as {@link #withinNoiseFloors()}
+     * with no channel passed for being within the tolerance, and at least one channel measured. Such a layer's gap
+     * is one that sampling noise makes, so the output difference it causes is noise too (see
+     * {@link Reference#withinStatisticsNoise()}).
+     *
+     * @return whether the statistics of every channel are within their noise floors
+     */
+    public boolean everyChannelWithinNoise() {
+        return unmeasured.isEmpty() && !channels.isEmpty() && varianceShift.isEmpty() && withinNoiseFloors(0);
+    }
+
+    private boolean withinNoiseFloors(double tolerance) {
         double threshold = io.github.bnconsistency.internal.NoiseThreshold.forChannels(channelCount());
         for (ChannelFinding c : channels) {
             boolean withinTolerance = c.divergence() <= tolerance;

@@ -30,6 +30,12 @@ import java.util.Optional;
  * @param doublePrecision    for a FLOAT or HALF model whose outputs differed while every layer's statistics were
  *                           within the layer tolerance: the same comparison's max difference on a DOUBLE copy
  *                           (float rounding when it is tiny, a real difference when it persists); empty when not run
+ * @param withinStatisticsNoise whether the outputs differed while every layer's statistics were within their sampling
+ *                           noise on every channel ({@link LayerFinding#everyChannelWithinNoise()}), whatever the
+ *                           tolerance, and not by float rounding: the difference is then what that noise does to the
+ *                           outputs, and the output checks count it as noise without measuring {@link #noise()}
+ *                           (which costs 8 or more passes; {@code InspectionOptions.withOutputNoiseBand()} measures
+ *                           it as well)
  */
 public record Reference(
         Kind kind,
@@ -39,7 +45,8 @@ public record Reference(
         Optional<BatchSizeEstimate> estimate,
         OutputDivergence trainingPath,
         Optional<OutputNoise> noise,
-        Optional<Double> doublePrecision) {
+        Optional<Double> doublePrecision,
+        boolean withinStatisticsNoise) {
 
     /** How the target statistics were measured. */
     public enum Targets {
@@ -95,6 +102,7 @@ public record Reference(
      * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
      * @param noise             how far sampling noise alone would take the outputs from the reference, if measured
      * @param doublePrecision   the output difference on a DOUBLE copy, if the re-check ran
+     * @param withinStatisticsNoise whether the difference is put down to statistics within their noise on every channel
      */
     public Reference {
         Objects.requireNonNull(kind, "kind");
@@ -131,7 +139,8 @@ public record Reference(
                 estimate,
                 trainingPath,
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                false);
     }
 
     /**
@@ -142,7 +151,34 @@ public record Reference(
      */
     public Reference withNoise(Optional<OutputNoise> measured) {
         return new Reference(
-                kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, measured, doublePrecision);
+                kind,
+                trainingBatchSize,
+                batchSizeSource,
+                targets,
+                estimate,
+                trainingPath,
+                measured,
+                doublePrecision,
+                withinStatisticsNoise);
+    }
+
+    /**
+     * This reference with the difference put down, or not, to statistics within their noise on every channel.
+     *
+     * @param within whether every layer's statistics were within their noise floors on every channel
+     * @return a copy of this reference with that finding
+     */
+    public Reference withinStatisticsNoise(boolean within) {
+        return new Reference(
+                kind,
+                trainingBatchSize,
+                batchSizeSource,
+                targets,
+                estimate,
+                trainingPath,
+                noise,
+                doublePrecision,
+                within);
     }
 
     /**
@@ -153,7 +189,15 @@ public record Reference(
      */
     public Reference withDoublePrecision(Optional<Double> difference) {
         return new Reference(
-                kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, noise, difference);
+                kind,
+                trainingBatchSize,
+                batchSizeSource,
+                targets,
+                estimate,
+                trainingPath,
+                noise,
+                difference,
+                withinStatisticsNoise);
     }
 
     /**

@@ -445,6 +445,22 @@ public final class TextReport {
      * noise alone (8 draws ...) moves the outputs by 0.1 (median max |difference|): up to 0.3 counts as noise.}
      */
     static String noiseSentence(ConsistencyReport report) {
+        return statisticsNoiseSentence(report) + bandSentence(report);
+    }
+
+    /** When the statistics themselves put the output difference down to noise. */
+    private static String statisticsNoiseSentence(ConsistencyReport report) {
+        return report.reference().withinStatisticsNoise()
+                ? " Every layer's statistics are within their sampling noise on every channel, so the output difference"
+                        + " is what that noise does to the outputs: output checks count it as noise"
+                        + (report.reference().noise().isPresent()
+                                ? "."
+                                : " (how far noise alone can move them was not measured: "
+                                        + "InspectionOptions.withOutputNoiseBand() measures it).")
+                : "";
+    }
+
+    private static String bandSentence(ConsistencyReport report) {
         return report.reference()
                 .noise()
                 .map(n -> " Sampling noise alone (" + n.draws() + " copies whose moving statistics stray as far as the "

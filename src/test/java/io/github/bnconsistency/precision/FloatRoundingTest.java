@@ -156,6 +156,20 @@ class FloatRoundingTest {
                 .anySatisfy(l -> assertThat(l.maxDivergence()).isGreaterThan(l.tolerance()));
         assertThat(report.reference().doublePrecision()).isEmpty();
         assertThat(report.reference().isFloatRounding()).isFalse();
-        assertThat(report.reference().noise()).isPresent();
+        // every channel within its noise: the difference is that noise's, no band needed (withOutputNoiseBand)
+        assertThat(report.reference().withinStatisticsNoise()).isTrue();
+        assertThat(report.reference().noise()).isEmpty();
+        assertThat(BatchNormInspector.inspect(
+                                model,
+                                ProbeData.of(new ListDataSetIterator<>(
+                                        io.github.bnconsistency.docs.QuickStartFixtures.data(192, 2)
+                                                .asList(),
+                                        32)),
+                                InspectionOptions.defaults()
+                                        .withTrainingBatchSize(16)
+                                        .withOutputNoiseBand())
+                        .reference()
+                        .noise())
+                .isPresent();
     }
 }

@@ -98,6 +98,7 @@ class JsonReportTest {
         old.get("layers")
                 .forEach(layer -> ((ObjectNode) layer)
                         .remove(List.of("withinNoiseFloors", "withinNoiseByOutputs"))); // new in schema 1.3
+        ((ObjectNode) old.get("reference")).remove("withinStatisticsNoise"); // new in schema 1.4
 
         ConsistencyReport read = JsonReport.parse(old.toString());
 
@@ -159,7 +160,7 @@ class JsonReportTest {
                 .isEqualTo(1);
         assertThat(root.get("schemaVersion").asText())
                 .isEqualTo(JsonReport.SCHEMA_VERSION)
-                .isEqualTo("1.3");
+                .isEqualTo("1.4");
         assertThat(root.get("createdAt").asText())
                 .isEqualTo(report.createdAt().orElseThrow().toString())
                 .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z");

@@ -39,7 +39,8 @@ public final class ConsistencyChecks {
 
     /**
      * Whether the largest {@code |y_train - y_inference|} over the network outputs is at most {@code tolerance} (both
-     * paths' outputs finite).
+     * paths' outputs finite), or is sampling noise: within the measured output noise, or caused by statistics within
+     * their noise on every channel ({@link #withinStatisticsNoise}).
      *
      * @throws IllegalArgumentException for a tolerance that is not positive and finite, or a report that compares
      *                                  no outputs (made by a recalibration from the training path alone)
@@ -48,8 +49,8 @@ public final class ConsistencyChecks {
         Tolerances.requireValid(tolerance, "output tolerance");
         requireOutputs(report);
         double difference = report.output().maxAbsDifference();
-        boolean noise =
-                noise(report).filter(n -> difference <= n.maxAbsDifference()).isPresent();
+        boolean noise = withinStatisticsNoise(report)
+                || noise(report).filter(n -> difference <= n.maxAbsDifference()).isPresent();
         return difference <= tolerance || noise
                 ? Optional.empty()
                 : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
@@ -73,9 +74,10 @@ public final class ConsistencyChecks {
         requireValidAgreement(minAgreement);
         requireOutputs(report);
         OutputDivergence output = report.output();
-        boolean noise = noise(report)
-                .filter(n -> 1 - output.argmaxAgreement() <= n.disagreement())
-                .isPresent();
+        boolean noise = withinStatisticsNoise(report)
+                || noise(report)
+                        .filter(n -> 1 - output.argmaxAgreement() <= n.disagreement())
+                        .isPresent();
         boolean agrees =
                 output.isClassifier() && output.allFinite() && (output.argmaxAgreement() >= minAgreement || noise);
         return agrees ? Optional.empty() : Optional.of(shouldMatchTrainingPredictions(report, minAgreement));
@@ -101,7 +103,8 @@ public final class ConsistencyChecks {
         requireOutputs(report);
         OutputDivergence output = report.output();
         double gap = Math.abs(output.trainingAccuracy() - output.inferenceAccuracy());
-        boolean noise = noise(report).filter(n -> gap <= n.accuracyGap()).isPresent();
+        boolean noise = withinStatisticsNoise(report)
+                || noise(report).filter(n -> gap <= n.accuracyGap()).isPresent();
         boolean within = output.isClassifier()
                 && output.labelledExamples() > 0
                 && output.allFinite()
@@ -125,6 +128,16 @@ public final class ConsistencyChecks {
     public static Optional<OutputNoise> noise(ConsistencyReport report) {
         boolean layersWithinNoise = report.layers().stream().allMatch(l -> isConverged(l.status()));
         return layersWithinNoise ? report.reference().noise() : Optional.empty();
+    }
+
+    /**
+     * Whether the output difference is the sampling noise of statistics within their noise on every channel
+     * ({@link io.github.bnconsistency.report.Reference#withinStatisticsNoise()}), every layer still converged or within
+     * noise at the report's layer tolerance.
+     */
+    public static boolean withinStatisticsNoise(ConsistencyReport report) {
+        return report.reference().withinStatisticsNoise()
+                && report.layers().stream().allMatch(l -> isConverged(l.status()));
     }
 
     private static void requireOutputs(ConsistencyReport report) {

@@ -33,7 +33,7 @@ public final class ConsistencyEngine {
      *                                  model rejects (the message names the batch and the shapes)
      */
     public static ConsistencyReport inspect(Model model, ProbeData data, double layerTolerance, int trainingBatchSize) {
-        return inspect(model, data, layerTolerance, trainingBatchSize, true, true, true);
+        return inspect(model, data, layerTolerance, trainingBatchSize, true, true, false, true);
     }
 
     /**
@@ -42,6 +42,8 @@ public final class ConsistencyEngine {
      * @param doublePrecisionCheck whether a FLOAT/HALF model whose outputs differ while no layer explains it is
      *                             compared once more on a DOUBLE copy
      * @param outputNoise          whether such a difference is then measured against the output noise
+     * @param outputNoiseBand      whether the output noise is measured even when every layer's statistics are within
+     *                             their noise on every channel (which already makes the difference noise)
      * @param collectGarbage       whether the check collects garbage when off-heap memory has grown (see {@link
      *                             GarbagePolicy})
      */
@@ -52,6 +54,7 @@ public final class ConsistencyEngine {
             int trainingBatchSize,
             boolean doublePrecisionCheck,
             boolean outputNoise,
+            boolean outputNoiseBand,
             boolean collectGarbage) {
         Tolerances.requireValid(layerTolerance, "layer tolerance");
         requireValidBatchSize(trainingBatchSize);
@@ -65,6 +68,7 @@ public final class ConsistencyEngine {
                         trainingBatchSize,
                         doublePrecisionCheck,
                         outputNoise,
+                        outputNoiseBand,
                         new GarbagePolicy(collectGarbage)));
     }
 

@@ -27,6 +27,7 @@ final class Inspection {
     private final double layerTolerance;
     private final boolean doublePrecisionCheck;
     private final boolean measureOutputNoise;
+    private final boolean outputNoiseBand;
     private final GarbagePolicy garbage;
 
     private Inspection(
@@ -35,12 +36,14 @@ final class Inspection {
             double layerTolerance,
             boolean doublePrecisionCheck,
             boolean measureOutputNoise,
+            boolean outputNoiseBand,
             GarbagePolicy garbage) {
         this.adapter = adapter;
         this.data = data;
         this.layerTolerance = layerTolerance;
         this.doublePrecisionCheck = doublePrecisionCheck;
         this.measureOutputNoise = measureOutputNoise;
+        this.outputNoiseBand = outputNoiseBand;
         this.garbage = garbage;
     }
 
@@ -51,10 +54,17 @@ final class Inspection {
             int trainingBatchSize,
             boolean doublePrecisionCheck,
             boolean measureOutputNoise,
+            boolean outputNoiseBand,
             GarbagePolicy garbage) {
-        return LayerVerdicts.judgedByOutputs(
-                new Inspection(adapter, data, layerTolerance, doublePrecisionCheck, measureOutputNoise, garbage)
-                        .run(trainingBatchSize));
+        return LayerVerdicts.judgedByOutputs(new Inspection(
+                        adapter,
+                        data,
+                        layerTolerance,
+                        doublePrecisionCheck,
+                        measureOutputNoise,
+                        outputNoiseBand,
+                        garbage)
+                .run(trainingBatchSize));
     }
 
     private ConsistencyReport run(int given) {
@@ -248,8 +258,10 @@ final class Inspection {
     }
 
     /**
-     * The reference with what explains an output difference no layer's statistics explain: float rounding (a DOUBLE
-     * copy compared the same way, for FLOAT and HALF models), else the moving average's sampling noise.
+     * The reference with what explains an output difference: float rounding (a DOUBLE copy compared the same way,
+     * for FLOAT and HALF models), else the moving average's sampling noise. When every layer's statistics are within
+     * their noise on every channel ({@link #withinStatisticsNoise}), that noise is what moves the outputs, and the
+     * output noise is measured only when asked for ({@code outputNoiseBand}): the common path stays two passes.
      */
     private Reference withPrecisionAndNoise(
             Measurement measurement,
@@ -258,7 +270,23 @@ final class Inspection {
             Reference reference,
             long n) {
         Reference checked = reference.withDoublePrecision(doublePrecisionDifference(findings, output));
-        return checked.isFloatRounding() ? checked : checked.withNoise(outputNoise(measurement, findings, output, n));
+        if (checked.isFloatRounding()) {
+            return checked;
+        }
+        boolean byStatistics = measureOutputNoise && differs(output) && withinStatisticsNoise(findings);
+        checked = checked.withinStatisticsNoise(byStatistics);
+        return byStatistics && !outputNoiseBand
+                ? checked
+                : checked.withNoise(outputNoise(measurement, findings, output, n));
+    }
+
+    /**
+     * Whether every layer's statistics are within their sampling noise on every channel, whatever the tolerance
+     * ({@link LayerFinding#everyChannelWithinNoise()}): each gap is one the noise of the moving average and of the
+     * probe's targets makes, so the output difference those gaps cause is that noise's too.
+     */
+    static boolean withinStatisticsNoise(List<LayerFinding> findings) {
+        return !findings.isEmpty() && findings.stream().allMatch(LayerFinding::everyChannelWithinNoise);
     }
 
     /**

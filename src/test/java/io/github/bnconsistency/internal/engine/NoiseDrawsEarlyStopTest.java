@@ -118,7 +118,8 @@ class NoiseDrawsEarlyStopTest {
         for (long seed = 1; seed <= 3; seed++) {
             MultiLayerNetwork model = MiniBatchModels.trained(0.9, 16, 12, seed);
             DataSet probe = MiniBatchModels.blobs(16, seed + 100);
-            InspectionOptions options = InspectionOptions.defaults().withTrainingBatchSize(16);
+            InspectionOptions options =
+                    InspectionOptions.defaults().withTrainingBatchSize(16).withOutputNoiseBand();
 
             Inspection.stopDrawsEarly = false;
             ConsistencyReport all = BatchNormInspector.inspect(model, ProbeData.of(probe), options);
