@@ -37,9 +37,11 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
     }
 
     /**
-     * Verifies that the largest {@code |y_train - y_inference|} over all network outputs is at most
-     * {@code tolerance}, and that both paths' outputs are finite. The failure message names the root-cause layer,
-     * lists the diverging layers and says what to do.
+     * Verifies that the largest {@code |y_reference - y_inference|} over all network outputs is at most
+     * {@code tolerance}, or is sampling noise (as {@code assertThat(model).inferenceMatchesTraining}: see
+     * {@link io.github.bnconsistency.report.Reference#withinStatisticsNoise()} and
+     * {@link io.github.bnconsistency.report.Reference#noise()}), and that both paths' outputs are finite. The failure
+     * message names the root-cause layer, lists the diverging layers and says what to do.
      *
      * @param tolerance the largest {@code |y_train - y_inference|} that passes, a positive finite number
      * @return this assertion, for chaining
@@ -51,8 +53,9 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
 
     /**
      * Verifies that of the classified examples the fraction whose inference argmax equals the reference's argmax
-     * ({@code report.output().argmaxAgreement()}) is at least {@code minAgreement}; outputs that are not class
-     * scores, or not finite, fail, saying why.
+     * ({@code report.output().argmaxAgreement()}) is at least {@code minAgreement}, or the change is sampling noise
+     * (as for {@link #inferenceMatchesTraining(double)}); outputs that are not class scores, or not finite, fail,
+     * saying why.
      *
      * <pre>{@code
      * assertThat(BatchNormInspector.inspect(model, validation)).predictionsMatchTraining(0.99);
@@ -69,7 +72,8 @@ public class ConsistencyReportAssert extends AbstractAssert<ConsistencyReportAss
 
     /**
      * Verifies that {@code |reference accuracy - inference accuracy| <= maxPoints} percentage points on the labelled
-     * examples; a report without labels, or whose outputs are not class scores, fails, saying why.
+     * examples, or that the gap is sampling noise (as for {@link #inferenceMatchesTraining(double)}); a report
+     * without labels, or whose outputs are not class scores, fails, saying why.
      *
      * <pre>{@code
      * assertThat(BatchNormInspector.inspect(model, labelledValidation)).hasAccuracyGapAtMost(1.0);

@@ -20,13 +20,14 @@ public enum JudgeBy {
      */
     INHERIT,
     /**
-     * The output comparison: {@code max |y_reference - y_inference| <= tolerance}, as
+     * The output comparison: {@code max |y_reference - y_inference| <= tolerance} or sampling noise, as
      * {@code assertThat(model).inferenceMatchesTraining(data, tolerance)}.
      */
     OUTPUTS,
     /**
      * The predictions of a classifier: the fraction of examples whose inference argmax equals the reference's is at
-     * least {@code minAgreement}, as {@code assertThat(model).predictionsMatchTraining(data, minAgreement)}. Outputs
+     * least {@code minAgreement} (or the change is sampling noise), as
+     * {@code assertThat(model).predictionsMatchTraining(data, minAgreement)}. Outputs
      * that are not class scores fail.
      */
     PREDICTIONS,

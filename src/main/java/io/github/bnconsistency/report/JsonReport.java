@@ -367,7 +367,7 @@ public final class JsonReport {
                         ? Optional.empty()
                         : Optional.of(decimal(r, "doublePrecisionMaxAbsDifference")),
                 // absent in files written before it existed: not found
-                r.has("withinStatisticsNoise") && r.get("withinStatisticsNoise").asBoolean());
+                r.has("withinStatisticsNoise") && bool(r, "withinStatisticsNoise"));
     }
 
     /** Absent in files written before it existed: not measured. */

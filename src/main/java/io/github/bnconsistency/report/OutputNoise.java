@@ -8,6 +8,9 @@ package io.github.bnconsistency.report;
  * (each draw one training-size batch's deviation, at every layer at once, scaled to the noise of the moving average
  * plus that of the probe's targets), run on the probe next to the reference. An output check counts a difference
  * up to the allowance as noise, and only when every layer's statistics are themselves within tolerance or noise.
+ * Not measured when every layer's statistics are within their noise floors on every channel (then those statistics
+ * already make the difference noise: {@link Reference#withinStatisticsNoise()}) unless asked for
+ * ({@code InspectionOptions.withOutputNoiseBand()}); when measured, the allowance decides.
  * Measured too when the only layers off are ones the reference normalizes with their targets, and kept then only
  * when the outputs are within every allowance (those layers are then judged {@link LayerStatus#WITHIN_NOISE}).
  *

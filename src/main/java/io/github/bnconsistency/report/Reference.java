@@ -25,17 +25,18 @@ import java.util.Optional;
  *                           the reference, never judged; not measured when the training path ran on re-batched data
  * @param noise              how far sampling noise alone would take the outputs from the reference, when it was
  *                           measured (the outputs differed, every layer's statistics were within tolerance or noise,
- *                           or off only where the outputs showed no more than this noise, and the data could be
- *                           read again)
+ *                           or off only where the outputs showed no more than this noise, the data could be read
+ *                           again, and the statistics did not already make the difference noise, see
+ *                           {@code withinStatisticsNoise}, or the band was asked for); when measured, it decides
  * @param doublePrecision    for a FLOAT or HALF model whose outputs differed while every layer's statistics were
  *                           within the layer tolerance: the same comparison's max difference on a DOUBLE copy
  *                           (float rounding when it is tiny, a real difference when it persists); empty when not run
  * @param withinStatisticsNoise whether the outputs differed while every layer's statistics were within their sampling
- *                           noise on every channel ({@link LayerFinding#everyChannelWithinNoise()}), whatever the
- *                           tolerance, and not by float rounding: the difference is then what that noise does to the
- *                           outputs, and the output checks count it as noise without measuring {@link #noise()}
- *                           (which costs 8 or more passes; {@code InspectionOptions.withOutputNoiseBand()} measures
- *                           it as well)
+ *                           noise on every channel ({@link LayerFinding#everyChannelWithinNoise()}),
+ *                           whatever the tolerance, and the double-precision re-check, when it ran, did not find float
+ *                           rounding: the difference is then what that noise does to the outputs, and the output
+ *                           checks count it as noise without measuring {@link #noise()} (which costs 8 or more
+ *                           passes; {@code InspectionOptions.withOutputNoiseBand()} measures it, and then it decides)
  */
 public record Reference(
         Kind kind,
@@ -112,6 +113,32 @@ public record Reference(
         Objects.requireNonNull(trainingPath, "trainingPath (OutputDivergence.notMeasured() when not compared)");
         Objects.requireNonNull(noise, "noise (Optional.empty() when not measured)");
         Objects.requireNonNull(doublePrecision, "doublePrecision (Optional.empty() when not run)");
+    }
+
+    /**
+     * The components before {@code withinStatisticsNoise} (schema 1.3), which is then false.
+     *
+     * @param kind              how the reference outputs were computed
+     * @param trainingBatchSize the batch size the moving statistics are taken to be accumulated with
+     * @param batchSizeSource   where that batch size came from
+     * @param targets           how the target statistics were measured at that batch size
+     * @param estimate          the batch size the moving variances of the first layer fit, if the data can tell
+     * @param trainingPath      the raw comparison of each probe batch's training path with the inference outputs
+     * @param noise             how far sampling noise alone would take the outputs from the reference, if measured
+     * @param doublePrecision   the output difference on a DOUBLE copy, if the re-check ran
+     * @deprecated pass {@code withinStatisticsNoise} too (the canonical constructor)
+     */
+    @Deprecated
+    public Reference(
+            Kind kind,
+            int trainingBatchSize,
+            BatchSizeSource batchSizeSource,
+            Targets targets,
+            Optional<BatchSizeEstimate> estimate,
+            OutputDivergence trainingPath,
+            Optional<OutputNoise> noise,
+            Optional<Double> doublePrecision) {
+        this(kind, trainingBatchSize, batchSizeSource, targets, estimate, trainingPath, noise, doublePrecision, false);
     }
 
     /**

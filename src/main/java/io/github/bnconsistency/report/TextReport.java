@@ -450,13 +450,12 @@ public final class TextReport {
 
     /** When the statistics themselves put the output difference down to noise. */
     private static String statisticsNoiseSentence(ConsistencyReport report) {
+        // with a measured band, the band decides (and its own sentence says so)
         return report.reference().withinStatisticsNoise()
+                        && report.reference().noise().isEmpty()
                 ? " Every layer's statistics are within their sampling noise on every channel, so the output difference"
-                        + " is what that noise does to the outputs: output checks count it as noise"
-                        + (report.reference().noise().isPresent()
-                                ? "."
-                                : " (how far noise alone can move them was not measured: "
-                                        + "InspectionOptions.withOutputNoiseBand() measures it).")
+                        + " is what that noise does to the outputs: output checks count it as noise (how far noise"
+                        + " alone can move them was not measured: InspectionOptions.withOutputNoiseBand() measures it)."
                 : "";
     }
 
@@ -477,7 +476,7 @@ public final class TextReport {
                         + (Double.isNaN(n.accuracyGap()) ? "" : ", accuracy gaps up to " + percent(n.accuracyGap()))
                         + "; it is measured only when every layer's statistics are within tolerance or their noise "
                         + "floor, or off in a way only the outputs can judge (a moving average lagging weights that "
-                        + "still move, say).")
+                        + "still move, say), and some channel strays beyond its floor (or the band was asked for).")
                 .orElse("");
     }
 

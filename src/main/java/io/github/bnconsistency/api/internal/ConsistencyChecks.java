@@ -49,8 +49,7 @@ public final class ConsistencyChecks {
         Tolerances.requireValid(tolerance, "output tolerance");
         requireOutputs(report);
         double difference = report.output().maxAbsDifference();
-        boolean noise = withinStatisticsNoise(report)
-                || noise(report).filter(n -> difference <= n.maxAbsDifference()).isPresent();
+        boolean noise = noiseDecides(report, n -> difference <= n.maxAbsDifference());
         return difference <= tolerance || noise
                 ? Optional.empty()
                 : Optional.of(shouldMatchTrainingOutputs(report, tolerance));
@@ -74,10 +73,7 @@ public final class ConsistencyChecks {
         requireValidAgreement(minAgreement);
         requireOutputs(report);
         OutputDivergence output = report.output();
-        boolean noise = withinStatisticsNoise(report)
-                || noise(report)
-                        .filter(n -> 1 - output.argmaxAgreement() <= n.disagreement())
-                        .isPresent();
+        boolean noise = noiseDecides(report, n -> 1 - output.argmaxAgreement() <= n.disagreement());
         boolean agrees =
                 output.isClassifier() && output.allFinite() && (output.argmaxAgreement() >= minAgreement || noise);
         return agrees ? Optional.empty() : Optional.of(shouldMatchTrainingPredictions(report, minAgreement));
@@ -103,8 +99,7 @@ public final class ConsistencyChecks {
         requireOutputs(report);
         OutputDivergence output = report.output();
         double gap = Math.abs(output.trainingAccuracy() - output.inferenceAccuracy());
-        boolean noise = withinStatisticsNoise(report)
-                || noise(report).filter(n -> gap <= n.accuracyGap()).isPresent();
+        boolean noise = noiseDecides(report, n -> gap <= n.accuracyGap());
         boolean within = output.isClassifier()
                 && output.labelledExamples() > 0
                 && output.allFinite()
@@ -128,6 +123,15 @@ public final class ConsistencyChecks {
     public static Optional<OutputNoise> noise(ConsistencyReport report) {
         boolean layersWithinNoise = report.layers().stream().allMatch(l -> isConverged(l.status()));
         return layersWithinNoise ? report.reference().noise() : Optional.empty();
+    }
+
+    /**
+     * Whether sampling noise explains the difference: the measured output noise decides when there is one (within
+     * it by {@code within}), else statistics within their noise on every channel ({@link #withinStatisticsNoise}).
+     */
+    private static boolean noiseDecides(ConsistencyReport report, java.util.function.Predicate<OutputNoise> within) {
+        Optional<OutputNoise> band = noise(report);
+        return band.isPresent() ? within.test(band.get()) : withinStatisticsNoise(report);
     }
 
     /**
