@@ -89,8 +89,23 @@ public record Reference(
          * the moving variances fit every layer is within tolerance or noise: taken as that size, a batch-size
          * mismatch rather than statistics that need more training. Pass the training batch size for a sharper check.
          */
-        ESTIMATED
+        ESTIMATED,
+        /**
+         * Not given, and the moving variances cannot tell the batch size (the estimate's interval reaches the probe's
+         * batch size, e.g. a CNN whose channels vary within each example far more than between examples), while some
+         * layer is off at the probe's batch size and every layer is within tolerance or noise at a smaller one (the
+         * largest of half, a quarter, ... of it, down to {@value Reference#SMALLEST_FITTING_BATCH_SIZE}): taken as that
+         * size, since the statistics fit training at it; if you train with the probe's batch size, pass it, and the
+         * check judges there. Seen: a CNN trained in batches of 4, probed in batches of 32.
+         */
+        FITS_SMALLER
     }
+
+    /**
+     * The smallest batch size {@link BatchSizeSource#FITS_SMALLER} tries: below it one batch's statistics are so
+     * noisy that nearly any moving statistics fit them.
+     */
+    public static final int SMALLEST_FITTING_BATCH_SIZE = 4;
 
     /**
      * Checks that every component is given ({@code Optional.empty()} for no estimate).

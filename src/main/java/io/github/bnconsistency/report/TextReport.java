@@ -393,12 +393,19 @@ public final class TextReport {
                                         + "more training; pass the training batch size, trainedWithBatchSize(n) "
                                         + "or @BatchNormConsistency(trainingBatchSize), for a sharper check)")
                                 .orElse(" (estimated)");
+                    case FITS_SMALLER ->
+                        " (not given; at the probe's batch size some layer is off, while at this smaller size"
+                                + " every layer is within tolerance"
+                                + " or noise, and the moving variances cannot tell the size: if you train with the"
+                                + " probe's batch size, pass it, trainedWithBatchSize(n) or"
+                                + " @BatchNormConsistency(trainingBatchSize), and the check judges there)";
                 }
                 + switch (reference.targets()) {
                     case PROBE_BATCHES -> "";
                     case REBATCHED -> ", the probe's examples re-batched to that size";
                     case PER_EXAMPLE ->
                         reference.batchSizeSource() == Reference.BatchSizeSource.ESTIMATED
+                                        || reference.batchSizeSource() == Reference.BatchSizeSource.FITS_SMALLER
                                 ? ", the targets from per-example statistics"
                                 : ", the targets from per-example statistics (the probe's batches have another size "
                                         + "and the data can be read only once)";

@@ -56,7 +56,8 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
         }
         BatchSizeEstimate e = estimate.get();
         if (!Double.isFinite(e.high()) || e.high() >= size) {
-            return this; // the data cannot tell, or does not rule out the probe's batch size
+            // the data cannot tell, or does not rule out the probe's batch size
+            return e.low() < size && !allWithinNoise(atThisSize) ? fittingSmaller(judgeAt) : this;
         }
         boolean wholeSetAsOneBatch = oneProbeBatch && 2 * e.high() < size;
         if (allWithinNoise(atThisSize) && !wholeSetAsOneBatch) {
@@ -69,6 +70,22 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
             long n = Math.max(2, Math.round(candidate));
             if (n < size && allWithinNoise(judgeAt.apply(n))) {
                 return new BatchSizeDecision(n, BatchSizeSource.ESTIMATED, estimate);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * This decision, or the largest of half, a quarter, ... of the probe's batch size (down to {@link
+     * io.github.bnconsistency.report.Reference#SMALLEST_FITTING_BATCH_SIZE}) at which every layer is within
+     * tolerance or noise ({@link BatchSizeSource#FITS_SMALLER}): the moving variances cannot tell the batch size, and
+     * a smaller one fits where the probe's does not, so "train longer" would be the wrong advice for a model trained
+     * at that size. The largest fitting size judges most sharply (the narrowest noise floors).
+     */
+    private BatchSizeDecision fittingSmaller(LongFunction<List<LayerFinding>> judgeAt) {
+        for (long n = size / 2; n >= io.github.bnconsistency.report.Reference.SMALLEST_FITTING_BATCH_SIZE; n /= 2) {
+            if (allWithinNoise(judgeAt.apply(n))) {
+                return new BatchSizeDecision(n, BatchSizeSource.FITS_SMALLER, estimate);
             }
         }
         return this;
