@@ -93,7 +93,8 @@ public record Reference(
         /**
          * Not given, and the moving variances cannot tell the batch size (the estimate's interval reaches the probe's
          * batch size, e.g. a CNN whose channels vary within each example far more than between examples), while some
-         * layer is off at the probe's batch size and every layer is within tolerance or noise at a smaller one (the
+         * layer is off at the probe's batch size (each such layer past its warm-up, {@code decay^iterations} at most
+         * the tolerance, and updating freely) and every layer is within tolerance or noise at a smaller one (the
          * largest of half, a quarter, ... of it, down to {@value Reference#SMALLEST_FITTING_BATCH_SIZE}): taken as that
          * size, since the statistics fit training at it; if you train with the probe's batch size, pass it, and the
          * check judges there. Seen: a CNN trained in batches of 4, probed in batches of 32.

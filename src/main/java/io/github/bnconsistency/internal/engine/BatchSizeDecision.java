@@ -46,18 +46,27 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
      * training's). The moving statistics then fit training at that size: "train longer" would be wrong advice, and
      * a reference at the probe's size the wrong reference.
      *
+     * <p>When the estimate cannot rule the probe's size out, see {@link #fittingSmaller}: only when every layer off
+     * at the probe's size is past its warm-up ({@link #pastWarmUp}).
+     *
      * @param oneProbeBatch whether the probe came as one batch
      * @param judgeAt       the layer findings at a batch size
+     * @param iterations    the model's iteration count (-1 when unknown: counted as none)
      */
     BatchSizeDecision orFittingEstimate(
-            List<LayerFinding> atThisSize, boolean oneProbeBatch, LongFunction<List<LayerFinding>> judgeAt) {
+            List<LayerFinding> atThisSize,
+            boolean oneProbeBatch,
+            LongFunction<List<LayerFinding>> judgeAt,
+            int iterations) {
         if (source != BatchSizeSource.PROBE_BATCH_SIZE || estimate.isEmpty()) {
             return this;
         }
         BatchSizeEstimate e = estimate.get();
         if (!Double.isFinite(e.high()) || e.high() >= size) {
             // the data cannot tell, or does not rule out the probe's batch size
-            return e.low() < size && !allWithinNoise(atThisSize) ? fittingSmaller(judgeAt) : this;
+            return e.low() < size && !allWithinNoise(atThisSize) && pastWarmUp(atThisSize, iterations)
+                    ? fittingSmaller(judgeAt)
+                    : this;
         }
         boolean wholeSetAsOneBatch = oneProbeBatch && 2 * e.high() < size;
         if (allWithinNoise(atThisSize) && !wholeSetAsOneBatch) {
@@ -89,6 +98,20 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
             }
         }
         return this;
+    }
+
+    /**
+     * Whether every layer off at the probe's size is past its warm-up and updates freely
+     * ({@link LayerVerdicts#judgeableByOutputs}: its moving average weighs its initial values at most the tolerance,
+     * nothing blocks its updates): only then may a smaller batch size explain its gap. A moving average still
+     * forgetting its initial values, a frozen layer or one under gradient normalization is off for its own reason,
+     * which its verdict names ("train longer", "never"); a smaller size must not hide it.
+     */
+    private static boolean pastWarmUp(List<LayerFinding> atThisSize, int iterations) {
+        return atThisSize.stream()
+                .allMatch(f -> f.status().isConverged()
+                        || f.status() == LayerStatus.UNSUPPORTED
+                        || LayerVerdicts.judgeableByOutputs(f, iterations));
     }
 
     private static boolean allWithinNoise(List<LayerFinding> findings) {

@@ -126,7 +126,8 @@ final class Inspection {
         return probeSize.orFittingEstimate(
                 judgeAt(measurement, probeSize),
                 measurement.probe().batches() == 1,
-                n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)));
+                n -> measurement.findings(layerTolerance, n, measurement.batchesStandForTraining(n, false)),
+                adapter.iterationCount());
     }
 
     /** The findings after the variance-shift step, and the batch size they are judged at. */
