@@ -351,8 +351,8 @@ public abstract class AbstractModelAssert<SELF extends AbstractModelAssert<SELF,
     /**
      * Verifies that the model's inference accuracy is within {@code maxPoints} percentage points of the reference's
      * (training) accuracy on the labelled examples: {@code |reference accuracy - inference accuracy| <= maxPoints},
-     * or the gap is sampling noise (as for {@link #inferenceMatchesTraining(double)}). Data without labels (or with labels that do not fit the class scores), and outputs that are not class scores,
-     * fail, saying why.
+     * or the gap is sampling noise (as for {@link #inferenceMatchesTraining(double)}). Data without labels (or with
+     * labels that do not fit the class scores), and outputs that are not class scores, fail, saying why.
      *
      * <pre>{@code
      * assertThat(model).probedWith(validation)       // a DataSetIterator with labels

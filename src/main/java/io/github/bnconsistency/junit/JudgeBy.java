@@ -27,8 +27,7 @@ public enum JudgeBy {
     /**
      * The predictions of a classifier: the fraction of examples whose inference argmax equals the reference's is at
      * least {@code minAgreement} (or the change is sampling noise), as
-     * {@code assertThat(model).predictionsMatchTraining(data, minAgreement)}. Outputs
-     * that are not class scores fail.
+     * {@code assertThat(model).predictionsMatchTraining(data, minAgreement)}. Outputs that are not class scores fail.
      */
     PREDICTIONS,
     /**

@@ -233,16 +233,7 @@ public record LayerFinding(
      * @return whether the statistics alone put the layer within tolerance or noise
      */
     public boolean withinNoiseFloors() {
-        double threshold = io.github.bnconsistency.internal.NoiseThreshold.forChannels(channelCount());
-        for (ChannelFinding c : channels) {
-            boolean withinTolerance = c.divergence() <= tolerance;
-            boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
-            boolean uninformative = c.batchVariance() == 0 && c.batchMeanSpread() == 0;
-            if (!withinTolerance && !withinNoise && !uninformative) {
-                return false;
-            }
-        }
-        return true;
+        return everyChannelWithin(true);
     }
 
     /**
@@ -262,11 +253,21 @@ public record LayerFinding(
                 || !corruptedChannels().isEmpty()) {
             return false;
         }
+        return everyChannelWithin(false);
+    }
+
+    /**
+     * Whether every channel is within its noise floors, says nothing (every value alike in the probe), or, when
+     * {@code orTolerance}, is within {@link #tolerance()}: the one loop of {@link #withinNoiseFloors()} and
+     * {@link #everyChannelWithinNoise()}.
+     */
+    private boolean everyChannelWithin(boolean orTolerance) {
         double threshold = io.github.bnconsistency.internal.NoiseThreshold.forChannels(channelCount());
         for (ChannelFinding c : channels) {
+            boolean withinTolerance = orTolerance && c.divergence() <= tolerance;
+            boolean withinNoise = c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
             boolean uninformative = c.batchVariance() == 0 && c.batchMeanSpread() == 0;
-            boolean within = uninformative || c.noiseFloor() > 0 && c.divergence() <= threshold * c.noiseFloor();
-            if (!within) {
+            if (!withinTolerance && !withinNoise && !uninformative) {
                 return false;
             }
         }

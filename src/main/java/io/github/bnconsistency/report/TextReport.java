@@ -394,10 +394,9 @@ public final class TextReport {
                                         + "or @BatchNormConsistency(trainingBatchSize), for a sharper check)")
                                 .orElse(" (estimated)");
                     case FITS_SMALLER ->
-                        " (not given; at the probe's batch size some layer is off, while at this smaller size"
-                                + " every layer is within tolerance"
-                                + " or noise, and the moving variances cannot tell the size: if you train with the"
-                                + " probe's batch size, pass it, trainedWithBatchSize(n) or"
+                        " (not given; at the probe's batch size some layer is off, while at this smaller size every"
+                                + " layer is within tolerance or noise, and the moving variances cannot tell the size:"
+                                + " if you train with the probe's batch size, pass it, trainedWithBatchSize(n) or"
                                 + " @BatchNormConsistency(trainingBatchSize), and the check judges there)";
                 }
                 + switch (reference.targets()) {

@@ -109,13 +109,16 @@ record BatchSizeDecision(long size, BatchSizeSource source, Optional<BatchSizeEs
      */
     private static boolean pastWarmUp(List<LayerFinding> atThisSize, int iterations) {
         return atThisSize.stream()
-                .allMatch(f -> f.status().isConverged()
-                        || f.status() == LayerStatus.UNSUPPORTED
-                        || LayerVerdicts.judgeableByOutputs(f, iterations));
+                .allMatch(f -> withinNoise(f) || LayerVerdicts.convergedOrJudgeableByOutputs(f, iterations));
     }
 
     private static boolean allWithinNoise(List<LayerFinding> findings) {
-        return findings.stream().allMatch(f -> f.status().isConverged() || f.status() == LayerStatus.UNSUPPORTED);
+        return findings.stream().allMatch(BatchSizeDecision::withinNoise);
+    }
+
+    /** Within tolerance or noise, or not measured (which no batch size changes). */
+    private static boolean withinNoise(LayerFinding f) {
+        return f.status().isConverged() || f.status() == LayerStatus.UNSUPPORTED;
     }
 
     /** From the first measured layer that updates its statistics (a frozen one says nothing of training). */

@@ -370,8 +370,7 @@ final class Inspection {
     private boolean noiseCanDecide(List<LayerFinding> findings, OutputDivergence output) {
         int iterations = adapter.iterationCount();
         return differs(output)
-                && findings.stream()
-                        .allMatch(f -> f.status().isConverged() || LayerVerdicts.judgeableByOutputs(f, iterations))
+                && findings.stream().allMatch(f -> LayerVerdicts.convergedOrJudgeableByOutputs(f, iterations))
                 && data.replayable();
     }
 

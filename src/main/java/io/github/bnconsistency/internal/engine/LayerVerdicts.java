@@ -171,6 +171,14 @@ public final class LayerVerdicts {
     }
 
     /**
+     * Whether this layer is converged (or within noise), or off in a way its effect on the outputs may judge
+     * ({@link #judgeableByOutputs}): what every layer must be for the output noise to decide anything.
+     */
+    static boolean convergedOrJudgeableByOutputs(LayerFinding f, int iterations) {
+        return f.status().isConverged() || judgeableByOutputs(f, iterations);
+    }
+
+    /**
      * Whether the inference outputs stray from the reference no further than sampling noise takes them, by every
      * measure the noise has: the max difference, and for class scores the changed predictions and, with labels, the
      * accuracy gap (the allowances of {@link OutputNoise}).
@@ -202,7 +210,7 @@ public final class LayerVerdicts {
         int iterations = report.iterationCount();
         boolean judge = noise.isPresent()
                 && report.layers().stream().anyMatch(l -> judgeableByOutputs(l, iterations))
-                && report.layers().stream().allMatch(l -> l.status().isConverged() || judgeableByOutputs(l, iterations))
+                && report.layers().stream().allMatch(l -> convergedOrJudgeableByOutputs(l, iterations))
                 && withinOutputNoise(report.output(), noise.get());
         if (!judge) {
             return report;
